@@ -1,0 +1,15 @@
+"""Vitality-routed neural training for imbalanced, scarce or hard data."""
+
+from skvitalroute._probe import VitalityProbe
+from skvitalroute._router import RoutePlan, TaskProfile, profile_task, route_plan
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "VitalityProbe",
+    "profile_task",
+    "route_plan",
+    "TaskProfile",
+    "RoutePlan",
+    "__version__",
+]
