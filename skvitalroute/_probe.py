@@ -1,0 +1,442 @@
+"""The vitality probe: read the health of a network's hidden units."""
+
+import numpy as np
+import torch
+from sklearn.neural_network import MLPClassifier
+from sklearn.utils.validation import check_is_fitted
+
+from skvitalroute._layers import _find_units, _incoming_weights, _mlp_to_module
+from skvitalroute._signals import (
+    SIGNALS,
+    _LayerRecord,
+    aggregate_rates,
+    composite,
+    layer_flags,
+)
+
+_CLASS_ROWS = 256  # SPEC §2: at most 256 probe rows per class
+_SAMPLE_ROWS = 4096  # SPEC §2: at most 4096 rows scored per-sample
+# SPEC §2 per-sample stress weights: silent, weak_weights, weak_input,
+# saturation, 1 - p(y|x).
+_SAMPLE_WEIGHTS = (0.3, 0.15, 0.15, 0.1, 0.3)
+
+
+class VitalityProbe:
+    """Read the vitality of a network's hidden units with forward hooks.
+
+    A *layer unit* is a ``Linear``/``ConvNd`` module and the activation
+    module that follows it; the last weight layer is the output layer and is
+    never read as hidden. For each hidden unit ``u`` on a probe batch the
+    probe measures the firing rate ``r_u``, the variance ``v_u`` and mean
+    ``m_u`` of its activation (convolution channels pool rows and positions)
+    and flags four signals:
+
+    - stasis: ``r_u < 0.01`` or ``v_u < 1e-6`` (dead or silent unit);
+    - weak weights: ``||W[u, :]||_2 < 0.05``;
+    - weak input: more than 80 % of ``u``'s inputs ``i`` have
+      ``mean|input_i| < |W[u, i]|``;
+    - saturation: ``v_u < 1e-6`` and ``|m_u| > 1e-3``.
+
+    Hooks are registered only while a reading is taken and removed right
+    after, so the probe costs nothing during training.
+
+    Parameters
+    ----------
+    model : torch.nn.Module or sklearn.neural_network.MLPClassifier
+        The network to read. A fitted ``MLPClassifier`` is converted to an
+        equivalent ``nn.Sequential`` built from ``coefs_``/``intercepts_``.
+    probe_size : int, default=1024
+        Maximum number of rows in a probe batch.
+    random_state : int, default=0
+        Seed of the stratified probe-batch draw.
+
+    Attributes
+    ----------
+    module_ : torch.nn.Module
+        The module that is read.
+    classes_ : ndarray or None
+        Output-column labels when ``model`` is an ``MLPClassifier``.
+
+    See Also
+    --------
+    skvitalroute.callbacks.VitalityMonitor : Records these readings every epoch.
+
+    Examples
+    --------
+    >>> import numpy as np, torch
+    >>> from skvitalroute import VitalityProbe
+    >>> net = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(),
+    ...                           torch.nn.Linear(8, 2))
+    >>> with torch.no_grad():
+    ...     _ = net[0].bias.fill_(-50.0)  # every hidden unit is dead
+    >>> X = np.random.default_rng(0).normal(size=(64, 4))
+    >>> with VitalityProbe(net) as probe:
+    ...     probe.observe(X).stasis_rates()
+    {'0': 1.0}
+    """
+
+    def __init__(self, model, *, probe_size=1024, random_state=0):
+        self.model = model
+        self.probe_size = probe_size
+        self.random_state = random_state
+        self.classes_ = None
+        self._logits = None  # None: tell logits from probabilities by the values
+        if isinstance(model, MLPClassifier):
+            check_is_fitted(model)
+            self.module_ = _mlp_to_module(model)
+            self.classes_ = model.classes_
+            self._logits = True
+        elif isinstance(model, torch.nn.Module):
+            self.module_ = model
+        else:
+            raise TypeError(
+                "VitalityProbe reads a torch.nn.Module or a fitted "
+                f"MLPClassifier; got {type(model).__name__}."
+            )
+        if not isinstance(probe_size, int | np.integer) or probe_size < 1:
+            raise ValueError(f"probe_size must be a positive int; got {probe_size!r}.")
+        self._units = _find_units(self.module_)
+        self._handles = []
+        self._flags = None
+
+    # -- structure ----------------------------------------------------------
+    def hidden_layers(self):
+        """Return the hidden weight layers.
+
+        Returns
+        -------
+        layers : list of (str, torch.nn.Module)
+            ``(name, module)`` of each hidden ``Linear``/``ConvNd``, in order.
+        """
+        return [(u.name, u.layer) for u in self._units[:-1]]
+
+    def output_layer(self):
+        """Return the output layer, which is never read as hidden.
+
+        Returns
+        -------
+        layer : (str, torch.nn.Module)
+            Name and module of the last weight layer.
+        """
+        return self._units[-1].name, self._units[-1].layer
+
+    def layer_names(self):
+        """Return the names of the hidden layers, in order.
+
+        Returns
+        -------
+        names : list of str
+        """
+        return [u.name for u in self._units[:-1]]
+
+    # -- reading ------------------------------------------------------------
+    def observe(self, X, y=None):
+        """Take a reading on one no-grad forward pass over a probe batch.
+
+        Parameters
+        ----------
+        X : array-like or torch.Tensor
+            Input rows, shaped as the module expects.
+        y : array-like of shape (n_samples,), default=None
+            Labels; when given the probe batch is stratified by class
+            (an equal share of ``probe_size`` per class).
+
+        Returns
+        -------
+        self : VitalityProbe
+        """
+        rows = self._probe_rows(_n_rows(X), y)
+        records, _ = self._forward(_take(X, rows))
+        self._flags = self._flags_on(records)
+        return self
+
+    def _require_reading(self):
+        if self._flags is None:
+            raise RuntimeError("Call observe(X) before reading the probe.")
+        return self._flags
+
+    def unit_flags(self):
+        """Return the per-unit flags of the last reading.
+
+        Returns
+        -------
+        flags : dict of str to dict of str to ndarray of bool
+            ``flags[layer][signal]`` has one boolean per unit.
+        """
+        return self._require_reading()
+
+    def signal_rates(self):
+        """Return each signal's rate (flagged units / units) per hidden layer.
+
+        Returns
+        -------
+        rates : dict of str to dict of str to float
+            ``rates[signal][layer]``.
+        """
+        flags = self._require_reading()
+        return {
+            s: {name: float(f[s].mean()) for name, f in flags.items()} for s in SIGNALS
+        }
+
+    def stasis_rates(self):
+        """Return the stasis rate of each hidden layer.
+
+        Returns
+        -------
+        rates : dict of str to float
+        """
+        return self.signal_rates()["stasis"]
+
+    def aggregate_rates(self):
+        """Return flagged units over all hidden units, for each signal.
+
+        Returns
+        -------
+        rates : dict of str to float
+        """
+        return aggregate_rates(list(self._require_reading().values()))
+
+    def composite_stress(self):
+        """Return the composite stress of the last reading.
+
+        Returns
+        -------
+        stress : float
+            ``(1.0 stasis + 0.6 weak_weights + 0.6 weak_input
+            + 0.5 saturation) / 2.7`` over all hidden units, in [0, 1].
+        """
+        return composite(self.aggregate_rates())
+
+    def mean_stasis(self):
+        """Return the mean stasis rate over the hidden layers.
+
+        Returns
+        -------
+        stasis : float
+        """
+        rates = list(self.stasis_rates().values())
+        return float(np.mean(rates)) if rates else 0.0
+
+    def per_class_stress(self, X, y):
+        """Composite stress on each class's probe rows, from one forward pass.
+
+        Parameters
+        ----------
+        X : array-like or torch.Tensor
+            Input rows.
+        y : array-like of shape (n_samples,)
+            Labels of any type.
+
+        Returns
+        -------
+        stress : ndarray of shape (n_classes,)
+            One value per class of ``np.unique(y)``, in that order.
+        """
+        y = _labels(y, X)
+        classes, codes = np.unique(y, return_inverse=True)
+        rows = self._probe_rows(len(y), y)
+        records, _ = self._forward(_take(X, rows))
+        codes = codes[rows]
+        stress = np.empty(len(classes))
+        for k in range(len(classes)):
+            flags = self._flags_on(records, np.flatnonzero(codes == k))
+            stress[k] = composite(aggregate_rates(list(flags.values())))
+        self._flags = self._flags_on(records)
+        return stress
+
+    def per_sample_stress(self, X, y, classes=None):
+        """Per-row stress (SPEC §2).
+
+        ``0.3 silent(x) + 0.15 weak_weights + 0.15 weak_input
+        + 0.1 saturation + 0.3 (1 - p(y|x))``, clipped to [0, 1], where
+        ``silent(x)`` is the share of hidden units that do not fire on ``x``
+        (averaged over hidden layers; a convolution channel counts the share
+        of positions where it does not fire), the middle three are the
+        model-level rates and ``p(y|x)`` the network's probability of the true
+        class. At most 4096 rows are scored; the others get their mean.
+
+        Parameters
+        ----------
+        X : array-like or torch.Tensor
+            Input rows.
+        y : array-like of shape (n_samples,)
+            Labels.
+        classes : array-like, default=None
+            Labels in the order of the module's output columns. By default,
+            the ``MLPClassifier``'s ``classes_``; else ``y`` itself when it
+            holds integers in ``[0, n_outputs)``; else ``np.unique(y)``.
+
+        Returns
+        -------
+        stress : ndarray of shape (n_samples,)
+        """
+        y = _labels(y, X)
+        n = len(y)
+        rng = np.random.default_rng(self.random_state)
+        scored = np.arange(n) if n <= _SAMPLE_ROWS else rng.choice(n, _SAMPLE_ROWS, False)
+        scored.sort()
+        records, proba = self._forward(_take(X, scored))
+        self._flags = self._flags_on(records)
+        agg = self.aggregate_rates()
+        cols = self._output_columns(y[scored], proba.shape[1], classes)
+        p_true = proba[np.arange(len(scored)), cols]
+        silent = np.mean([1.0 - r.fire.mean(axis=1) for r in records.values()], axis=0)
+        w = _SAMPLE_WEIGHTS
+        scores = (
+            w[0] * silent
+            + w[1] * agg["weak_weights"]
+            + w[2] * agg["weak_input"]
+            + w[3] * agg["saturation"]
+            + w[4] * (1.0 - p_true)
+        )
+        scores = np.clip(scores, 0.0, 1.0)
+        out = np.full(n, scores.mean())
+        out[scored] = scores
+        return out
+
+    # -- hooks --------------------------------------------------------------
+    def detach(self):
+        """Remove every hook this probe registered.
+
+        Returns
+        -------
+        self : VitalityProbe
+        """
+        for handle in self._handles:
+            handle.remove()
+        self._handles = []
+        return self
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.detach()
+
+    def _forward(self, X):
+        """One no-grad eval-mode pass; return layer records and probabilities."""
+        records, inputs = {}, {}
+        for unit in self._units[:-1]:
+            self._hook(unit, records, inputs)
+        module = self.module_
+        was_training = module.training
+        try:
+            module.eval()
+            with torch.no_grad():
+                out = module(self._to_tensor(X))
+        finally:
+            module.train(was_training)
+            self.detach()
+        return records, _as_proba(out, self._logits)
+
+    def _hook(self, unit, records, inputs):
+        conv = unit.is_conv
+
+        def on_layer(layer, args, output):
+            if unit.hook_activation:
+                inputs[unit.name] = args[0]
+                return
+            act = output if unit.activation is None else unit.activation(output)
+            records[unit.name] = _LayerRecord(args[0], act, unit.kind, conv)
+
+        def on_activation(act_module, args, output):
+            if unit.name in inputs:
+                x = inputs.pop(unit.name)
+                records[unit.name] = _LayerRecord(x, output, unit.kind, conv)
+
+        self._handles.append(unit.layer.register_forward_hook(on_layer))
+        if unit.hook_activation:
+            self._handles.append(unit.activation.register_forward_hook(on_activation))
+
+    def _to_tensor(self, X):
+        param = next(self.module_.parameters(), None)
+        device = param.device if param is not None else "cpu"
+        dtype = param.dtype if param is not None else torch.float32
+        return torch.as_tensor(np.asarray(X) if not torch.is_tensor(X) else X).to(
+            device=device, dtype=dtype
+        )
+
+    def _flags_on(self, records, rows=None):
+        flags = {}
+        for unit in self._units[:-1]:
+            if unit.name not in records:
+                raise RuntimeError(
+                    f"Layer {unit.name!r} was not called in the forward pass; "
+                    "VitalityProbe reads layers that the module's forward uses."
+                )
+            abs_w, norms = _incoming_weights(unit.layer)
+            flags[unit.name] = layer_flags(records[unit.name], abs_w, norms, rows)
+        return flags
+
+    def _probe_rows(self, n, y):
+        """Pick at most ``probe_size`` rows, an equal share per class of ``y``."""
+        rng = np.random.default_rng(self.random_state)
+        if y is None:
+            if n <= self.probe_size:
+                return np.arange(n)
+            return np.sort(rng.choice(n, self.probe_size, replace=False))
+        y = np.asarray(y)
+        classes, codes = np.unique(y, return_inverse=True)
+        quota = min(_CLASS_ROWS, max(1, self.probe_size // len(classes)))
+        picks = [
+            rng.permutation(np.flatnonzero(codes == k))[:quota]
+            for k in range(len(classes))
+        ]
+        return np.sort(np.concatenate(picks))
+
+    def _output_columns(self, y, n_outputs, classes):
+        if classes is None and self.classes_ is not None:
+            classes = self.classes_
+        if classes is not None:
+            classes = np.asarray(classes)
+            cols = np.searchsorted(classes, y)
+            cols = np.clip(cols, 0, len(classes) - 1)
+            if not np.all(classes[cols] == y):
+                raise ValueError("y holds labels that are not in `classes`.")
+            return cols
+        if np.issubdtype(y.dtype, np.integer) and y.min() >= 0 and y.max() < n_outputs:
+            return y.astype(np.intp)
+        return np.unique(y, return_inverse=True)[1]
+
+
+def _n_rows(X):
+    return X.shape[0] if hasattr(X, "shape") else len(X)
+
+
+def _take(X, rows):
+    if torch.is_tensor(X):
+        return X[torch.as_tensor(rows, device=X.device)]
+    if hasattr(X, "iloc"):
+        return X.iloc[rows].to_numpy()
+    return np.asarray(X)[rows]
+
+
+def _labels(y, X):
+    y = np.asarray(y)
+    if y.ndim != 1 or y.shape[0] != _n_rows(X):
+        raise ValueError(
+            f"y must be 1-D with one label per row of X; got shape {y.shape} "
+            f"for {_n_rows(X)} rows."
+        )
+    return y
+
+
+def _as_proba(out, logits=None):
+    """Class probabilities from module output (logits or probabilities).
+
+    With ``logits=None`` the output is taken as probabilities when it is
+    non-negative and its rows sum to 1 (one column: when it lies in [0, 1]).
+    """
+    if isinstance(out, tuple | list):
+        out = out[0]
+    out = out.detach().double().cpu()
+    if out.dim() == 1 or out.shape[1] == 1:
+        out = out.reshape(-1)
+        if logits is None:
+            logits = bool((out < 0).any() or (out > 1).any())
+        p = torch.sigmoid(out) if logits else out
+        return torch.stack([1 - p, p], dim=1).numpy()
+    if logits is None:
+        ones = torch.ones(out.shape[0], dtype=out.dtype)
+        logits = not (bool((out >= 0).all()) and torch.allclose(out.sum(1), ones, atol=1e-4))
+    return (torch.softmax(out, dim=1) if logits else out).numpy()
