@@ -1,11 +1,13 @@
 """Vitality-routed neural training for imbalanced, scarce or hard data."""
 
+from skvitalroute._classifier import VitalRouteClassifier
 from skvitalroute._probe import VitalityProbe
 from skvitalroute._router import RoutePlan, TaskProfile, profile_task, route_plan
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "VitalRouteClassifier",
     "VitalityProbe",
     "profile_task",
     "route_plan",

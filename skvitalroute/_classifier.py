@@ -1,0 +1,839 @@
+"""VitalRouteClassifier: a skorch classifier that routes its own tactics."""
+
+from contextlib import contextmanager
+
+import numpy as np
+import torch
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils import check_random_state
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+from skorch import NeuralNetClassifier
+from skorch.callbacks import PrintLog
+from skorch.dataset import ValidSplit
+from skorch.utils import is_dataset
+
+from skvitalroute._losses import build_loss, class_weight_vector
+from skvitalroute._module import MLPModule
+from skvitalroute._classifier_params import check_vitality_params
+from skvitalroute._router import RoutePlan, profile_task, route_plan
+
+_FLOAT_DTYPES = (np.float64, np.float32)
+_SEED_MAX = np.iinfo(np.int32).max
+# Names of the callbacks the router adds; reserved so a user's callback
+# cannot be mistaken for (or replaced by) one of them.
+_TACTIC_CALLBACKS = (
+    "vitality_transfer",
+    "vitality_class_sampler",
+    "vitality_hard_sampler",
+    "vitality_lr_scaler",
+    "vitality_monitor",
+)
+
+
+class _PrivateState:
+    """Store one of skorch's run-state attributes under a private name.
+
+    skorch's ``__init__`` sets ``history_``, ``initialized_`` and
+    ``virtual_params_``; scikit-learn requires ``__init__`` to set nothing
+    but parameters (private names excepted). The value lives in
+    ``__dict__["_<name>"]``; reading it before it was ever set raises
+    ``AttributeError``, exactly as a missing attribute would, which skorch
+    relies on while its ``__init__`` runs.
+    """
+
+    def __set_name__(self, owner, name):
+        self.name, self.private = name, "_" + name
+
+    def __get__(self, obj, objtype=None):
+        if obj is None:
+            return self
+        try:
+            return obj.__dict__[self.private]
+        except KeyError:
+            raise AttributeError(self.name) from None
+
+    def __set__(self, obj, value):
+        obj.__dict__[self.private] = value
+
+    def __delete__(self, obj):
+        obj.__dict__.pop(self.private, None)
+
+
+@contextmanager
+def _torch_rng(seed=None):
+    """Run a block on a private copy of torch's global RNG.
+
+    The global generator is restored on exit, so neither a fit nor a
+    prediction reads or advances the user's torch random stream; with
+    ``seed`` the block starts from that seed.
+    """
+    devices = None if torch.cuda.is_available() else []
+    with torch.random.fork_rng(devices=devices):
+        if seed is not None:
+            torch.manual_seed(int(seed))
+        yield
+
+
+class VitalRouteClassifier(NeuralNetClassifier):
+    """Neural classifier that reads its units' vitality and routes tactics.
+
+    A :class:`skorch.NeuralNetClassifier` with scikit-learn manners. At
+    ``fit`` a router looks at the training labels (SPEC §4) and switches
+    training tactics on: class-stress resampling for imbalanced data,
+    hard-sample resampling and per-layer learning-rate damping otherwise,
+    and a label-free warm start from ``parent_pool`` on small tasks. A
+    vitality monitor is always on: it records per-layer stasis, composite
+    stress, per-class stress, LR scales and dead-unit resets into
+    ``history`` every epoch, and re-initialises dead units. The same
+    estimator also holds the comparison baselines: ``class_weight`` and
+    ``loss`` (focal, logit-adjusted).
+
+    On top of skorch it accepts any label type, float64, list and pandas
+    input, sets ``classes_``, ``n_features_in_`` and ``feature_names_in_``,
+    builds a default MLP sized from the data, and makes fits reproducible
+    with ``random_state`` without touching torch's global RNG.
+
+    Parameters
+    ----------
+    module : torch.nn.Module class or instance, default=None
+        The network, as in skorch; it must output one logit per class.
+        ``None`` builds :class:`~skvitalroute._module.MLPModule` at fit,
+        with ``n_features_in_`` inputs and ``len(classes_)`` outputs.
+    hidden_units : tuple of int, default=(128, 64)
+        Hidden-layer widths of the default module.
+    dropout : float, default=0.0
+        Dropout after each hidden ReLU of the default module.
+    tactics : "auto", "none" or tuple of str, default="auto"
+        ``"auto"`` follows the router; ``"none"`` trains plainly (the
+        monitor stays on); a tuple of ``"class"``, ``"hard"``,
+        ``"lr_scale"``, ``"transfer"`` forces exactly those tactics.
+    class_weight : None, "balanced" or dict, default=None
+        Per-class loss weights. ``"balanced"`` weighs class ``c`` by
+        ``n_samples / (n_classes * count_c)`` (inverse frequency); a dict
+        maps labels to weights.
+    loss : {"cross_entropy", "focal", "logit_adjusted"}, default="cross_entropy"
+        Training loss on the logits.
+    focal_gamma : float, default=2.0
+        Focusing parameter of the focal loss.
+    logit_adjust_tau : float, default=1.0
+        Scale of the logit adjustment (``tau * log(prior)`` is added to the
+        logits during training only).
+    parent_pool : list, default=None
+        Candidate parents for transfer: ``(name, nn.Module)`` pairs or
+        fitted nets.
+    freeze_transfer : bool, default=False
+        Freeze the transferred trunk (dead-unit resets are then skipped).
+    imbalance_threshold : float, default=0.25
+        Router: the class sampler needs ``min/max class count`` below this.
+    min_class_for_sampler : int, default=15
+        Router: ... and the smallest class at least this large.
+    max_samples_for_transfer : int, default=200
+        Router: transfer when there are at most this many rows ...
+    max_min_class_for_transfer : int, default=12
+        Router: ... or the smallest class has at most this many.
+    min_samples_for_lr_scale : int, default=80
+        Router: LR scaling needs at least this many rows.
+    min_samples_for_hard_sampler : int, default=40
+        Router: hard-sample resampling needs at least this many rows.
+    sampler_strength : float, default=0.7
+        Class sampler: weight of the stress-driven class probabilities.
+    sampler_beta : float, default=4.0
+        Class sampler: softmax temperature on class stress (0 = uniform).
+    sampler_refresh : int, default=2
+        Class sampler: epochs between stress readings.
+    hard_strength : float, default=0.6
+        Hard sampler: weight of the stress-driven row probabilities.
+    hard_beta : float, default=3.0
+        Hard sampler: softmax temperature on per-sample stress.
+    hard_refresh : int, default=1
+        Hard sampler: epochs between stress readings.
+    lr_scale_alpha : float, default=4.0
+        LR scaling: layer rate ``lr * max(0.1, 1 / (1 + alpha * stasis))``.
+    reset_threshold : float, default=0.12
+        Monitor: reset dead units after an epoch whose mean stasis reaches
+        this value.
+    probe_size : int, default=1024
+        Rows in each vitality reading.
+    max_epochs : int, default=30
+        Training epochs.
+    lr : float, default=1e-3
+        Base learning rate.
+    batch_size : int, default=64
+        Mini-batch size (``-1`` for full batch).
+    optimizer : torch optimizer class, default=torch.optim.Adam
+        The optimizer; ``optimizer__*`` parameters are passed to it.
+    train_split : None, float, int or callable, default=None
+        Internal validation split, taken before any resampling. ``None``
+        trains on all rows; a float or int builds a stratified
+        :class:`skorch.dataset.ValidSplit` seeded by ``random_state``; a
+        callable is used as in skorch.
+    callbacks : list or None, default=None
+        User callbacks, as in skorch; the tactic callbacks run after them.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the module initialisation, shuffling, dropout, the split and
+        the tactics' draws. Fits run on a private copy of torch's global RNG,
+        which is left untouched.
+    device : str or torch.device, default="cpu"
+        Device to train on.
+    verbose : int, default=0
+        Print the epoch log when positive.
+    **kwargs : dict
+        Any other skorch argument (``criterion``, ``iterator_train__*``,
+        ``module__*``, ``optimizer__*``, ``callbacks__*``, ``warm_start``,
+        ...). A ``criterion`` replaces the built-in loss.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The class labels, sorted.
+    label_encoder_ : sklearn.preprocessing.LabelEncoder
+        Maps labels to the network's output columns.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Feature names seen during fit, when ``X`` has string column names.
+    profile_ : TaskProfile
+        The training labels' profile that the router read.
+    route_ : RoutePlan
+        The tactics used and, in ``route_.reasons``, why each is on or off
+        (``route_.explain()`` prints them).
+    class_weight_ : ndarray of shape (n_classes,) or None
+        Loss weight of each class.
+    class_prior_ : ndarray of shape (n_classes,)
+        Class frequencies of the training labels.
+    train_sampler_ : torch.utils.data.Sampler or None
+        The resampling tactic's sampler for the current fit, if any.
+    module_, criterion_, optimizer_, callbacks_, history : see skorch
+        ``history`` holds, per epoch, the vitality readings
+        (``vitality_mean_stasis``, ``vitality_stress``,
+        ``vitality_layer_stasis``, ``vitality_class_stress``,
+        ``vitality_lr_scales``, ``vitality_resets``, ...).
+
+    See Also
+    --------
+    skvitalroute.VitalitySampler : The same tactics in front of any classifier.
+    skvitalroute.route_plan : The router's rules.
+
+    Notes
+    -----
+    Inside the skorch training loop (callbacks, scoring) targets are the
+    encoded labels ``0 .. n_classes - 1``, and ``predict`` on a torch
+    ``Dataset`` returns those indices, as skorch does; ``predict`` on an
+    array-like returns the original labels.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from skvitalroute import VitalRouteClassifier
+    >>> X, y = make_classification(n_samples=120, weights=[0.85], random_state=0)
+    >>> clf = VitalRouteClassifier(hidden_units=(16,), max_epochs=3,
+    ...                            random_state=0).fit(X, y)
+    >>> clf.route_.label
+    'hard+lr_scale'
+    >>> clf.predict(X[:3]).shape
+    (3,)
+    >>> len(clf.history), "vitality_mean_stasis" in clf.history[-1]
+    (3, True)
+    """
+
+    history_ = _PrivateState()
+    initialized_ = _PrivateState()
+    virtual_params_ = _PrivateState()
+
+    def __init__(
+        self,
+        module=None,
+        *,
+        hidden_units=(128, 64),
+        dropout=0.0,
+        tactics="auto",
+        class_weight=None,
+        loss="cross_entropy",
+        focal_gamma=2.0,
+        logit_adjust_tau=1.0,
+        parent_pool=None,
+        freeze_transfer=False,
+        imbalance_threshold=0.25,
+        min_class_for_sampler=15,
+        max_samples_for_transfer=200,
+        max_min_class_for_transfer=12,
+        min_samples_for_lr_scale=80,
+        min_samples_for_hard_sampler=40,
+        sampler_strength=0.7,
+        sampler_beta=4.0,
+        sampler_refresh=2,
+        hard_strength=0.6,
+        hard_beta=3.0,
+        hard_refresh=1,
+        lr_scale_alpha=4.0,
+        reset_threshold=0.12,
+        probe_size=1024,
+        max_epochs=30,
+        lr=1e-3,
+        batch_size=64,
+        optimizer=torch.optim.Adam,
+        train_split=None,
+        callbacks=None,
+        random_state=None,
+        device="cpu",
+        verbose=0,
+        **kwargs,
+    ):
+        # None: the loss is built from `loss` and `class_weight` at fit.
+        kwargs.setdefault("criterion", None)
+        super().__init__(
+            module,
+            optimizer=optimizer,
+            lr=lr,
+            max_epochs=max_epochs,
+            batch_size=batch_size,
+            train_split=train_split,
+            callbacks=callbacks,
+            device=device,
+            verbose=verbose,
+            **kwargs,
+        )
+        self.hidden_units = hidden_units
+        self.dropout = dropout
+        self.tactics = tactics
+        self.class_weight = class_weight
+        self.loss = loss
+        self.focal_gamma = focal_gamma
+        self.logit_adjust_tau = logit_adjust_tau
+        self.parent_pool = parent_pool
+        self.freeze_transfer = freeze_transfer
+        self.imbalance_threshold = imbalance_threshold
+        self.min_class_for_sampler = min_class_for_sampler
+        self.max_samples_for_transfer = max_samples_for_transfer
+        self.max_min_class_for_transfer = max_min_class_for_transfer
+        self.min_samples_for_lr_scale = min_samples_for_lr_scale
+        self.min_samples_for_hard_sampler = min_samples_for_hard_sampler
+        self.sampler_strength = sampler_strength
+        self.sampler_beta = sampler_beta
+        self.sampler_refresh = sampler_refresh
+        self.hard_strength = hard_strength
+        self.hard_beta = hard_beta
+        self.hard_refresh = hard_refresh
+        self.lr_scale_alpha = lr_scale_alpha
+        self.reset_threshold = reset_threshold
+        self.probe_size = probe_size
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------
+    # scikit-learn surface
+    # ------------------------------------------------------------------
+    @property
+    def classes_(self):
+        try:
+            return self.label_encoder_.classes_
+        except AttributeError:
+            raise AttributeError(
+                f"{type(self).__name__} has no classes_ before fit; call fit first."
+            ) from None
+
+    def get_params(self, deep=True, **kwargs):
+        """Get the parameters of this estimator.
+
+        Parameters
+        ----------
+        deep : bool, default=True
+            Also return the parameters of callbacks and sub-objects.
+        **kwargs : dict
+            Passed to skorch's ``get_params``.
+
+        Returns
+        -------
+        params : dict
+            Parameter names mapped to their values; skorch's private
+            bookkeeping (names starting with ``_``) is left out.
+        """
+        params = super().get_params(deep=deep, **kwargs)
+        return {k: v for k, v in params.items() if not k.startswith("_")}
+
+    def set_params(self, **params):
+        """Set the parameters of this estimator, as skorch does.
+
+        Before the net is initialised, a new ``callbacks`` list is only
+        stored; it is checked when ``fit`` initialises the callbacks
+        (scikit-learn's convention of validating in ``fit``).
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters, including skorch's prefixed ones.
+
+        Returns
+        -------
+        self : VitalRouteClassifier
+        """
+        if "callbacks" in params and not self.initialized_:
+            self.callbacks = params.pop("callbacks")
+        return super().set_params(**params)
+
+    def fit(self, X, y, **fit_params):
+        """Route tactics from ``y``, then initialise and train the network.
+
+        With ``warm_start=True`` and an initialised net, training continues
+        (same classes and features) and only the route is recomputed.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data; cast to float32 inside the net.
+        y : array-like of shape (n_samples,)
+            Labels of any type.
+        **fit_params : dict
+            Passed to the module's ``forward`` and to ``train_split``.
+
+        Returns
+        -------
+        self : VitalRouteClassifier
+            The fitted classifier.
+        """
+        check_vitality_params(self)
+        warm = self.warm_start and self.initialized_ and hasattr(self, "label_encoder_")
+        X, y, y_enc = self._check_training_data(X, y, reset=not warm)
+        self._plan(y, y_enc)
+        self._seed_ = self._draw_seed(len(self.history) if warm else 0)
+        with _torch_rng(self._seed_):
+            if warm:
+                self._install_tactic_callbacks()
+            else:
+                self.initialize()
+            super().partial_fit(X, y_enc, **fit_params)
+        return self
+
+    def partial_fit(self, X, y=None, classes=None, **fit_params):
+        """Train for ``max_epochs`` more epochs without re-initialising.
+
+        The first call validates the data, routes the tactics and
+        initialises the net; later calls continue training with the same
+        route.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,)
+            Labels.
+        classes : array-like of shape (n_classes,), default=None
+            Every label that will ever appear; needed on the first call
+            when a batch does not contain all classes.
+        **fit_params : dict
+            Passed to the module's ``forward`` and to ``train_split``.
+
+        Returns
+        -------
+        self : VitalRouteClassifier
+        """
+        first = not (self.initialized_ and hasattr(self, "label_encoder_"))
+        if first:
+            check_vitality_params(self)
+        X, y, y_enc = self._check_training_data(X, y, reset=first, classes=classes)
+        if first:
+            self._plan(y, y_enc)
+        self._seed_ = self._draw_seed(0 if first else len(self.history))
+        with _torch_rng(self._seed_):
+            if first:
+                self.initialize()
+            super().partial_fit(X, y_enc, **fit_params)
+        return self
+
+    def predict_proba(self, X):
+        """Return class probabilities (softmax of the logits).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or torch Dataset
+            Input rows.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Columns in the order of ``classes_``.
+        """
+        X = self._check_predict_data(X)
+        with _torch_rng():
+            return super().predict_proba(X)
+
+    def predict_log_proba(self, X):
+        """Return the log of :meth:`predict_proba`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input rows.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+        """
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
+
+    def predict(self, X):
+        """Return the most probable class of each row.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or torch Dataset
+            Input rows.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Original labels; for a torch ``Dataset`` (skorch's internal
+            scoring), the encoded class indices.
+        """
+        index = self.predict_proba(X).argmax(axis=1)
+        return index if is_dataset(X) else self.classes_[index]
+
+    # ------------------------------------------------------------------
+    # skorch hooks
+    # ------------------------------------------------------------------
+    def initialize(self):
+        """Validate the vitality parameters, then initialise as skorch does.
+
+        Returns
+        -------
+        self : VitalRouteClassifier
+        """
+        check_vitality_params(self)
+        return super().initialize()
+
+    def initialize_module(self):
+        """Build the default MLP when ``module=None``, else defer to skorch.
+
+        Returns
+        -------
+        self : VitalRouteClassifier
+        """
+        if self.module is not None:
+            return super().initialize_module()
+        params = {"hidden_units": tuple(self.hidden_units), "dropout": self.dropout}
+        if hasattr(self, "label_encoder_"):
+            params.update(n_features=self.n_features_in_, n_classes=len(self.classes_))
+        params.update(self.get_params_for("module"))
+        if "n_features" not in params or "n_classes" not in params:
+            raise ValueError(
+                "The default module is sized from the training data: call fit, "
+                "or pass module__n_features and module__n_classes to initialize "
+                "it without data."
+            )
+        self.module_ = MLPModule(**params)
+        return self
+
+    def initialize_criterion(self):
+        """Build the loss named by ``loss`` (with ``class_weight``).
+
+        A ``criterion`` given to the constructor is used instead, as in
+        skorch.
+
+        Returns
+        -------
+        self : VitalRouteClassifier
+        """
+        if self.criterion is not None:
+            return super().initialize_criterion()
+        weight = getattr(self, "class_weight_", None)
+        prior = getattr(self, "class_prior_", None)
+        if self.loss == "logit_adjusted" and prior is None:
+            raise ValueError(
+                "loss='logit_adjusted' needs the class prior of the training "
+                "labels: call fit instead of initialize."
+            )
+        self.criterion_ = build_loss(
+            self.loss,
+            weight=weight,
+            prior=prior,
+            gamma=self.focal_gamma,
+            tau=self.logit_adjust_tau,
+            **self.get_params_for("criterion"),
+        )
+        return self
+
+    def initialize_optimizer(self, triggered_directly=None):
+        """Build the optimizer with one parameter group per hidden layer.
+
+        The LR-scaling tactic changes each hidden layer's group; the rest
+        of the parameters form the last group. With
+        ``optimizer__param_groups`` or a module the probe cannot read,
+        skorch's grouping is used.
+
+        Parameters
+        ----------
+        triggered_directly : None
+            Deprecated in skorch; passed on.
+
+        Returns
+        -------
+        self : VitalRouteClassifier
+        """
+        groups = self._layer_groups()
+        if groups is None:
+            return super().initialize_optimizer(triggered_directly)
+        _, kwargs = self.get_params_for_optimizer(
+            "optimizer", self.get_all_learnable_params()
+        )
+        self.optimizer_ = self.optimizer(groups, **kwargs)
+        return self
+
+    def initialize_callbacks(self):
+        """Initialise the user's callbacks, then add the tactic callbacks.
+
+        Returns
+        -------
+        self : VitalRouteClassifier
+        """
+        super().initialize_callbacks()
+        clash = [n for n, _ in self.callbacks_ if n in _TACTIC_CALLBACKS]
+        if clash:
+            raise ValueError(
+                f"Callback name(s) {clash} are reserved for the vitality "
+                f"tactics {list(_TACTIC_CALLBACKS)}; rename your callback."
+            )
+        self._install_tactic_callbacks()
+        return self
+
+    def on_train_begin(self, net, X=None, y=None, **kwargs):
+        """Forget the previous run's sampler before the callbacks start.
+
+        Parameters
+        ----------
+        net : VitalRouteClassifier
+            This net.
+        X, y : array-like
+            The training data.
+        **kwargs : dict
+            Unused.
+        """
+        self.train_sampler_ = None
+        super().on_train_begin(net, X=X, y=y, **kwargs)
+
+    def _set_train_sampler(self, sampler):
+        """Use ``sampler`` to draw training rows for the current fit.
+
+        Called by the resampling callbacks in ``on_train_begin``.
+
+        Parameters
+        ----------
+        sampler : torch.utils.data.Sampler
+            Yields indices into the training split.
+        """
+        self.train_sampler_ = sampler
+
+    def get_dataset(self, X, y=None):
+        """Return a skorch dataset, with array input cast to float32.
+
+        Parameters
+        ----------
+        X : array-like or torch Dataset
+            Input rows.
+        y : array-like, default=None
+            Encoded labels.
+
+        Returns
+        -------
+        dataset : torch.utils.data.Dataset
+        """
+        if isinstance(X, np.ndarray) and X.dtype != np.float32:
+            X = X.astype(np.float32)
+        elif isinstance(X, np.ndarray) and not (
+            X.flags.writeable and X.flags.c_contiguous
+        ):
+            X = np.array(X, order="C")  # torch warns on read-only arrays
+        return super().get_dataset(X, y)
+
+    def get_split_datasets(self, X, y=None, **fit_params):
+        """Split off the validation rows (before any resampling).
+
+        A numeric ``train_split`` is a stratified
+        :class:`skorch.dataset.ValidSplit` seeded by ``random_state``.
+
+        Parameters
+        ----------
+        X : array-like
+            Training rows.
+        y : array-like, default=None
+            Encoded labels.
+        **fit_params : dict
+            Passed to the split.
+
+        Returns
+        -------
+        dataset_train, dataset_valid : torch Dataset, torch Dataset or None
+        """
+        split = self.train_split
+        if split is None or callable(split):
+            return super().get_split_datasets(X, y, **fit_params)
+        # skorch's ValidSplit takes a random_state only for a float fraction;
+        # an int number of folds splits deterministically.
+        seed = self._seed_ if isinstance(split, float) else None
+        valid = ValidSplit(split, stratified=True, random_state=seed)
+        return valid(self.get_dataset(X, y), y, **fit_params)
+
+    def get_iterator(self, dataset, training=False):
+        """Return the batch iterator; training uses the tactic's sampler.
+
+        Training batches are reshuffled every epoch unless
+        ``iterator_train__shuffle=False``; when a resampling tactic set a
+        sampler for this fit, it draws the rows instead.
+
+        Parameters
+        ----------
+        dataset : torch.utils.data.Dataset
+            Training or validation split.
+        training : bool, default=False
+            Whether the iterator is for training.
+
+        Returns
+        -------
+        iterator : torch.utils.data.DataLoader
+        """
+        if not training:
+            return super().get_iterator(dataset, training=False)
+        kwargs = self.get_params_for("iterator_train")
+        sampler = getattr(self, "train_sampler_", None)
+        if sampler is not None:
+            kwargs.update(sampler=sampler, shuffle=False)
+        elif "sampler" not in kwargs and "batch_sampler" not in kwargs:
+            kwargs.setdefault("shuffle", True)
+        kwargs.setdefault("batch_size", self.batch_size)
+        if kwargs["batch_size"] == -1:
+            kwargs["batch_size"] = len(dataset)
+        return self.iterator_train(dataset, **kwargs)
+
+    # ------------------------------------------------------------------
+    # helpers
+    # ------------------------------------------------------------------
+    def _check_training_data(self, X, y, *, reset, classes=None):
+        X, y = validate_data(self, X, y, reset=reset, dtype=_FLOAT_DTYPES)
+        check_classification_targets(y)
+        if reset:
+            if classes is None:
+                classes = self.classes if self.classes is not None else y
+            self.label_encoder_ = LabelEncoder().fit(classes)
+            if len(self.classes_) < 2:
+                raise ValueError(
+                    f"{type(self).__name__} needs samples of at least 2 classes; "
+                    f"the data contains only one class: {self.classes_[0]!r}."
+                )
+        return X, y, self.label_encoder_.transform(y)
+
+    def _check_predict_data(self, X):
+        if is_dataset(X):
+            return X
+        check_is_fitted(self)
+        return validate_data(self, X, reset=False, dtype=_FLOAT_DTYPES)
+
+    def _plan(self, y, y_enc):
+        """Profile the labels, choose the tactics, set the loss inputs."""
+        self.profile_ = profile_task(y)
+        self.route_ = self._route(self.profile_)
+        counts = np.bincount(y_enc, minlength=len(self.classes_))
+        self.class_prior_ = counts / counts.sum()
+        self.class_weight_ = class_weight_vector(self.class_weight, self.classes_, y)
+
+    def _route(self, profile):
+        if self.tactics == "auto":
+            return route_plan(
+                profile,
+                parent_pool_available=bool(self.parent_pool),
+                imbalance_threshold=self.imbalance_threshold,
+                min_class_for_sampler=self.min_class_for_sampler,
+                max_samples_for_transfer=self.max_samples_for_transfer,
+                max_min_class_for_transfer=self.max_min_class_for_transfer,
+                min_samples_for_lr_scale=self.min_samples_for_lr_scale,
+                min_samples_for_hard_sampler=self.min_samples_for_hard_sampler,
+            )
+        chosen = () if self.tactics == "none" else tuple(self.tactics)
+        reasons = {
+            t: f"{'on' if t in chosen else 'off'}: set by tactics={self.tactics!r}"
+            for t in ("transfer", "class", "hard", "lr_scale")
+        }
+        reasons["monitor"] = "always on"
+        return RoutePlan(
+            use_class_sampler="class" in chosen,
+            use_hard_sampler="hard" in chosen,
+            use_lr_scale="lr_scale" in chosen,
+            use_transfer="transfer" in chosen,
+            reasons=reasons,
+        )
+
+    def _draw_seed(self, offset):
+        # An int random_state gives the same seed every fit; None or a
+        # RandomState draws a fresh one (scikit-learn's convention). The
+        # offset (epochs already trained) varies the stream of warm fits.
+        base = check_random_state(self.random_state).randint(_SEED_MAX)
+        return (int(base) + int(offset)) % _SEED_MAX
+
+    def _tactic_callbacks(self):
+        """Build this fit's tactic callbacks from ``route_``."""
+        from skvitalroute import callbacks as cbs
+
+        plan, seed = getattr(self, "route_", None), getattr(self, "_seed_", None)
+        size, out = self.probe_size, []
+        if plan is not None and plan.use_transfer:
+            out.append(
+                (
+                    "vitality_transfer",
+                    cbs.TransferWarmStart(
+                        self.parent_pool, freeze=self.freeze_transfer, probe_size=size
+                    ),
+                )
+            )
+        if plan is not None and plan.use_class_sampler:
+            sampler = cbs.ClassStressSampler(
+                strength=self.sampler_strength,
+                beta=self.sampler_beta,
+                refresh_every=self.sampler_refresh,
+                probe_size=size,
+                random_state=None if seed is None else seed + 1,
+            )
+            out.append(("vitality_class_sampler", sampler))
+        if plan is not None and plan.use_hard_sampler:
+            sampler = cbs.HardSampleSampler(
+                strength=self.hard_strength,
+                beta=self.hard_beta,
+                refresh_every=self.hard_refresh,
+                probe_size=size,
+                random_state=None if seed is None else seed + 2,
+            )
+            out.append(("vitality_hard_sampler", sampler))
+        if plan is not None and plan.use_lr_scale:
+            scaler = cbs.LayerLRScaler(alpha=self.lr_scale_alpha, probe_size=size)
+            out.append(("vitality_lr_scaler", scaler))
+        monitor = cbs.VitalityMonitor(
+            reset=True, reset_threshold=self.reset_threshold, probe_size=size
+        )
+        out.append(("vitality_monitor", monitor))
+        return out
+
+    def _install_tactic_callbacks(self):
+        """Replace the tactic callbacks in ``callbacks_`` (before PrintLog)."""
+        kept = [(n, cb) for n, cb in self.callbacks_ if n not in _TACTIC_CALLBACKS]
+        ours = self._tactic_callbacks()
+        for _, cb in ours:
+            cb.initialize()
+        cut = next(
+            (i for i, (_, cb) in enumerate(kept) if isinstance(cb, PrintLog)),
+            len(kept),
+        )
+        self.callbacks_ = kept[:cut] + ours + kept[cut:]
+
+    def _layer_groups(self):
+        """One optimizer group per hidden layer plus one for the rest."""
+        if self.get_params_for("optimizer").get("param_groups"):
+            return None
+        try:
+            from skvitalroute.callbacks import layer_param_groups
+
+            groups = layer_param_groups(self.module_)
+        except (ImportError, ValueError, TypeError):
+            return None
+        seen = {id(p) for g in groups for p in g["params"]}
+        rest = [p for _, p in self.get_all_learnable_params() if id(p) not in seen]
+        if rest:
+            groups = list(groups) + [{"params": rest, "name": "other"}]
+        return groups
