@@ -15,7 +15,7 @@ from skorch.utils import is_dataset
 
 from skvitalroute._losses import build_loss, class_weight_vector
 from skvitalroute._module import MLPModule
-from skvitalroute._classifier_params import check_vitality_params
+from skvitalroute._classifier_params import check_unknown_kwargs, check_vitality_params
 from skvitalroute._router import RoutePlan, profile_task, route_plan
 
 _FLOAT_DTYPES = (np.float64, np.float32)
@@ -226,11 +226,12 @@ class VitalRouteClassifier(NeuralNetClassifier):
     --------
     >>> from sklearn.datasets import make_classification
     >>> from skvitalroute import VitalRouteClassifier
-    >>> X, y = make_classification(n_samples=120, weights=[0.85], random_state=0)
-    >>> clf = VitalRouteClassifier(hidden_units=(16,), max_epochs=3,
-    ...                            random_state=0).fit(X, y)
-    >>> clf.route_.label
+    >>> X, y = make_classification(n_samples=120, random_state=0)
+    >>> clf = VitalRouteClassifier(hidden_units=(16,), max_epochs=3, random_state=0)
+    >>> clf.fit(X, y).route_.label
     'hard+lr_scale'
+    >>> print(clf.route_.reasons["class"])
+    ratio 1.000 >= 0.25, min class 60 >= 15, 2 classes
     >>> clf.predict(X[:3]).shape
     (3,)
     >>> len(clf.history), "vitality_mean_stasis" in clf.history[-1]
@@ -487,7 +488,9 @@ class VitalRouteClassifier(NeuralNetClassifier):
             scoring), the encoded class indices.
         """
         index = self.predict_proba(X).argmax(axis=1)
-        return index if is_dataset(X) else self.classes_[index]
+        if is_dataset(X) or not hasattr(self, "label_encoder_"):
+            return index  # skorch's convention (or a net initialised without y)
+        return self.classes_[index]
 
     # ------------------------------------------------------------------
     # skorch hooks
@@ -500,6 +503,7 @@ class VitalRouteClassifier(NeuralNetClassifier):
         self : VitalRouteClassifier
         """
         check_vitality_params(self)
+        check_unknown_kwargs(self)
         return super().initialize()
 
     def initialize_module(self):

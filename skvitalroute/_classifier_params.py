@@ -7,6 +7,7 @@ validated in ``__init__`` or ``set_params``).
 """
 
 import difflib
+import inspect
 from numbers import Integral, Real
 
 from skvitalroute._losses import LOSSES
@@ -177,3 +178,38 @@ def check_vitality_params(est):
     _check_transfer(est)
     _check_criterion_args(est)
     _check_train_split(est.train_split)
+
+
+def check_unknown_kwargs(est):
+    """Suggest the right name for a misspelled constructor argument.
+
+    skorch collects unknown keyword arguments and rejects them at
+    ``initialize``; this check runs first and adds a "did you mean"
+    suggestion among the estimator's parameters. Prefixed names
+    (``module__...``, ``iterator_train...``) are left to skorch.
+
+    Parameters
+    ----------
+    est : VitalRouteClassifier
+        The estimator.
+
+    Raises
+    ------
+    ValueError
+        For an argument that is neither a parameter nor a skorch prefix.
+    """
+    known = {
+        name
+        for cls in type(est).__mro__
+        if "__init__" in vars(cls)
+        for name, p in inspect.signature(vars(cls)["__init__"]).parameters.items()
+        if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL) and name != "self"
+    }
+    prefixes = tuple(est.prefixes_) + ("module", "criterion", "optimizer")
+    for key in sorted(getattr(est, "_params_to_validate", ())):
+        if key in known or "__" in key or key.endswith("_") or key.startswith(prefixes):
+            continue
+        raise ValueError(
+            f"{type(est).__name__} got an unexpected argument {key!r}."
+            + _did_you_mean(key, sorted(known))
+        )
