@@ -3,11 +3,13 @@
 from skvitalroute._classifier import VitalRouteClassifier
 from skvitalroute._probe import VitalityProbe
 from skvitalroute._router import RoutePlan, TaskProfile, profile_task, route_plan
+from skvitalroute._sampler import VitalitySampler
 
 __version__ = "0.1.0"
 
 __all__ = [
     "VitalRouteClassifier",
+    "VitalitySampler",
     "VitalityProbe",
     "profile_task",
     "route_plan",
