@@ -1,0 +1,26 @@
+"""Vitality tactics as skorch callbacks, usable in any skorch net.
+
+- :class:`ClassStressSampler` draws each epoch's rows favouring stressed
+  classes; :class:`HardSampleSampler` favours stressed, hard rows.
+- :class:`LayerLRScaler` slows hidden layers with many dead units (its
+  optimizer is built from :func:`layer_param_groups`).
+- :class:`TransferWarmStart` copies the most alive parent network.
+- :class:`VitalityMonitor` records the readings every epoch and resets dead
+  units.
+
+See ``docs/tactics.md`` for formulas and plain-skorch usage.
+"""
+
+from skvitalroute.callbacks._lr_scale import LayerLRScaler, layer_param_groups
+from skvitalroute.callbacks._monitor import VitalityMonitor
+from skvitalroute.callbacks._resampling import ClassStressSampler, HardSampleSampler
+from skvitalroute.callbacks._transfer import TransferWarmStart
+
+__all__ = [
+    "ClassStressSampler",
+    "HardSampleSampler",
+    "LayerLRScaler",
+    "TransferWarmStart",
+    "VitalityMonitor",
+    "layer_param_groups",
+]

@@ -1,0 +1,89 @@
+"""Shared plumbing of the vitality callbacks: checks, training rows, probing."""
+
+import numbers
+
+from skorch.callbacks import Callback
+
+from skvitalroute._probe import VitalityProbe
+from skvitalroute.callbacks._data import training_arrays
+
+
+def check_real(name, value, *, low=None, high=None):
+    """Raise a ValueError unless ``value`` is a real number in [low, high]."""
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
+    ok = ok and value == value  # not NaN
+    ok = ok and (low is None or value >= low) and (high is None or value <= high)
+    if not ok:
+        bounds = f"in [{low}, {high}]" if high is not None else f">= {low}"
+        raise ValueError(f"{name} must be a real number {bounds}; got {value!r}.")
+
+
+def check_positive_int(name, value):
+    """Raise a ValueError unless ``value`` is an int >= 1."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"{name} must be an int >= 1; got {value!r}.")
+
+
+class VitalityCallback(Callback):
+    """Base of the callbacks that probe the net on its training rows.
+
+    Subclasses keep only parameters in ``__init__`` and implement
+    ``_check_params``. Per-fit state ends in ``_``: the training rows
+    (read once per fit from ``dataset_train``) and the number of epochs
+    run in this fit.
+    """
+
+    def initialize(self):
+        """Check the parameters and forget any previous fit.
+
+        Returns
+        -------
+        self : object
+        """
+        self._check_params()
+        self._new_fit()
+        return self
+
+    def on_train_begin(self, net, X=None, y=None, **kwargs):
+        """Forget the previous fit's rows and epoch count."""
+        self._check_params()
+        self._new_fit()
+
+    def on_train_end(self, net, X=None, y=None, **kwargs):
+        """Drop the training rows so that a pickled net does not carry them."""
+        self.train_X_ = None
+        self.train_y_ = None
+
+    def _new_fit(self):
+        self.train_X_ = None
+        self.train_y_ = None
+        self.epochs_ = 0
+
+    def _check_params(self):
+        check_positive_int("probe_size", self.probe_size)
+
+    def _rows(self, dataset_train):
+        """The training rows of this fit, read once from ``dataset_train``."""
+        if getattr(self, "train_X_", None) is None:
+            if dataset_train is None:
+                raise ValueError(
+                    f"{type(self).__name__} needs the training dataset; skorch "
+                    "passes it as dataset_train to on_epoch_begin/on_epoch_end."
+                )
+            self.train_X_, self.train_y_ = training_arrays(dataset_train)
+        return self.train_X_, self.train_y_
+
+    def _labels(self, y):
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} reads stress per class or per sample and "
+                "needs labels; the training dataset holds none."
+            )
+        return y
+
+    def _probe(self, net):
+        return VitalityProbe(net.module_, probe_size=self.probe_size)
+
+    def _due(self):
+        """Whether this epoch refreshes the reading (the first always does)."""
+        return self.epochs_ % self.refresh_every == 0

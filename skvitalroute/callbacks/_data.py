@@ -1,0 +1,88 @@
+"""Read the training rows out of the dataset skorch trains on.
+
+skorch hands callbacks ``dataset_train`` in ``on_epoch_begin`` /
+``on_epoch_end``: a :class:`skorch.dataset.Dataset`, or a
+:class:`torch.utils.data.Subset` of one after the validation split. The
+tactics probe the network on those rows, so they need them as one array
+(not row by row); the callbacks call :func:`training_arrays` once per fit.
+"""
+
+import numpy as np
+import torch
+from scipy import sparse
+from skorch.dataset import Dataset
+from torch.utils.data import Subset
+
+
+def training_arrays(dataset):
+    """Return the inputs and labels held by a training dataset.
+
+    Parameters
+    ----------
+    dataset : torch.utils.data.Dataset
+        A :class:`skorch.dataset.Dataset`, a ``Subset`` of one (nested
+        subsets are followed), or any dataset whose items are ``(X_i, y_i)``
+        pairs of tensors or arrays.
+
+    Returns
+    -------
+    X : ndarray or torch.Tensor
+        The input rows, in dataset order.
+    y : ndarray or None
+        The labels, or None when the dataset holds none.
+
+    Raises
+    ------
+    TypeError
+        When the inputs are not one array (a dict or list of inputs, or a
+        pandas frame turned into one column per input by skorch): the probe
+        reads a single input tensor.
+    """
+    if isinstance(dataset, Subset):
+        X, y = training_arrays(dataset.dataset)
+        rows = np.asarray(dataset.indices, dtype=np.intp)
+        return _take(X, rows), None if y is None else y[rows]
+    if isinstance(dataset, Dataset) and type(dataset).transform is Dataset.transform:
+        return _as_input(dataset.X), _as_labels(dataset.y)
+    return _stack_items(dataset)
+
+
+def _take(X, rows):
+    if torch.is_tensor(X):
+        return X[torch.as_tensor(rows, device=X.device)]
+    return X[rows]
+
+
+def _as_input(X):
+    if sparse.issparse(X):
+        return X.toarray()
+    if torch.is_tensor(X):
+        return X
+    if isinstance(X, np.ndarray):
+        return X
+    raise TypeError(
+        "The vitality callbacks read a training set whose X is one array or "
+        f"tensor; got {type(X).__name__}. Pass X as a numpy array or tensor."
+    )
+
+
+def _as_labels(y):
+    if y is None:
+        return None
+    if torch.is_tensor(y):
+        return y.detach().cpu().numpy()
+    return np.asarray(y)
+
+
+def _stack_items(dataset):
+    """Fallback for other datasets: read every item once and stack them."""
+    xs, ys = [], []
+    for i in range(len(dataset)):
+        item = dataset[i]
+        xi, yi = item if isinstance(item, tuple | list) else (item, None)
+        xs.append(torch.as_tensor(np.asarray(xi) if not torch.is_tensor(xi) else xi))
+        ys.append(None if yi is None else _as_labels(yi).reshape(-1)[0])
+    if not xs:
+        raise ValueError("The training dataset is empty.")
+    y = None if any(v is None for v in ys) else np.asarray(ys)
+    return torch.stack(xs), y
