@@ -28,7 +28,8 @@ COUNTS = (60, 60, 12, 14)  # imbalanced: the router turns the class sampler off
 def _blocks(counts=COUNTS, n_features=5, seed=0):
     """Labelled Gaussian blobs, one block of rows per class, shuffled."""
     rng = np.random.default_rng(seed)
-    X = np.vstack([rng.normal(c, 1.0, size=(n, n_features)) for c, n in enumerate(counts)])
+    blocks = [rng.normal(c, 1.0, size=(n, n_features)) for c, n in enumerate(counts)]
+    X = np.vstack(blocks)
     y = np.repeat(np.arange(len(counts)), counts)
     order = rng.permutation(len(y))
     return X[order], y[order]
@@ -277,13 +278,17 @@ def test_sparse_matches_dense(data):
     np.testing.assert_array_equal(y_sp, y_de)
 
 
+def _with(X, value):
+    X = X.copy()
+    X[3, 2] = value
+    return X
+
+
 @pytest.mark.parametrize(
     "mutate, match",
     [
-        (lambda X, y: (np.where(np.arange(X.size).reshape(X.shape) == 7, np.nan, X), y),
-         "NaN"),
-        (lambda X, y: (np.where(np.arange(X.size).reshape(X.shape) == 7, np.inf, X), y),
-         "infinity"),
+        (lambda X, y: (_with(X, np.nan), y), "Input X contains NaN"),
+        (lambda X, y: (_with(X, np.inf), y), "Input X contains infinity"),
         (lambda X, y: (X, np.zeros_like(y)), "more than 1 class"),
         (lambda X, y: (X, y[:-3]), "inconsistent numbers of samples"),
         (lambda X, y: (X, np.linspace(0, 1, len(y))), "Unknown label type"),
@@ -349,22 +354,29 @@ def test_given_estimators(data, make_estimator, mode):
     X_res, y_res = sampler.fit_resample(X, y_str)
     assert sampler.estimator_ is not estimator
     assert not hasattr(estimator, "coefs_") and not hasattr(estimator, "module_")
-    assert sampler.estimator_.predict(X[:3].astype(np.float32)).dtype.kind == "i"  # encoded labels
+    predicted = sampler.estimator_.predict(X[:3].astype(np.float32))
+    assert predicted.dtype.kind == "i"  # trained on the encoded labels
     again = VitalitySampler(estimator=make_estimator(), mode=mode, random_state=0)
     np.testing.assert_array_equal(again.fit_resample(X, y_str)[1], y_res)
 
 
-def test_vital_route_classifier_as_estimator(data):
-    """Check that a VitalRouteClassifier is read through its module_."""
+@pytest.mark.parametrize("mode", ["class", "sample"])
+def test_vital_route_classifier_as_estimator(data, mode):
+    """Check that a VitalRouteClassifier is cloned, fitted and read through
+    its module_, with any label type."""
     from skvitalroute import VitalRouteClassifier, callbacks
 
     if not hasattr(callbacks, "ClassStressSampler"):
         pytest.skip("skvitalroute.callbacks is not complete yet")
     X, y = data
+    y_str = np.array(["a", "b", "c", "d"])[y]
     clf = VitalRouteClassifier(hidden_units=(8,), max_epochs=2, probe_size=64)
-    sampler = VitalitySampler(estimator=clf, mode="class", random_state=0)
-    X_res, y_res = sampler.fit_resample(X, y)
-    assert sampler.estimator_.module_ is not None and len(y_res) > len(y)
+    sampler = VitalitySampler(estimator=clf, mode=mode, random_state=0)
+    X_res, y_res = sampler.fit_resample(X, y_str)
+    assert not hasattr(clf, "module_") or clf.module_ is not sampler.estimator_.module_
+    assert sampler.estimator_.random_state is not None  # seeded by the sampler
+    np.testing.assert_array_equal(sampler.estimator_.classes_, [0, 1, 2, 3])
+    assert len(y_res) > len(y) and set(y_res.tolist()) == {"a", "b", "c", "d"}
 
 
 def test_unsupported_estimator(data):

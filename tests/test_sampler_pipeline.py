@@ -61,9 +61,7 @@ def test_pipeline_in_front_of_classifiers(data, make_classifier):
     """Check that the sampler resamples only at fit inside a pipeline, in
     front of a linear model, a boosted tree and a skorch net."""
     X, y = data
-    pipe = make_pipeline(
-        StandardScaler(), VitalitySampler(**FAST), make_classifier()
-    )
+    pipe = make_pipeline(StandardScaler(), VitalitySampler(**FAST), make_classifier())
     scores = cross_val_score(pipe, X, y, cv=CV, scoring="balanced_accuracy")
     assert scores.shape == (3,) and np.all(scores > 1 / 3)
     pipe.fit(X, y)
@@ -76,7 +74,10 @@ def test_grid_search_over_strength_beta_mode(data):
     """Check that GridSearchCV tunes strength, beta and mode."""
     X, y = data
     pipe = Pipeline(
-        [("sampler", VitalitySampler(**FAST)), ("clf", LogisticRegression(max_iter=500))]
+        [
+            ("sampler", VitalitySampler(**FAST)),
+            ("clf", LogisticRegression(max_iter=500)),
+        ]
     )
     grid = {
         "sampler__strength": [0.3, 0.9],
