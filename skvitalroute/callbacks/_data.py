@@ -79,7 +79,9 @@ def _stack_items(dataset):
     xs, ys = [], []
     for i in range(len(dataset)):
         item = dataset[i]
-        xi, yi = item if isinstance(item, tuple | list) else (item, None)
+        if not isinstance(item, tuple | list):
+            item = (item,)
+        xi, yi = item[0], (item[1] if len(item) > 1 else None)
         xs.append(torch.as_tensor(np.asarray(xi) if not torch.is_tensor(xi) else xi))
         ys.append(None if yi is None else _as_labels(yi).reshape(-1)[0])
     if not xs:
