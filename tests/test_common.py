@@ -3,8 +3,9 @@
 Samplers also run imbalanced-learn's own sampler checks.
 """
 
+import pytest
 from imblearn.utils.estimator_checks import (
-    parametrize_with_checks as parametrize_with_sampler_checks,
+    parametrize_with_checks as _imblearn_parametrize_with_checks,
 )
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
@@ -45,7 +46,18 @@ def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
 
 
-@parametrize_with_sampler_checks(
+def _parametrize_with_sampler_checks(estimators, **kwargs):
+    """imbalanced-learn's parametrize_with_checks, with its checks in a list.
+
+    imbalanced-learn 0.14 hands pytest a generator, which pytest deprecates
+    (PytestRemovedIn10Warning).
+    """
+    mark = _imblearn_parametrize_with_checks(estimators, **kwargs)
+    names, values = mark.args
+    return pytest.mark.parametrize(names, list(values), **mark.kwargs)
+
+
+@_parametrize_with_sampler_checks(
     SAMPLERS, expected_failed_checks=_expected_failed_checks
 )
 def test_imblearn_compatible_sampler(estimator, check):
