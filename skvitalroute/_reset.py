@@ -64,7 +64,8 @@ def reset_units(module, flags, *, optimizers=(), generator=None):
         to_output = k + 1 == len(units) - 1
         idx = np.flatnonzero(np.asarray(mask, dtype=bool))
         cols = None if to_output else _outgoing_columns(unit.layer, nxt.layer, idx)
-        if (cols is None and not to_output) or _frozen(unit.layer, nxt.layer, to_output):
+        unmapped = cols is None and not to_output
+        if unmapped or _frozen(unit.layer, nxt.layer, to_output):
             continue
         _reset_incoming(unit, idx, optimizers, generator)
         if not to_output:

@@ -76,7 +76,8 @@ def test_scales_follow_the_formula_and_reach_the_optimizer(alpha):
     assert scaler.layer_stasis_ == pytest.approx({n: d / 10 for n, d in DEAD.items()})
     assert net.history[-1, "vitality_lr_scales"] == pytest.approx(expected)
     lrs = {g["name"]: g["lr"] for g in net.optimizer_.param_groups}
-    assert lrs == pytest.approx({**{n: 0.1 * s for n, s in expected.items()}, "rest": 0.1})
+    expected_lrs = {**{n: 0.1 * s for n, s in expected.items()}, "rest": 0.1}
+    assert lrs == pytest.approx(expected_lrs)
 
 
 def test_set_params_lr_still_means_the_base_rate():

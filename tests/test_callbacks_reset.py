@@ -90,7 +90,8 @@ def test_reset_weight_scales_follow_spec(act, gain):
         torch.nn.Linear(400, 100), act(), torch.nn.Linear(100, 200), act(),
         torch.nn.Linear(200, 2),
     )
-    reset_units(module, {"0": np.ones(100, bool)}, generator=torch.Generator().manual_seed(0))
+    rng = torch.Generator().manual_seed(0)
+    reset_units(module, {"0": np.ones(100, bool)}, generator=rng)
     std_in = module[0].weight.std().item()
     std_out = module[2].weight.std().item()
     assert std_in == pytest.approx(np.sqrt(gain / 400), rel=0.05)
@@ -105,10 +106,12 @@ def test_reset_conv_channels_and_flatten_linear():
         torch.nn.Flatten(), torch.nn.Linear(4 * 5 * 5, 6), torch.nn.ReLU(),
         torch.nn.Linear(6, 2),
     )
-    c1, c2, lin = module[0].weight.clone(), module[2].weight.clone(), module[5].weight.clone()
-    n = reset_units(module, {"0": np.array([0, 1, 0], bool), "2": np.array([0, 0, 1, 0], bool)})
-    assert n == 2
-    assert _changed(c1, module[0].weight).flatten(1).all(1).tolist() == [False, True, False]
+    c1, c2 = module[0].weight.clone(), module[2].weight.clone()
+    lin = module[5].weight.clone()
+    flags = {"0": np.array([0, 1, 0], bool), "2": np.array([0, 0, 1, 0], bool)}
+    assert reset_units(module, flags) == 2
+    changed1 = _changed(c1, module[0].weight).flatten(1).all(1)
+    assert changed1.tolist() == [False, True, False]
     expected = torch.zeros(4, 3, 3, 3, dtype=torch.bool)
     expected[2] = True  # incoming kernels of reset channel 2 of layer "2"
     expected[:, 1] = True  # outgoing kernels of reset channel 1 of layer "0"

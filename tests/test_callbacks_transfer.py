@@ -52,7 +52,8 @@ def test_transfer_picks_the_lowest_stasis_parent_and_keeps_the_head_fresh():
     fresh = _state(net.module_)
     net.partial_fit(*_data())
     assert transfer.parent_ == "best"
-    assert transfer.parent_scores_ == pytest.approx({"half": 0.5, "best": 0.0, "dead": 1.0})
+    scores = {"half": 0.5, "best": 0.0, "dead": 1.0}
+    assert transfer.parent_scores_ == pytest.approx(scores)
     best = pool[1][1]
     assert torch.equal(net.module_[0].weight, best[0].weight)
     assert torch.equal(net.module_[0].bias, best[0].bias)
@@ -150,7 +151,8 @@ def test_fitted_skorch_net_and_mlpclassifier_parents():
     X, y = _data()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        mlp = MLPClassifier(hidden_layer_sizes=(8,), max_iter=5, random_state=0).fit(X, y)
+        mlp = MLPClassifier(hidden_layer_sizes=(8,), max_iter=5, random_state=0)
+        mlp.fit(X, y)
     skorch_parent = _net([], max_epochs=1).partial_fit(X, y)
     transfer = TransferWarmStart([("sk", skorch_parent), ("mlp", mlp)])
     _net([transfer]).partial_fit(X, y)

@@ -3,7 +3,11 @@
 import warnings
 
 from skvitalroute._probe import VitalityProbe
-from skvitalroute.callbacks._base import VitalityCallback, check_positive_int, check_real
+from skvitalroute.callbacks._base import (
+    VitalityCallback,
+    check_positive_int,
+    check_real,
+)
 
 _MIN_SCALE = 0.1
 

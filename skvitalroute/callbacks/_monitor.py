@@ -117,7 +117,8 @@ class VitalityMonitor(VitalityCallback):
         history.record("vitality_stress", self.stress_)
         history.record("vitality_layer_stasis", dict(self.layer_stasis_))
         history.record("vitality_resets", int(n_reset))
-        if self.class_stress_ is not None and "vitality_class_stress" not in history[-1]:
+        recorded = "vitality_class_stress" in history[-1]  # by ClassStressSampler
+        if self.class_stress_ is not None and not recorded:
             history.record("vitality_class_stress", self.class_stress_.tolist())
 
 

@@ -6,7 +6,11 @@ from sklearn.utils import check_random_state
 from torch.utils.data import Sampler
 
 from skvitalroute._sampling import class_probabilities, sample_probabilities
-from skvitalroute.callbacks._base import VitalityCallback, check_positive_int, check_real
+from skvitalroute.callbacks._base import (
+    VitalityCallback,
+    check_positive_int,
+    check_real,
+)
 
 _SEED_MAX = 2**31 - 1
 _ITERATOR_KEYS = ("iterator_train__sampler", "iterator_train__shuffle")
