@@ -23,6 +23,12 @@ from skvitalroute._sampling import class_probabilities, sample_probabilities
 _SEED_MAX = np.iinfo(np.int32).max
 # SPEC §3 defaults of the two tactics: (strength, beta).
 _MODE_DEFAULTS = {"class": (0.7, 4.0), "sample": (0.6, 3.0)}
+_MODE_ATTRIBUTES = (
+    "class_stress_",
+    "class_probabilities_",
+    "sample_stress_",
+    "sample_probabilities_",
+)
 # The default probe network: a short Adam run on standardized inputs.
 _PROBE_LR = 1e-2
 _PROBE_BATCH = 64
@@ -101,7 +107,8 @@ class VitalitySampler(BaseOverSampler):
         Class probabilities computed from ``class_stress_``, keyed by label.
         Only when ``mode_ == "class"``.
     sample_stress_ : ndarray of shape (n_samples,)
-        Per-sample stress. Only when ``mode_ == "sample"``.
+        Per-sample stress (at most 4096 rows are scored, the others get
+        their mean). Only when ``mode_ == "sample"``.
     sample_probabilities_ : ndarray of shape (n_samples,)
         Each row's probability of being drawn within its class (0 for the
         classes that are not targeted). Only when ``mode_ == "sample"``.
@@ -204,6 +211,8 @@ class VitalitySampler(BaseOverSampler):
         self.random_state = random_state
 
     def _fit_resample(self, X, y):
+        for name in _MODE_ATTRIBUTES:  # a refit in the other mode must not keep them
+            self.__dict__.pop(name, None)
         rng = check_random_state(self.random_state)
         fit_seed, probe_seed = rng.randint(_SEED_MAX, size=2)
         y_enc = LabelEncoder().fit_transform(y)
@@ -217,6 +226,12 @@ class VitalitySampler(BaseOverSampler):
         probe = VitalityProbe(
             network, probe_size=self.probe_size, random_state=int(probe_seed)
         )
+        if not probe.layer_names():
+            raise ValueError(
+                "VitalitySampler reads hidden units: the probe network needs at "
+                "least one hidden layer; got none (probe_hidden_units="
+                f"{self.probe_hidden_units!r}, estimator={self.estimator!r})."
+            )
         if self.mode_ == "class":
             extra = self._class_draws(probe, X_probe, y, y_enc, strength, beta, rng)
         else:

@@ -200,6 +200,16 @@ def test_over_sampler_contract(data, mode, strategy):
     assert extra_labels <= set(sampler.sampling_strategy_)
 
 
+def test_refit_in_other_mode_drops_stale_attributes(data):
+    """Check that refitting in the other mode removes the first mode's stress."""
+    sampler = VitalitySampler(mode="class", **FAST)
+    sampler.fit_resample(*data)
+    sampler.set_params(mode="sample").fit_resample(*data)
+    assert hasattr(sampler, "sample_stress_") and not hasattr(sampler, "class_stress_")
+    sampler.set_params(mode="class").fit_resample(*data)
+    assert hasattr(sampler, "class_stress_") and not hasattr(sampler, "sample_stress_")
+
+
 # -- mode and reproducibility ---------------------------------------------------
 @pytest.mark.parametrize("counts", [COUNTS, (100, 20, 16), (30, 30, 30)])
 def test_auto_mode_follows_router(counts):
@@ -377,6 +387,18 @@ def test_vital_route_classifier_as_estimator(data, mode):
     assert sampler.estimator_.random_state is not None  # seeded by the sampler
     np.testing.assert_array_equal(sampler.estimator_.classes_, [0, 1, 2, 3])
     assert len(y_res) > len(y) and set(y_res.tolist()) == {"a", "b", "c", "d"}
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize(
+    "params",
+    [{"probe_hidden_units": ()}, {"estimator": MLPClassifier((), max_iter=5)}],
+    ids=["default-probe", "mlp"],
+)
+def test_network_without_hidden_layer(data, params):
+    """Check that a probe network with no hidden layer raises a ValueError."""
+    with pytest.raises(ValueError, match="at least one hidden layer"):
+        VitalitySampler(**params, random_state=0).fit_resample(*data)
 
 
 def test_unsupported_estimator(data):
