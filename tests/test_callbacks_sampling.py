@@ -228,3 +228,15 @@ def test_sampler_without_labels_raises():
     unlabeled = torch.utils.data.TensorDataset(torch.as_tensor(X))
     with pytest.raises(ValueError, match="needs labels"):
         sampler.on_epoch_begin(net, dataset_train=unlabeled)
+
+
+def test_fitted_net_with_sampler_pickles_without_training_rows(monkeypatch):
+    """Check that a fitted net pickles and its sampler keeps no training rows."""
+    import pickle
+
+    _fixed(monkeypatch, "per_class_stress", np.array([0.0, 0.6, 0.2]))
+    X, y = _data()
+    net = _net([ClassStressSampler(random_state=0)], max_epochs=1).fit(X, y)
+    loaded = pickle.loads(pickle.dumps(net))
+    np.testing.assert_allclose(loaded.predict_proba(X), net.predict_proba(X))
+    assert dict(loaded.callbacks_)["ClassStressSampler"].train_X_ is None
