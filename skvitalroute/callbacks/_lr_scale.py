@@ -138,7 +138,7 @@ class LayerLRScaler(VitalityCallback):
         names = set(self._probe(net).layer_names())
         groups = net.optimizer_.param_groups
         self.groups_ = [g["name"] for g in groups if g.get("name") in names]
-        if not self.groups_:
+        if names and not self.groups_:
             warnings.warn(
                 "LayerLRScaler found no optimizer parameter group named after a "
                 f"hidden layer ({sorted(names)}); build the optimizer from "

@@ -1,0 +1,55 @@
+"""Public API of skvitalroute.callbacks: names, parameters, per-fit state."""
+
+import inspect
+from contextlib import nullcontext
+
+import numpy as np
+import pytest
+import torch
+from sklearn.base import clone
+from skorch import NeuralNetClassifier
+
+import skvitalroute.callbacks as cbs
+
+CALLBACKS = [
+    cbs.ClassStressSampler(strength=0.5, random_state=0),
+    cbs.HardSampleSampler(beta=2.0, random_state=0),
+    cbs.LayerLRScaler(alpha=2.0),
+    cbs.TransferWarmStart([("p", torch.nn.Linear(4, 8))], freeze=False),
+    cbs.VitalityMonitor(reset_threshold=0.2),
+]
+
+
+def test_all_lists_the_public_names():
+    """Check that __all__ holds the documented public names, all importable."""
+    assert sorted(cbs.__all__) == sorted([
+        "ClassStressSampler", "HardSampleSampler", "LayerLRScaler",
+        "TransferWarmStart", "VitalityMonitor", "layer_param_groups",
+    ])
+    assert all(hasattr(cbs, name) for name in cbs.__all__)
+
+
+@pytest.mark.parametrize("callback", CALLBACKS, ids=lambda cb: type(cb).__name__)
+def test_only_parameters_in_get_params_before_and_after_fit(callback):
+    """Check that get_params lists constructor arguments only, also after a fit."""
+    signature = inspect.signature(type(callback).__init__)
+    names = sorted(p for p in signature.parameters if p != "self")
+    assert sorted(callback.get_params()) == names
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30, 4)).astype(np.float32)
+    y = (X[:, 0] > 0).astype(np.int64)
+    module = torch.nn.Sequential(
+        torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 2)
+    )
+    net = NeuralNetClassifier(
+        module, criterion=torch.nn.CrossEntropyLoss, max_epochs=1,
+        train_split=None, verbose=0, callbacks=[callback],
+    )
+    # a plain optimizer has no per-layer groups: the scaler says so
+    warns = isinstance(callback, cbs.LayerLRScaler)
+    with pytest.warns(UserWarning) if warns else nullcontext():
+        net.fit(X, y)
+    assert sorted(callback.get_params()) == names
+    twin = clone(callback)
+    assert twin.get_params().keys() == callback.get_params().keys()
+
