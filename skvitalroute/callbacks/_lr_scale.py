@@ -114,6 +114,28 @@ class LayerLRScaler(VitalityCallback):
     (SPEC §3). History key, every epoch: ``vitality_lr_scales`` (dict
     layer name to scale). A skorch ``LRScheduler`` on the same optimizer
     would be overwritten at each epoch start; do not combine them.
+
+    Examples
+    --------
+    Without a subclass, name skorch's parameter groups after the layers:
+
+    >>> import numpy as np, torch
+    >>> from skorch import NeuralNetClassifier
+    >>> from skvitalroute.callbacks import LayerLRScaler
+    >>> X = np.random.default_rng(0).normal(size=(40, 4)).astype("float32")
+    >>> y = (X[:, 0] > 0).astype("int64")
+    >>> _ = torch.manual_seed(0)
+    >>> module = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(),
+    ...                              torch.nn.Linear(8, 2))
+    >>> with torch.no_grad():
+    ...     _ = module[0].bias[:4].fill_(-100.0)  # half of the units are dead
+    >>> net = NeuralNetClassifier(
+    ...     module, criterion=torch.nn.CrossEntropyLoss, lr=0.1, max_epochs=1,
+    ...     train_split=None, verbose=0, callbacks=[LayerLRScaler(alpha=4.0)],
+    ...     optimizer__param_groups=[("0.*", {"name": "0"})],
+    ... ).partial_fit(X, y)
+    >>> [round(g["lr"], 4) for g in net.optimizer_.param_groups]
+    [0.0333, 0.1]
     """
 
     def __init__(self, *, alpha=4.0, refresh_every=1, probe_size=1024):

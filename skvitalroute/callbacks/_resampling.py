@@ -259,6 +259,22 @@ class HardSampleSampler(_ResamplingCallback):
     ``p_i = (1 - strength) / n + strength * softmax(beta * stress)_i``
     (SPEC §3). Labels must be the module's output-column indices, as in
     any skorch classifier. Every row keeps a positive probability.
+
+    Examples
+    --------
+    >>> import numpy as np, torch
+    >>> from skorch import NeuralNetClassifier
+    >>> from skvitalroute.callbacks import HardSampleSampler
+    >>> X = np.random.default_rng(0).normal(size=(40, 4)).astype("float32")
+    >>> y = (X[:, 0] > 0).astype("int64")
+    >>> module = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(),
+    ...                              torch.nn.Linear(8, 2))
+    >>> hard = HardSampleSampler(random_state=0)
+    >>> net = NeuralNetClassifier(module, criterion=torch.nn.CrossEntropyLoss,
+    ...                           max_epochs=1, train_split=None, verbose=0,
+    ...                           callbacks=[hard]).fit(X, y)
+    >>> hard.probabilities_.shape, bool(hard.probabilities_.min() > 0)
+    ((40,), True)
     """
 
     def __init__(
