@@ -752,10 +752,10 @@ class VitalRouteClassifier(NeuralNetClassifier):
                 min_samples_for_hard_sampler=self.min_samples_for_hard_sampler,
             )
         chosen = () if self.tactics == "none" else tuple(self.tactics)
-        reasons = {
-            t: f"{'on' if t in chosen else 'off'}: set by tactics={self.tactics!r}"
-            for t in ("transfer", "class", "hard", "lr_scale")
-        }
+        reasons = dict.fromkeys(
+            ("transfer", "class", "hard", "lr_scale"),
+            f"set by tactics={self.tactics!r}",
+        )
         reasons["monitor"] = "always on"
         return RoutePlan(
             use_class_sampler="class" in chosen,

@@ -32,7 +32,7 @@ _NUMBERS = {
     "hard_beta": (Real, 0.0, None, True, True),
     "hard_refresh": (Integral, 1, None, True, True),
     "lr_scale_alpha": (Real, 0.0, None, True, True),
-    "reset_threshold": (Real, 0.0, None, True, True),
+    "reset_threshold": (Real, 0.0, 1.0, True, True),
     "probe_size": (Integral, 1, None, True, True),
     "max_epochs": (Integral, 0, None, True, True),
     "lr": (Real, 0.0, None, False, True),
