@@ -30,6 +30,13 @@ _TACTIC_CALLBACKS = (
     "vitality_monitor",
 )
 
+_NON_SCALAR_KEYS = [
+    "vitality_class_probs",
+    "vitality_class_stress",
+    "vitality_layer_stasis",
+    "vitality_lr_scales",
+]
+
 
 class _PrivateState:
     """Store one of skorch's run-state attributes under a private name.
@@ -495,6 +502,17 @@ class VitalRouteClassifier(NeuralNetClassifier):
     # ------------------------------------------------------------------
     # skorch hooks
     # ------------------------------------------------------------------
+    @property
+    def _default_callbacks(self):
+        # The epoch log (verbose=1) shows scalars; the per-layer and
+        # per-class readings stay in history.
+        callbacks = []
+        for name, cb in super()._default_callbacks:
+            if name == "print_log":
+                cb = PrintLog(keys_ignored=list(_NON_SCALAR_KEYS))
+            callbacks.append((name, cb))
+        return callbacks
+
     def initialize(self):
         """Validate the vitality parameters, then initialise as skorch does.
 

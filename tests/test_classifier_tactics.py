@@ -1,0 +1,133 @@
+"""Wiring of the tactic callbacks inside VitalRouteClassifier.
+
+The tactics themselves are tested in ``tests/test_callbacks_*.py``; these
+tests check that the classifier builds them from its parameters, hands them
+the right state and lets them act on its training loop and optimizer.
+"""
+
+import numpy as np
+import pytest
+import torch
+from sklearn.datasets import make_classification
+from skorch.callbacks import Callback
+
+from skvitalroute import VitalRouteClassifier
+from skvitalroute._module import MLPModule
+
+FAST = dict(hidden_units=(8, 6), max_epochs=2, batch_size=32, probe_size=64)
+
+
+@pytest.fixture(scope="module")
+def imbalanced():
+    X, y = make_classification(
+        n_samples=200, n_features=5, n_informative=3, weights=[0.85], flip_y=0,
+        random_state=0,
+    )
+    return X, y
+
+
+class CountLabels(Callback):
+    """Count the labels of the rows each training batch holds."""
+
+    def on_train_begin(self, net, **kwargs):
+        self.counts_ = np.zeros(2, dtype=int)
+
+    def on_batch_begin(self, net, batch=None, training=False, **kwargs):
+        if training:
+            self.counts_ += np.bincount(np.asarray(batch[1]), minlength=2)
+
+
+def test_parameters_reach_the_tactic_callbacks(imbalanced):
+    """Check that strengths, refreshes and probe size reach the callbacks."""
+    X, y = imbalanced
+    clf = VitalRouteClassifier(
+        tactics=("class", "lr_scale"), sampler_strength=0.3, sampler_beta=2.0,
+        sampler_refresh=3, lr_scale_alpha=2.5, reset_threshold=0.5,
+        **{**FAST, "max_epochs": 0, "probe_size": 32},
+    ).fit(X, y)
+    cbs = dict(clf.callbacks_)
+    sampler = cbs["vitality_class_sampler"]
+    assert (sampler.strength, sampler.beta, sampler.refresh_every) == (0.3, 2.0, 3)
+    assert sampler.probe_size == 32 and sampler.random_state is not None
+    assert cbs["vitality_lr_scaler"].alpha == 2.5
+    assert cbs["vitality_monitor"].reset_threshold == 0.5
+
+    hard = VitalRouteClassifier(
+        tactics=("hard",), hard_strength=0.2, hard_beta=1.0, hard_refresh=2,
+        **{**FAST, "max_epochs": 0},
+    ).fit(X, y)
+    sampler = dict(hard.callbacks_)["vitality_hard_sampler"]
+    assert (sampler.strength, sampler.beta, sampler.refresh_every) == (0.2, 1.0, 2)
+
+
+def test_class_sampler_draws_the_training_rows(imbalanced):
+    """Check that the routed class sampler feeds the batches, balancing classes."""
+    X, y = imbalanced
+    counter = CountLabels()
+    clf = VitalRouteClassifier(callbacks=[counter], random_state=0, **FAST).fit(X, y)
+    assert clf.route_.label == "imbalance"
+    assert clf.train_sampler_ is dict(clf.callbacks_)["vitality_class_sampler"].sampler_
+    assert counter.counts_.sum() == FAST["max_epochs"] * len(X)
+    # uniform rows give the minority ~15 %; class sampling gives it >= 15 % of
+    # (1 - strength) plus its share of the stress softmax (about a half)
+    assert counter.counts_[1] / counter.counts_.sum() > 0.3
+    assert all(len(p) == 2 for p in clf.history[:, "vitality_class_probs"])
+
+    plain = VitalRouteClassifier(callbacks=[counter], tactics="none", **FAST)
+    plain.fit(X, y)
+    assert plain.train_sampler_ is None
+    np.testing.assert_array_equal(counter.counts_, FAST["max_epochs"] * np.bincount(y))
+
+
+def test_lr_scales_reach_the_optimizer(imbalanced):
+    """Check that each hidden layer's group runs at lr times its recorded scale."""
+    X, y = imbalanced
+    clf = VitalRouteClassifier(tactics=("lr_scale",), lr=0.01, **FAST).fit(X, y)
+    scales = clf.history[-1, "vitality_lr_scales"]
+    assert set(scales) == {"0", "2"}  # the two hidden Linear layers
+    groups = {g["name"]: g["lr"] for g in clf.optimizer_.param_groups}
+    for name, scale in scales.items():
+        assert groups[name] == pytest.approx(0.01 * scale)
+    assert sorted(groups.values())[-1] == pytest.approx(0.01)  # the rest
+
+
+def test_transfer_copies_the_trunk_and_keeps_a_fresh_head():
+    """Check that transfer starts the child from the parent, head excepted."""
+    X, y = make_classification(n_samples=60, n_features=5, random_state=0)
+    torch.manual_seed(1)
+    parent = MLPModule(5, 2, (8, 6))
+    clf = VitalRouteClassifier(
+        parent_pool=[("parent", parent)], random_state=0, **{**FAST, "max_epochs": 0}
+    ).fit(X, y)
+    assert clf.route_.use_transfer
+    assert dict(clf.callbacks_)["vitality_transfer"].parent_ == "parent"
+    child = clf.module_
+    for i in (0, 2):
+        torch.testing.assert_close(child[i].weight, parent[i].weight)
+    assert not torch.equal(child[4].weight, parent[4].weight)
+    assert child[0].weight is not parent[0].weight  # copied, not shared
+
+
+def test_tactics_are_rebuilt_every_fit(imbalanced):
+    """Check that refitting with new tactics replaces the tactic callbacks."""
+    X, y = imbalanced
+    clf = VitalRouteClassifier(tactics=("class",), **FAST).fit(X, y)
+    first = dict(clf.callbacks_)["vitality_monitor"]
+    clf.set_params(tactics=("hard", "lr_scale")).fit(X, y)
+    names = [n for n, _ in clf.callbacks_ if n.startswith("vitality_")]
+    assert names == ["vitality_hard_sampler", "vitality_lr_scaler", "vitality_monitor"]
+    assert dict(clf.callbacks_)["vitality_monitor"] is not first
+    assert clf.callbacks is None
+
+
+def test_warm_start_reroutes_and_keeps_training(imbalanced):
+    """Check that a warm-start fit routes the new labels and keeps the module."""
+    X, y = imbalanced
+    clf = VitalRouteClassifier(warm_start=True, random_state=0, **FAST).fit(X, y)
+    module = clf.module_
+    balanced = np.r_[np.flatnonzero(y == 0)[:30], np.flatnonzero(y == 1)[:30]]
+    clf.fit(X[balanced], y[balanced])
+    assert clf.module_ is module
+    assert clf.route_.label == "hard"  # 60 balanced rows
+    assert "vitality_class_sampler" not in dict(clf.callbacks_)
+    assert len(clf.history) == 2 * FAST["max_epochs"]
