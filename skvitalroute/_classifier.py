@@ -15,6 +15,14 @@ from skorch.utils import is_dataset
 
 from skvitalroute._losses import build_loss, class_weight_vector
 from skvitalroute._module import MLPModule
+from skvitalroute.callbacks import (
+    ClassStressSampler,
+    HardSampleSampler,
+    LayerLRScaler,
+    TransferWarmStart,
+    VitalityMonitor,
+    layer_param_groups,
+)
 from skvitalroute._classifier_params import check_unknown_kwargs, check_vitality_params
 from skvitalroute._router import RoutePlan, profile_task, route_plan
 
@@ -791,42 +799,38 @@ class VitalRouteClassifier(NeuralNetClassifier):
         return (int(base) + int(offset)) % _SEED_MAX
 
     def _tactic_callbacks(self):
-        """Build this fit's tactic callbacks from ``route_``."""
-        from skvitalroute import callbacks as cbs
-
+        """Build this fit's tactic callbacks from ``route_``, in run order."""
         plan, seed = getattr(self, "route_", None), getattr(self, "_seed_", None)
         size, out = self.probe_size, []
+        # Distinct seeds per sampler, derived from this fit's seed.
+        seeds = (None, None) if seed is None else (seed + 1, seed + 2)
         if plan is not None and plan.use_transfer:
-            out.append(
-                (
-                    "vitality_transfer",
-                    cbs.TransferWarmStart(
-                        self.parent_pool, freeze=self.freeze_transfer, probe_size=size
-                    ),
-                )
+            transfer = TransferWarmStart(
+                self.parent_pool, freeze=self.freeze_transfer, probe_size=size
             )
+            out.append(("vitality_transfer", transfer))
         if plan is not None and plan.use_class_sampler:
-            sampler = cbs.ClassStressSampler(
+            sampler = ClassStressSampler(
                 strength=self.sampler_strength,
                 beta=self.sampler_beta,
                 refresh_every=self.sampler_refresh,
                 probe_size=size,
-                random_state=None if seed is None else seed + 1,
+                random_state=seeds[0],
             )
             out.append(("vitality_class_sampler", sampler))
         if plan is not None and plan.use_hard_sampler:
-            sampler = cbs.HardSampleSampler(
+            sampler = HardSampleSampler(
                 strength=self.hard_strength,
                 beta=self.hard_beta,
                 refresh_every=self.hard_refresh,
                 probe_size=size,
-                random_state=None if seed is None else seed + 2,
+                random_state=seeds[1],
             )
             out.append(("vitality_hard_sampler", sampler))
         if plan is not None and plan.use_lr_scale:
-            scaler = cbs.LayerLRScaler(alpha=self.lr_scale_alpha, probe_size=size)
+            scaler = LayerLRScaler(alpha=self.lr_scale_alpha, probe_size=size)
             out.append(("vitality_lr_scaler", scaler))
-        monitor = cbs.VitalityMonitor(
+        monitor = VitalityMonitor(
             reset=True, reset_threshold=self.reset_threshold, probe_size=size
         )
         out.append(("vitality_monitor", monitor))
@@ -849,10 +853,8 @@ class VitalRouteClassifier(NeuralNetClassifier):
         if self.get_params_for("optimizer").get("param_groups"):
             return None
         try:
-            from skvitalroute.callbacks import layer_param_groups
-
             groups = layer_param_groups(self.module_)
-        except (ImportError, ValueError, TypeError):
+        except ValueError:  # no Linear/ConvNd layer the probe can read
             return None
         seen = {id(p) for g in groups for p in g["params"]}
         rest = [p for _, p in self.get_all_learnable_params() if id(p) not in seen]
