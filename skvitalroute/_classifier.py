@@ -507,6 +507,21 @@ class VitalRouteClassifier(NeuralNetClassifier):
             return index  # skorch's convention (or a net initialised without y)
         return self.classes_[index]
 
+    def trim_for_prediction(self):
+        """Drop what only training needs, as skorch does; keep the softmax.
+
+        skorch infers ``predict_nonlinearity="auto"`` from the criterion,
+        which trimming removes; the inferred function is kept instead, so
+        ``predict_proba`` still returns probabilities.
+
+        Returns
+        -------
+        None
+        """
+        nonlinearity = self._get_predict_nonlinearity()
+        super().trim_for_prediction()
+        self.predict_nonlinearity = nonlinearity
+
     # ------------------------------------------------------------------
     # skorch hooks
     # ------------------------------------------------------------------

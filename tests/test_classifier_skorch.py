@@ -234,3 +234,14 @@ def test_module_instance_is_accepted(data):
     module = MLPModule(5, 2, (4,))
     clf = VitalRouteClassifier(module, tactics="none", **FAST).fit(X, y)
     assert clf.module_ is module
+
+
+def test_trim_for_prediction_keeps_probabilities(data):
+    """Check that a trimmed net predicts the same probabilities and labels."""
+    X, y = data
+    clf = VitalRouteClassifier(random_state=0, **FAST).fit(X, np.array(["a", "b"])[y])
+    proba, labels = clf.predict_proba(X), clf.predict(X)
+    clf.trim_for_prediction()
+    assert clf.optimizer_ is None and clf.criterion_ is None
+    np.testing.assert_array_equal(clf.predict_proba(X), proba)
+    np.testing.assert_array_equal(clf.predict(X), labels)

@@ -97,10 +97,12 @@ def test_transfer_copies_the_trunk_and_keeps_a_fresh_head():
     torch.manual_seed(1)
     parent = MLPModule(5, 2, (8, 6))
     clf = VitalRouteClassifier(
-        parent_pool=[("parent", parent)], random_state=0, **{**FAST, "max_epochs": 0}
+        parent_pool=[("parent", parent)], freeze_transfer=True, random_state=0,
+        **{**FAST, "max_epochs": 0},
     ).fit(X, y)
     assert clf.route_.use_transfer
-    assert dict(clf.callbacks_)["vitality_transfer"].parent_ == "parent"
+    transfer = dict(clf.callbacks_)["vitality_transfer"]
+    assert transfer.parent_ == "parent" and transfer.freeze
     child = clf.module_
     for i in (0, 2):
         torch.testing.assert_close(child[i].weight, parent[i].weight)
