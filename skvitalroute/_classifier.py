@@ -11,10 +11,12 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch import NeuralNetClassifier
 from skorch.callbacks import PrintLog
 from skorch.dataset import ValidSplit
-from skorch.utils import is_dataset
+from skorch.utils import is_dataset, to_device
 
+from skvitalroute._classifier_params import check_unknown_kwargs, check_vitality_params
 from skvitalroute._losses import build_loss, class_weight_vector
 from skvitalroute._module import MLPModule
+from skvitalroute._router import RoutePlan, profile_task, route_plan
 from skvitalroute.callbacks import (
     ClassStressSampler,
     HardSampleSampler,
@@ -23,8 +25,6 @@ from skvitalroute.callbacks import (
     VitalityMonitor,
     layer_param_groups,
 )
-from skvitalroute._classifier_params import check_unknown_kwargs, check_vitality_params
-from skvitalroute._router import RoutePlan, profile_task, route_plan
 
 _FLOAT_DTYPES = (np.float64, np.float32)
 _SEED_MAX = np.iinfo(np.int32).max
@@ -391,7 +391,8 @@ class VitalRouteClassifier(NeuralNetClassifier):
         """Route tactics from ``y``, then initialise and train the network.
 
         With ``warm_start=True`` and an initialised net, training continues
-        (same classes and features) and only the route is recomputed.
+        (same classes and features); the route, the tactic callbacks and
+        the built-in loss's class weights and prior follow the new ``y``.
 
         Parameters
         ----------
@@ -415,6 +416,7 @@ class VitalRouteClassifier(NeuralNetClassifier):
         with _torch_rng(self._seed_):
             if warm:
                 self._install_tactic_callbacks()
+                self._refresh_builtin_loss()
             else:
                 self.initialize()
             super().partial_fit(X, y_enc, **fit_params)
@@ -779,6 +781,12 @@ class VitalRouteClassifier(NeuralNetClassifier):
         counts = np.bincount(y_enc, minlength=len(self.classes_))
         self.class_prior_ = counts / counts.sum()
         self.class_weight_ = class_weight_vector(self.class_weight, self.classes_, y)
+
+    def _refresh_builtin_loss(self):
+        """Rebuild the built-in loss from the current labels (warm start)."""
+        if self.criterion is None:
+            self.initialize_criterion()
+            self.criterion_ = to_device(self.criterion_, self.device)
 
     def _route(self, profile):
         if self.tactics == "auto":

@@ -125,11 +125,17 @@ def test_tactics_are_rebuilt_every_fit(imbalanced):
 def test_warm_start_reroutes_and_keeps_training(imbalanced):
     """Check that a warm-start fit routes the new labels and keeps the module."""
     X, y = imbalanced
-    clf = VitalRouteClassifier(warm_start=True, random_state=0, **FAST).fit(X, y)
+    clf = VitalRouteClassifier(
+        warm_start=True, loss="logit_adjusted", random_state=0, **FAST
+    ).fit(X, y)
     module = clf.module_
     balanced = np.r_[np.flatnonzero(y == 0)[:30], np.flatnonzero(y == 1)[:30]]
     clf.fit(X[balanced], y[balanced])
     assert clf.module_ is module
     assert clf.route_.label == "hard"  # 60 balanced rows
     assert "vitality_class_sampler" not in dict(clf.callbacks_)
+    np.testing.assert_allclose(clf.class_prior_, [0.5, 0.5])
     assert len(clf.history) == 2 * FAST["max_epochs"]
+    torch.testing.assert_close(
+        clf.criterion_.log_prior, torch.log(torch.tensor([0.5, 0.5]))
+    )
