@@ -1,0 +1,132 @@
+"""One comparison: run the fits, aggregate, test against the baseline."""
+
+import time
+
+from skvitalroute.compare._methods import NetConfig, describe
+from skvitalroute.compare._metrics import (
+    CV_METRICS,
+    HOLDOUT_METRICS,
+    aggregate,
+    compare_to_baseline,
+    summarize_vitality,
+)
+from skvitalroute.compare._run import fit_one, make_splits, run_fits
+
+BASELINE = "inv_freq"
+
+
+def compare(
+    task,
+    methods,
+    config=None,
+    *,
+    protocol="cv",
+    folds=5,
+    seeds=(0, 1, 2),
+    test_size=0.25,
+    n_jobs=1,
+    quiet=False,
+    baseline=BASELINE,
+    title=None,
+):
+    """Fit ``methods`` on ``task`` and gather everything the report shows.
+
+    Parameters
+    ----------
+    task : Task
+        The data (see :func:`~skvitalroute.compare.digits_task`).
+    methods : list of str
+        Method names (:data:`~skvitalroute.compare.METHODS`).
+    config : NetConfig, default=None
+        Shared network settings; ``None`` uses the defaults.
+    protocol : {"cv", "holdout"}, default="cv"
+        Repeated stratified k-fold, or the original study's holdout split.
+    folds : int, default=5
+        Folds per repeat (``"cv"``).
+    seeds : sequence of int, default=(0, 1, 2)
+        Repeats.
+    test_size : float, default=0.25
+        Test share (``"holdout"``).
+    n_jobs : int, default=1
+        Parallel fits (joblib).
+    quiet : bool, default=False
+        No progress bar.
+    baseline : str, default="inv_freq"
+        Reference of the paired comparison.
+    title : str, default=None
+        First line of the report.
+
+    Returns
+    -------
+    result : dict
+        ``records`` (one per fit), ``summary`` (mean, std per method and
+        metric), ``paired`` (tests against ``baseline``), ``vitality``
+        (what the tactics read), the settings, and the lines of the report.
+    """
+    config = config or NetConfig()
+    seeds = list(seeds)
+    start = time.perf_counter()
+    splits = make_splits(
+        task, protocol=protocol, folds=folds, seeds=seeds, test_size=test_size
+    )
+    jobs = [(fit_one, (task, m, s, config), {}) for m in methods for s in splits]
+    records = run_fits(jobs, n_jobs=n_jobs, quiet=quiet)
+    metrics = HOLDOUT_METRICS if protocol == "holdout" else CV_METRICS
+    paired_metrics = (
+        ("accuracy", "minority_accuracy")
+        if protocol == "holdout"
+        else ("balanced_accuracy", "minority_recall")
+    )
+    if protocol == "holdout":
+        how = f"holdout: {len(seeds)} stratified splits (test share {test_size:g})"
+    else:
+        how = f"{folds}-fold stratified CV x {len(seeds)} seeds = {len(splits)} splits"
+    return {
+        "title": title or "skvitalroute compare",
+        "task": task.description,
+        "protocol": protocol,
+        "settings": {
+            "folds": folds,
+            "seeds": seeds,
+            "test_size": test_size,
+            "epochs": config.epochs,
+            "hidden_units": list(config.hidden_units),
+            "lr": config.lr,
+            "batch_size": config.batch_size,
+            "n_jobs": n_jobs,
+            "methods": {m: describe(m) for m in methods},
+        },
+        "settings_line": (
+            f"{how}; every neural method: MLP {tuple(config.hidden_units)}, "
+            f"{config.epochs} epochs, Adam lr={config.lr:g}, "
+            f"batch {config.batch_size}; "
+            "inputs standardized in each pipeline"
+        ),
+        "classes": list(task.classes),
+        "minority": list(task.minority),
+        "metrics": list(metrics),
+        "paired_metrics": list(paired_metrics),
+        "baseline": baseline,
+        "records": records,
+        "summary": aggregate(records, metrics),
+        "paired": compare_to_baseline(records, baseline, paired_metrics),
+        "vitality": summarize_vitality(records, len(task.classes)),
+        "notes": route_notes(task, splits) + list(task.notes),
+        "elapsed": time.perf_counter() - start,
+    }
+
+
+def route_notes(task, splits):
+    """The router's decision on the first training split, as report lines."""
+    from skvitalroute._router import profile_task, route_plan
+
+    if not splits:
+        return []
+    y = task.y[splits[0].train]
+    plan = route_plan(profile_task(y))
+    counts = ", ".join(f"{c}:{(y == c).sum()}" for c in task.classes)
+    return [
+        f"Training rows per class (first split): {counts}",
+        "Router on these labels (vitalroute, tactics='auto'):",
+        *("  " + line for line in plan.explain().splitlines()),
+    ]

@@ -1,0 +1,366 @@
+"""Terminal tables and the files of ``--out``: CSV, JSON and a figure."""
+
+import csv
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+
+#: The original study's holdout figures (digits 5:1): overall, minority accuracy %.
+ORIGINAL_HOLDOUT = {
+    "uniform": (93.7, 87.9),
+    "inv_freq": (94.4, 90.1),
+    "vitalroute": (95.1, 90.8),
+}
+
+_LABELS = {
+    "balanced_accuracy": "balanced acc %",
+    "macro_f1": "macro-F1 %",
+    "minority_recall": "minority recall %",
+    "accuracy": "overall acc %",
+    "minority_accuracy": "minority acc %",
+    "fit_time": "fit time s",
+}
+
+
+def _pct(mean_std):
+    mean, std = mean_std
+    return f"{100 * mean:6.2f} ± {100 * std:4.2f}"
+
+
+def _cell(metric, mean_std):
+    if metric == "fit_time":
+        return f"{mean_std[0]:6.2f} ± {mean_std[1]:4.2f}"
+    return _pct(mean_std)
+
+
+def format_table(header, rows):
+    """Plain-text table with left-aligned first column and right-aligned others.
+
+    Parameters
+    ----------
+    header : list of str
+        Column titles.
+    rows : list of list of str
+        Cells.
+
+    Returns
+    -------
+    text : str
+
+    Examples
+    --------
+    >>> print(format_table(["a", "bb"], [["x", "1"], ["yy", "22"]]))
+    a   bb
+    --  --
+    x    1
+    yy  22
+    """
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+
+    def line(cells):
+        first = str(cells[0]).ljust(widths[0])
+        rest = [str(c).rjust(w) for c, w in zip(cells[1:], widths[1:], strict=True)]
+        return "  ".join([first, *rest]).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([line(header), rule, *(line(r) for r in rows)])
+
+
+def method_order(result):
+    """Methods sorted by mean balanced accuracy, best first."""
+    summary = result["summary"]
+    return sorted(summary, key=lambda m: -summary[m]["balanced_accuracy"][0])
+
+
+def metrics_table(result):
+    """The main table: mean ± std of every metric, sorted by balanced accuracy."""
+    metrics = result["metrics"]
+    header = ["method", *(_LABELS.get(m, m) for m in metrics), "fits"]
+    rows = []
+    for m in method_order(result):
+        s = result["summary"][m]
+        rows.append([m, *(_cell(k, s[k]) for k in metrics), str(s["n"])])
+    if result["protocol"] == "holdout":
+        header[1:1] = ["original overall %", "original minority %"]
+        for row in rows:
+            orig = ORIGINAL_HOLDOUT.get(row[0])
+            row[1:1] = [f"{orig[0]:.1f}", f"{orig[1]:.1f}"] if orig else ["", ""]
+    return format_table(header, rows)
+
+
+def _diff(p):
+    if p["n"] == 0:
+        return "", ""
+    mean = f"{100 * p['mean']:+.2f}"
+    ci = (
+        ""
+        if math.isnan(p["ci_low"])
+        else f" [{100 * p['ci_low']:+.2f}, {100 * p['ci_high']:+.2f}]"
+    )
+    pv = "n/a" if math.isnan(p["p_value"]) else f"{p['p_value']:.3g}"
+    return mean + ci, pv
+
+
+def paired_table(result):
+    """Per-split differences against the baseline, in percentage points."""
+    paired, metrics = result["paired"], result["paired_metrics"]
+    if not paired:
+        return ""
+    header = ["method"]
+    for m in metrics:
+        header += [f"Δ {_LABELS.get(m, m).rstrip(' %')} pp [95% CI]", "p"]
+    header.append("wins/ties/losses")
+    rows = []
+    for m in method_order(result):
+        if m not in paired:
+            continue
+        row = [m]
+        for k in metrics:
+            row += list(_diff(paired[m][k]))
+        first = paired[m][metrics[0]]
+        row.append(f"{first['wins']}/{first['ties']}/{first['losses']}")
+        rows.append(row)
+    title = (
+        f"Paired against {result['baseline']} on the same splits "
+        f"(difference = method - {result['baseline']}; Wilcoxon signed-rank p; "
+        f"wins/ties/losses on {_LABELS.get(metrics[0], metrics[0]).rstrip(' %')}):"
+    )
+    return title + "\n" + format_table(header, rows)
+
+
+def vitality_table(result):
+    """Spread of the class stress and class probabilities the tactics read."""
+    vit = result["vitality"]
+    shown = [m for m in method_order(result) if m in vit and "prob_lo" in vit[m]]
+    shown += [
+        m for m in ("vitalroute", "vitalroute_blind") if m in vit and m not in shown
+    ]
+    if not shown:
+        return ""
+    header = [
+        "method",
+        "route",
+        "class stress lo-hi",
+        "spread",
+        "class prob lo-hi",
+        "hi/lo",
+    ]
+    rows = []
+    for m in shown:
+        v = vit[m]
+        route = ", ".join(f"{k}×{n}" for k, n in v["routes"].items())
+        stress = (
+            f"{v['stress_lo']:.3f}-{v['stress_hi']:.3f}" if "stress_lo" in v else ""
+        )
+        spread = f"{v['stress_spread']:.3f}" if "stress_spread" in v else ""
+        probs = (
+            f"{v['prob_lo']:.3f}-{v['prob_hi']:.3f}"
+            if "prob_lo" in v
+            else "(no class sampler)"
+        )
+        ratio = f"{v['prob_ratio']:.2f}" if "prob_ratio" in v else ""
+        rows.append([m, route, stress, spread, probs, ratio])
+    uniform = 1.0 / len(result["classes"])
+    lines = [
+        "What the vitality tactics read (means over fits of each fit's lowest/highest "
+        f"reading; uniform class probability = {uniform:.3f}):",
+        format_table(header, rows),
+    ]
+    lines += [
+        verdict(m, vit[m], result["classes"]) for m in shown if "prob_ratio" in vit[m]
+    ]
+    return "\n".join(lines)
+
+
+def verdict(method, entry, classes):
+    """One honest sentence on whether the class signal was informative."""
+    probs = np.asarray(entry["class_probs"])
+    top = ", ".join(str(classes[i]) for i in np.argsort(-probs)[:3])
+    ratio = entry["prob_ratio"]
+    if ratio < 1.01:
+        return f"  {method}: class probabilities uniform (signal off or no difference)."
+    if ratio < 1.25:
+        return (
+            f"  {method}: class probabilities barely varied (hi/lo {ratio:.2f}): in "
+            f"effect class-balanced resampling; most favoured classes {top}."
+        )
+    return (
+        f"  {method}: class probabilities varied (hi/lo {ratio:.2f}); "
+        f"most favoured classes {top}."
+    )
+
+
+def render(result):
+    """The whole terminal report.
+
+    Parameters
+    ----------
+    result : dict
+        As built by :func:`skvitalroute.compare.compare`.
+
+    Returns
+    -------
+    text : str
+    """
+    parts = [
+        result["title"],
+        result["task"],
+        result["settings_line"],
+        "",
+        metrics_table(result),
+    ]
+    for extra in (paired_table(result), vitality_table(result)):
+        if extra:
+            parts += ["", extra]
+    parts += [""] + result.get("notes", [])
+    return "\n".join(parts).rstrip() + "\n"
+
+
+def _jsonable(obj):
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return [_jsonable(v) for v in obj.tolist()]
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if isinstance(obj, float) and math.isnan(obj):
+        return None
+    return obj
+
+
+def summary_rows(result):
+    """Rows of ``results.csv``: one per method, sorted as the table."""
+    rows = []
+    for m in method_order(result):
+        s = result["summary"][m]
+        row = {"method": m, "n_fits": s["n"]}
+        for k in result["metrics"]:
+            row[f"{k}_mean"], row[f"{k}_std"] = s[k]
+        for k in result["paired_metrics"]:
+            p = result["paired"].get(m, {}).get(k)
+            for stat in ("mean", "ci_low", "ci_high", "p_value"):
+                row[f"{k}_diff_vs_{result['baseline']}_{stat}"] = (
+                    "" if p is None else p[stat]
+                )
+        vit = result["vitality"].get(m, {})
+        row["route"] = ";".join(vit.get("routes", {}))
+        for key in ("stress_lo", "stress_hi", "prob_lo", "prob_hi"):
+            row[f"class_{key}"] = vit.get(key, "")
+        rows.append(row)
+    return rows
+
+
+def fold_rows(result):
+    """Rows of ``folds.csv``: one per fit, with per-class recall columns."""
+    rows = []
+    for r in result["records"]:
+        row = {k: v for k, v in r.items() if k not in ("per_class_recall", "vitality")}
+        for c, rec in zip(result["classes"], r["per_class_recall"], strict=True):
+            row[f"recall_{c}"] = rec
+        row["route"] = r.get("vitality", {}).get("route", "")
+        rows.append(row)
+    return rows
+
+
+def _write_csv(path, rows):
+    with open(path, "w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def write_outputs(result, out_dir):
+    """Write ``results.csv``, ``folds.csv``, ``results.json`` and ``comparison.png``.
+
+    Parameters
+    ----------
+    result : dict
+        The comparison result.
+    out_dir : str or Path
+        Created when missing.
+
+    Returns
+    -------
+    paths : list of Path
+        The files written (the figure is skipped without matplotlib).
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = [out / "results.csv", out / "folds.csv", out / "results.json"]
+    _write_csv(paths[0], summary_rows(result))
+    _write_csv(paths[1], fold_rows(result))
+    payload = {k: v for k, v in result.items() if k != "notes"}
+    payload["report"] = render(result)
+    paths[2].write_text(json.dumps(_jsonable(payload), indent=2) + "\n")
+    figure = plot_comparison(result, out / "comparison.png")
+    return paths + ([figure] if figure else [])
+
+
+def plot_comparison(result, path):
+    """Bar chart with error bars, and a per-class recall heatmap.
+
+    Parameters
+    ----------
+    result : dict
+        The comparison result.
+    path : str or Path
+        PNG file.
+
+    Returns
+    -------
+    path : Path or None
+        None when matplotlib is not installed.
+    """
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return None
+    order = method_order(result)[::-1]
+    bars = [m for m in result["metrics"] if m != "fit_time"][:2]
+    fig, (ax, hm) = plt.subplots(
+        1,
+        2,
+        figsize=(13, 0.45 * len(order) + 2.5),
+        gridspec_kw={"width_ratios": [1, 1.3]},
+    )
+    pos = np.arange(len(order))
+    for i, k in enumerate(bars):
+        means = [100 * result["summary"][m][k][0] for m in order]
+        stds = [100 * result["summary"][m][k][1] for m in order]
+        ax.barh(
+            pos + (i - 0.5) * 0.4, means, 0.4, xerr=stds, capsize=3, label=_LABELS[k]
+        )
+    ax.set_yticks(pos, order)
+    lo = min(100 * result["summary"][m][k][0] for m in order for k in bars)
+    ax.set_xlim(max(0, lo - 10), 100)
+    ax.set_xlabel("% (mean ± std over splits)")
+    ax.legend(loc="lower left", fontsize=8)
+    ax.set_title("Methods, sorted by balanced accuracy")
+    recall = np.array(
+        [
+            np.mean(
+                [r["per_class_recall"] for r in result["records"] if r["method"] == m],
+                axis=0,
+            )
+            for m in order
+        ]
+    )
+    im = hm.imshow(100 * recall, aspect="auto", cmap="viridis")
+    hm.set_yticks(pos, order)
+    hm.set_xticks(
+        np.arange(len(result["classes"])), [str(c) for c in result["classes"]]
+    )
+    hm.set_xlabel("class (minority: " + ", ".join(map(str, result["minority"])) + ")")
+    hm.set_title("Per-class recall %")
+    fig.colorbar(im, ax=hm)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return Path(path)

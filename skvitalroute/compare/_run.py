@@ -1,0 +1,256 @@
+"""Splits of the protocols and the fits, in parallel, with a progress bar."""
+
+import sys
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.model_selection import StratifiedKFold, StratifiedShuffleSplit
+from sklearn.preprocessing import FunctionTransformer
+
+from skvitalroute.compare._data import CompareError, induce_imbalance
+from skvitalroute.compare._methods import (
+    NEURAL_METHODS,
+    NetConfig,
+    build_method,
+    vitality_readings,
+)
+from skvitalroute.compare._metrics import score_predictions
+
+
+@dataclass
+class Split:
+    """One train/test split; ``train`` already has the induced tail.
+
+    Attributes
+    ----------
+    seed : int
+        Repeat seed.
+    fold : int
+        Fold index within the repeat.
+    train : ndarray of int
+        Training rows (after the imbalance induction).
+    test : ndarray of int
+        Test rows (never reduced).
+    """
+
+    seed: int
+    fold: int
+    train: np.ndarray
+    test: np.ndarray
+
+    @property
+    def random_state(self):
+        """Seed shared by every method on this split (paired comparison)."""
+        return int(self.seed) * 1000 + int(self.fold)
+
+
+def make_splits(task, *, protocol="cv", folds=5, seeds=(0, 1, 2), test_size=0.25):
+    """Training/test splits, the long tail induced on the training rows only.
+
+    Parameters
+    ----------
+    task : Task
+        The data and the kept share of each class.
+    protocol : {"cv", "holdout"}, default="cv"
+        ``"cv"``: stratified ``folds``-fold cross-validation, reshuffled
+        for each seed. ``"holdout"``: one stratified split per seed with a
+        ``test_size`` test share (the original study's format).
+    folds : int, default=5
+        Folds of the cross-validation.
+    seeds : sequence of int, default=(0, 1, 2)
+        One repeat per seed.
+    test_size : float, default=0.25
+        Test share of the holdout protocol.
+
+    Returns
+    -------
+    splits : list of Split
+        The training rows of each split are reduced with
+        :func:`~skvitalroute.compare._data.induce_imbalance`, seeded by
+        ``(seed, fold)``, so every method sees the same rows.
+    """
+    y = task.y
+    out = []
+    for seed in seeds:
+        if protocol == "cv":
+            cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+        elif protocol == "holdout":
+            cv = StratifiedShuffleSplit(
+                n_splits=1, test_size=test_size, random_state=seed
+            )
+        else:
+            raise CompareError(f"protocol must be 'cv' or 'holdout'; got {protocol!r}.")
+        for fold, (train, test) in enumerate(cv.split(np.zeros(len(y)), y)):
+            kept = induce_imbalance(
+                y[train], task.keep_fraction, random_state=[seed, fold]
+            )
+            out.append(Split(seed, fold, train[kept], test))
+    return out
+
+
+def _take(X, rows):
+    return X.iloc[rows] if hasattr(X, "iloc") else X[rows]
+
+
+_WARMED = []
+
+
+def _warm_up():
+    """Fit a tiny network once per process, outside any timed fit.
+
+    The first torch fit of a process pays for lazy imports and kernel
+    set-up (about a second); without this, whichever method runs first
+    in a worker would look slow.
+    """
+    if _WARMED:
+        return
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(32, 4)), np.arange(32) % 2
+    build_method(
+        "uniform",
+        FunctionTransformer(),
+        NetConfig(epochs=1, hidden_units=(4,)),
+        random_state=0,
+    ).fit(X, y).predict(X)
+    _WARMED.append(True)
+
+
+def fit_one(task, method, split, config, *, net_params=None, threads=1):
+    """Fit one method on one split and score it.
+
+    Parameters
+    ----------
+    task : Task
+        The data.
+    method : str
+        Method name.
+    split : Split
+        Rows to train and test on.
+    config : NetConfig
+        Shared network settings.
+    net_params : dict, default=None
+        Extra classifier parameters for this fit.
+    threads : int or None, default=1
+        torch threads during the fit (restored afterwards); ``None`` leaves
+        torch alone. One thread is fastest for these small networks and
+        fair when fits run side by side.
+
+    Returns
+    -------
+    record : dict
+        ``method``, ``seed``, ``fold``, ``n_train``, the scores of
+        :func:`~skvitalroute.compare._metrics.score_predictions`,
+        ``fit_time`` (seconds) and ``vitality`` (what the tactics read).
+    """
+    import torch
+
+    y_train = task.y[split.train]
+    min_count = int(np.unique(y_train, return_counts=True)[1].min())
+    pipe = build_method(
+        method,
+        task.preprocessor,
+        config,
+        random_state=split.random_state,
+        min_class_count=min_count,
+        **(net_params or {}),
+    )
+    before = torch.get_num_threads()
+    if threads:
+        torch.set_num_threads(threads)
+    if method in NEURAL_METHODS:
+        _warm_up()
+    try:
+        start = time.perf_counter()
+        pipe.fit(_take(task.X, split.train), y_train)
+        fit_time = time.perf_counter() - start
+        y_pred = pipe.predict(_take(task.X, split.test))
+    except Exception as exc:
+        raise RuntimeError(
+            f"method {method!r} failed on seed {split.seed}, fold {split.fold}: {exc}"
+        ) from exc
+    finally:
+        torch.set_num_threads(before)
+    scores = score_predictions(task.y[split.test], y_pred, task.classes, task.minority)
+    return {
+        "method": method,
+        "seed": split.seed,
+        "fold": split.fold,
+        "n_train": len(split.train),
+        **scores,
+        "fit_time": fit_time,
+        "vitality": vitality_readings(pipe),
+    }
+
+
+def progress_bar(total, *, quiet=False, desc="fits"):
+    """A tqdm bar on stderr, off when ``quiet`` or stderr is not a terminal.
+
+    Parameters
+    ----------
+    total : int
+        Number of steps.
+    quiet : bool, default=False
+        Switch the bar off.
+    desc : str, default="fits"
+        Label of the bar.
+
+    Returns
+    -------
+    bar : object with ``update(n)`` and ``close()``
+    """
+    disable = quiet or not sys.stderr.isatty()
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:  # pragma: no cover - tqdm comes with skorch
+        disable = True
+    if disable:
+        return _NoBar()
+    return tqdm(total=total, desc=desc, unit="fit", file=sys.stderr, leave=False)
+
+
+class _NoBar:
+    def update(self, n=1):
+        pass
+
+    def close(self):
+        pass
+
+
+def run_fits(jobs, *, n_jobs=1, quiet=False, desc="fits"):
+    """Run fit jobs, in parallel through joblib, updating a progress bar.
+
+    Parameters
+    ----------
+    jobs : list of tuple
+        ``(function, args, kwargs)`` triples; each call returns a dict.
+    n_jobs : int, default=1
+        joblib workers (``-1``: every core).
+    quiet : bool, default=False
+        No progress bar.
+    desc : str, default="fits"
+        Label of the progress bar.
+
+    Returns
+    -------
+    results : list
+        In the order of ``jobs``.
+    """
+    from joblib import Parallel, delayed
+
+    bar = progress_bar(len(jobs), quiet=quiet, desc=desc)
+    results = [None] * len(jobs)
+
+    def indexed(i, func, args, kwargs):
+        return i, func(*args, **kwargs)
+
+    try:
+        parallel = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
+        for i, result in parallel(
+            delayed(indexed)(i, *job) for i, job in enumerate(jobs)
+        ):
+            results[i] = result
+            bar.update(1)
+    finally:
+        bar.close()
+    return results
