@@ -71,36 +71,91 @@ def compare(
     )
     jobs = [(fit_one, (task, m, s, config), {}) for m in methods for s in splits]
     records = run_fits(jobs, n_jobs=n_jobs, quiet=quiet)
+    if protocol == "holdout":
+        how = f"holdout: {len(seeds)} stratified splits (test share {test_size:g})"
+    else:
+        how = f"{folds}-fold stratified CV x {len(seeds)} seeds = {len(splits)} splits"
+    settings = {
+        "folds": folds,
+        "seeds": seeds,
+        "test_size": test_size,
+        "n_jobs": n_jobs,
+    }
+    result = assemble(
+        task,
+        records,
+        config,
+        how=how,
+        protocol=protocol,
+        baseline=baseline,
+        title=title,
+        settings=settings,
+    )
+    result["notes"] = route_notes(task, splits) + result["notes"]
+    result["elapsed"] = time.perf_counter() - start
+    return result
+
+
+def assemble(
+    task,
+    records,
+    config,
+    *,
+    how,
+    protocol="cv",
+    baseline=BASELINE,
+    title=None,
+    settings=None,
+):
+    """Aggregate fit records into the result the report and files show.
+
+    Parameters
+    ----------
+    task : Task
+        The data the records were measured on.
+    records : list of dict
+        :func:`~skvitalroute.compare._run.fit_one` records.
+    config : NetConfig
+        Shared network settings.
+    how : str
+        One line on the splits (shown in the report).
+    protocol : {"cv", "holdout"}, default="cv"
+        Chooses the metrics: balanced accuracy, macro-F1 and minority
+        recall, or the original study's overall and minority accuracy.
+    baseline : str, default="inv_freq"
+        Reference of the paired comparison.
+    title : str, default=None
+        First line of the report.
+    settings : dict, default=None
+        Extra settings stored with the result.
+
+    Returns
+    -------
+    result : dict
+    """
     metrics = HOLDOUT_METRICS if protocol == "holdout" else CV_METRICS
     paired_metrics = (
         ("accuracy", "minority_accuracy")
         if protocol == "holdout"
         else ("balanced_accuracy", "minority_recall")
     )
-    if protocol == "holdout":
-        how = f"holdout: {len(seeds)} stratified splits (test share {test_size:g})"
-    else:
-        how = f"{folds}-fold stratified CV x {len(seeds)} seeds = {len(splits)} splits"
+    methods = list(dict.fromkeys(r["method"] for r in records))
     return {
         "title": title or "skvitalroute compare",
         "task": task.description,
         "protocol": protocol,
         "settings": {
-            "folds": folds,
-            "seeds": seeds,
-            "test_size": test_size,
+            **(settings or {}),
             "epochs": config.epochs,
             "hidden_units": list(config.hidden_units),
             "lr": config.lr,
             "batch_size": config.batch_size,
-            "n_jobs": n_jobs,
             "methods": {m: describe(m) for m in methods},
         },
         "settings_line": (
             f"{how}; every neural method: MLP {tuple(config.hidden_units)}, "
             f"{config.epochs} epochs, Adam lr={config.lr:g}, "
-            f"batch {config.batch_size}; "
-            "inputs standardized in each pipeline"
+            f"batch {config.batch_size}; inputs standardized"
         ),
         "classes": list(task.classes),
         "minority": list(task.minority),
@@ -111,8 +166,8 @@ def compare(
         "summary": aggregate(records, metrics),
         "paired": compare_to_baseline(records, baseline, paired_metrics),
         "vitality": summarize_vitality(records, len(task.classes)),
-        "notes": route_notes(task, splits) + list(task.notes),
-        "elapsed": time.perf_counter() - start,
+        "sections": [],
+        "notes": list(task.notes),
     }
 
 

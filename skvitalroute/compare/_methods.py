@@ -45,8 +45,7 @@ def _net(config, random_state, **params):
         lr=config.lr,
         batch_size=config.batch_size,
         random_state=random_state,
-        **params,
-    )
+    ).set_params(**params)
 
 
 def _ros(random_state, min_count):
@@ -135,9 +134,10 @@ def describe(name):
     Returns
     -------
     text : str
+        The description; an unknown name is returned as is.
     """
     entry = _NEURAL.get(name) or _REFERENCE.get(name)
-    return entry[0]
+    return entry[0] if entry else name
 
 
 def check_methods(names):
@@ -220,7 +220,7 @@ def build_method(
     _, params, sampler = _NEURAL[name]
     if sampler is not None:
         steps.append(("sampler", sampler(random_state, min_class_count)))
-    steps.append(("model", _net(config, random_state, **params, **net_params)))
+    steps.append(("model", _net(config, random_state, **{**params, **net_params})))
     return Pipeline(steps)
 
 

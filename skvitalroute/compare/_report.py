@@ -211,7 +211,8 @@ def render(result):
         "",
         metrics_table(result),
     ]
-    for extra in (paired_table(result), vitality_table(result)):
+    extras = [paired_table(result), vitality_table(result), *result.get("sections", [])]
+    for extra in extras:
         if extra:
             parts += ["", extra]
     parts += [""] + result.get("notes", [])
@@ -293,7 +294,7 @@ def write_outputs(result, out_dir):
     paths = [out / "results.csv", out / "folds.csv", out / "results.json"]
     _write_csv(paths[0], summary_rows(result))
     _write_csv(paths[1], fold_rows(result))
-    payload = {k: v for k, v in result.items() if k != "notes"}
+    payload = dict(result)
     payload["report"] = render(result)
     paths[2].write_text(json.dumps(_jsonable(payload), indent=2) + "\n")
     figure = plot_comparison(result, out / "comparison.png")
@@ -322,45 +323,61 @@ def plot_comparison(result, path):
         import matplotlib.pyplot as plt
     except ImportError:
         return None
-    order = method_order(result)[::-1]
-    bars = [m for m in result["metrics"] if m != "fit_time"][:2]
+    order = method_order(result)
     fig, (ax, hm) = plt.subplots(
         1,
         2,
         figsize=(13, 0.45 * len(order) + 2.5),
         gridspec_kw={"width_ratios": [1, 1.3]},
     )
+    _bars(ax, result, order)
+    fig.colorbar(_heatmap(hm, result, order), ax=hm)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return Path(path)
+
+
+def _bars(ax, result, order):
+    """Mean ± std bars of the headline and minority metrics, best on top."""
+    bottom_up = order[::-1]
     pos = np.arange(len(order))
+    bars = [result["metrics"][0], result["paired_metrics"][1]]
     for i, k in enumerate(bars):
-        means = [100 * result["summary"][m][k][0] for m in order]
-        stds = [100 * result["summary"][m][k][1] for m in order]
+        means = [100 * result["summary"][m][k][0] for m in bottom_up]
+        stds = [100 * result["summary"][m][k][1] for m in bottom_up]
         ax.barh(
             pos + (i - 0.5) * 0.4, means, 0.4, xerr=stds, capsize=3, label=_LABELS[k]
         )
-    ax.set_yticks(pos, order)
+    ax.set_yticks(pos, bottom_up)
     lo = min(100 * result["summary"][m][k][0] for m in order for k in bars)
     ax.set_xlim(max(0, lo - 10), 100)
     ax.set_xlabel("% (mean ± std over splits)")
     ax.legend(loc="lower left", fontsize=8)
     ax.set_title("Methods, sorted by balanced accuracy")
-    recall = np.array(
+
+
+def _heatmap(ax, result, order):
+    """Per-class recall (mean over splits), one row per method, best on top."""
+    records = result["records"]
+    recall = 100 * np.array(
         [
             np.mean(
-                [r["per_class_recall"] for r in result["records"] if r["method"] == m],
-                axis=0,
+                [r["per_class_recall"] for r in records if r["method"] == m], axis=0
             )
             for m in order
         ]
     )
-    im = hm.imshow(100 * recall, aspect="auto", cmap="viridis")
-    hm.set_yticks(pos, order)
-    hm.set_xticks(
-        np.arange(len(result["classes"])), [str(c) for c in result["classes"]]
-    )
-    hm.set_xlabel("class (minority: " + ", ".join(map(str, result["minority"])) + ")")
-    hm.set_title("Per-class recall %")
-    fig.colorbar(im, ax=hm)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return Path(path)
+    im = ax.imshow(recall, aspect="auto", cmap="viridis")
+    ax.set_yticks(np.arange(len(order)), order)
+    if recall.size <= 400:
+        for (i, j), value in np.ndenumerate(recall):
+            color = "white" if value < recall.mean() else "black"
+            ax.text(
+                j, i, f"{value:.0f}", ha="center", va="center", fontsize=7, color=color
+            )
+    classes = [str(c) for c in result["classes"]]
+    ax.set_xticks(np.arange(len(classes)), classes)
+    ax.set_xlabel("class (minority: " + ", ".join(map(str, result["minority"])) + ")")
+    ax.set_title("Per-class recall %")
+    return im

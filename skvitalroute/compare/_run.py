@@ -116,7 +116,9 @@ def _warm_up():
     _WARMED.append(True)
 
 
-def fit_one(task, method, split, config, *, net_params=None, threads=1):
+def fit_one(
+    task, method, split, config, *, net_params=None, label=None, inspect=None, threads=1
+):
     """Fit one method on one split and score it.
 
     Parameters
@@ -130,7 +132,14 @@ def fit_one(task, method, split, config, *, net_params=None, threads=1):
     config : NetConfig
         Shared network settings.
     net_params : dict, default=None
-        Extra classifier parameters for this fit.
+        Extra classifier parameters for this fit (they override the
+        method's own, e.g. ``tactics``).
+    label : str, default=None
+        Name recorded as ``method`` (default: ``method``); lets a scenario
+        run variants of one method.
+    inspect : callable, default=None
+        ``inspect(pipeline, task, split) -> dict``, merged into the record
+        (a module-level function, so joblib can send it to workers).
     threads : int or None, default=1
         torch threads during the fit (restored afterwards); ``None`` leaves
         torch alone. One thread is fastest for these small networks and
@@ -172,14 +181,16 @@ def fit_one(task, method, split, config, *, net_params=None, threads=1):
     finally:
         torch.set_num_threads(before)
     scores = score_predictions(task.y[split.test], y_pred, task.classes, task.minority)
+    extra = inspect(pipe, task, split) if inspect is not None else {}
     return {
-        "method": method,
+        "method": label or method,
         "seed": split.seed,
         "fold": split.fold,
         "n_train": len(split.train),
         **scores,
         "fit_time": fit_time,
         "vitality": vitality_readings(pipe),
+        **extra,
     }
 
 

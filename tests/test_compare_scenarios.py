@@ -1,0 +1,85 @@
+"""The claim-testing scenarios of ``skvitalroute compare --scenario``."""
+
+import numpy as np
+import pytest
+from skorch.dataset import Dataset
+
+from skvitalroute.compare._report import render
+from skvitalroute.compare._scenarios import confusable_task, run_scenario, scarce_splits
+from skvitalroute.compare._shift import DifficultyShift
+
+TINY = dict(epochs=2, seeds=1, folds=2, n_jobs=1, quiet=True)
+
+
+class _FakeNet:
+    def __init__(self):
+        self.history = []
+
+
+def test_difficulty_shift_swaps_the_noisy_class():
+    """Check class 1 is noisy before the shift epoch, class 2 after, others never."""
+    X = np.zeros((9, 3), dtype=np.float32)
+    y = np.repeat([0, 1, 2], 3)
+    data, net = Dataset(X, y), _FakeNet()
+    cb = DifficultyShift(3, (1,), (2,), sigma=1.0, random_state=0)
+    cb.on_train_begin(net)
+    noisy = []
+    for _ in range(4):
+        net.history.append({})
+        cb.on_epoch_begin(net, dataset_train=data)
+        noisy.append([bool(np.any(data.X[y == c] != 0)) for c in range(3)])
+    assert noisy == [[False, True, False]] * 2 + [[False, False, True]] * 2
+    assert data.X is X  # changed in place, in the net's own copy
+
+
+def test_confusable_task_shape():
+    """Check the generated task: 6 classes, 0 and 1 close, 4 and 5 reduced."""
+    task = confusable_task(n_per_class=50)
+    assert task.X.shape == (300, 10) and task.minority == [4, 5]
+    centres = np.array([task.X[task.y == c].mean(axis=0) for c in range(6)])
+    gaps = np.linalg.norm(centres[:, None] - centres[None], axis=-1)
+    assert gaps[0, 1] == gaps[np.triu_indices(6, 1)].min()
+
+
+def test_scarce_splits_draw_per_class():
+    """Check k training rows a class and disjoint test rows."""
+    y = np.repeat(np.arange(4), 20)
+    splits = scarce_splits(y, 5, repeats=2, seeds=[0, 1])
+    assert len(splits) == 4
+    for s in splits:
+        assert np.bincount(y[s.train]).tolist() == [5] * 4
+        assert len(s.test) == 60 and not set(s.train) & set(s.test)
+
+
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("confusable", "Confusable classes 0 and 1"),
+        ("shift", "class 3 prob before -> after"),
+        ("scarce", "Router on the scarce labels: hard+lr_scale"),
+        ("transfer", "The parent the tactic picked (lowest stasis)"),
+    ],
+)
+def test_scenarios_run_and_report(name, expected):
+    """Check every scenario runs end to end and reports its own section."""
+    result = run_scenario(name, **TINY)
+    text = render(result)
+    assert expected in text
+    assert f"--scenario {name}" in text
+    assert result["records"]
+
+
+def test_transfer_records_the_pick():
+    """Check the routed run records the picked parent and every parent's stasis."""
+    result = run_scenario("transfer", epochs=1, seeds=1, folds=1, n_jobs=1, quiet=True)
+    routed = [r for r in result["records"] if r["method"] == "routed_pool"]
+    scores = routed[0]["parent_scores"]
+    assert set(scores) == {
+        "trained",
+        "one_epoch",
+        "shuffled_labels",
+        "untrained",
+        "damaged",
+    }
+    assert routed[0]["transfer_parent"] == min(scores, key=scores.get)
+    assert scores["damaged"] > scores["trained"]  # 3/4 of layer 1 killed
