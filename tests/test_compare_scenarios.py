@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from skorch.dataset import Dataset
 
-from skvitalroute.compare._report import render
+from skvitalroute.compare._report import render, write_outputs
 from skvitalroute.compare._scenarios import confusable_task, run_scenario, scarce_splits
 from skvitalroute.compare._shift import DifficultyShift
 
@@ -69,9 +69,12 @@ def test_scenarios_run_and_report(name, expected):
     assert result["records"]
 
 
-def test_transfer_records_the_pick():
+def test_transfer_records_the_pick(tmp_path):
     """Check the routed run records the picked parent and every parent's stasis."""
     result = run_scenario("transfer", epochs=1, seeds=1, folds=1, n_jobs=1, quiet=True)
+    write_outputs(result, tmp_path)
+    header = (tmp_path / "folds.csv").read_text().splitlines()[0]
+    assert "transfer_parent" in header and "parent_scores" in header
     routed = [r for r in result["records"] if r["method"] == "routed_pool"]
     scores = routed[0]["parent_scores"]
     assert set(scores) == {

@@ -169,9 +169,9 @@ def digits_task(imbalance=DEFAULT_IMBALANCE, *, tail="step"):
     classes = np.unique(y)
     fractions, minority = tail_fractions(classes, imbalance, tail=tail)
     desc = (
-        f"sklearn digits ({len(y)} rows, 64 features, 10 classes); training folds "
+        f"sklearn digits ({len(y)} rows, 64 features, 10 classes); training rows "
         f"made {imbalance:g}:1 imbalanced ({tail} tail: classes "
-        f"{', '.join(map(str, minority))} reduced); test folds untouched"
+        f"{', '.join(map(str, minority))} reduced); test rows untouched"
     )
     return Task("digits", X, y, classes, fractions, minority, StandardScaler(), desc)
 

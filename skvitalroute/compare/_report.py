@@ -268,10 +268,18 @@ def fold_rows(result):
 
 
 def _write_csv(path, rows):
+    """Write dict rows; columns are the union over rows, nested values as JSON."""
+    fields = list(dict.fromkeys(k for row in rows for k in row))
     with open(path, "w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer = csv.DictWriter(fh, fieldnames=fields, restval="")
         writer.writeheader()
-        writer.writerows(rows)
+        for row in rows:
+            writer.writerow(
+                {
+                    k: json.dumps(_jsonable(v)) if isinstance(v, dict | list) else v
+                    for k, v in row.items()
+                }
+            )
 
 
 def write_outputs(result, out_dir):

@@ -132,6 +132,15 @@ def confusable_section(result, confusable=CONFUSABLE_CLASSES):
         f"classes 4 and 5; class prob 0+1 is {uniform:.3f} when uniform, rank 1 = "
         "most drawn:\n" + format_table(header, rows)
     )
+    probs = result["vitality"].get("vitalroute", {}).get("class_probs")
+    if probs is not None:
+        share = sum(probs[classes.index(c)] for c in confusable)
+        found = share > uniform + 0.005
+        text += (
+            f"\nvitalroute drew the confusable classes {share:.3f} of the time "
+            f"(uniform {uniform:.3f}): the class stress "
+            + ("singled them out." if found else "did not single them out.")
+        )
     return text
 
 

@@ -160,9 +160,30 @@ def shift_section(result):
         f"class {HARD_AFTER} prob before -> after",
         f"class {HARD_BEFORE} prob before -> after",
     ]
-    return (
+    text = (
         "The shifted classes (class probabilities of the in-training class sampler, "
         f"uniform = {1 / len(classes):.3f}):\n" + format_table(header, rows)
+    )
+    return text + _verdict([r for r in records if r["method"] == "vitalroute"])
+
+
+def _verdict(recs):
+    """Did the in-training class sampler follow the shift? (empty without runs)"""
+    if not recs:
+        return ""
+
+    def change(c):
+        d = np.array([r[f"prob_{c}_after"] - r[f"prob_{c}_before"] for r in recs])
+        return d[~np.isnan(d)].mean() if (~np.isnan(d)).any() else np.nan
+
+    rise, fall = change(HARD_AFTER), change(HARD_BEFORE)
+    if np.isnan(rise) or np.isnan(fall):
+        return "\n(too few epochs to read the class sampler before and after the shift)"
+    reacted = rise > 0.005 and fall < -0.005
+    return (
+        f"\nvitalroute: class {HARD_AFTER} probability changed by {rise:+.4f} after "
+        f"the shift, class {HARD_BEFORE} by {fall:+.4f}: the class sampler "
+        + ("followed the shift." if reacted else "did not follow the shift.")
     )
 
 

@@ -177,6 +177,11 @@ def transfer_section(result, parents):
         "training inputs):",
         format_table(header, rows),
     ]
+    routes = result["vitality"]
+    for m in ("routed_no_pool", "routed_pool"):
+        if m in routes:
+            labels = ", ".join(f"{k} x{v}" for k, v in routes[m]["routes"].items())
+            lines.append(f"Route of {m}: {labels}.")
     if n:
         rho = f"{np.mean(rhos):+.2f}" if rhos else "n/a"
         lines.append(
