@@ -15,9 +15,17 @@ TINY = ["--epochs", "2", "--folds", "2", "--seeds", "1", "--quiet", "--n-jobs", 
 
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory):
-    """A 2-fold, 1-seed, 2-epoch run of three methods, written to a directory."""
+    """A 2-fold, 1-seed, 2-epoch run of four methods, written to a directory."""
     out = tmp_path_factory.mktemp("compare")
-    argv = ["compare", "--methods", "uniform,inv_freq", "vitalroute", "--out", str(out)]
+    argv = [
+        "compare",
+        "--methods",
+        "uniform,inv_freq",
+        "vitalroute",
+        "vitalroute_blind",
+        "--out",
+        str(out),
+    ]
     import io
     from contextlib import redirect_stdout
 
@@ -35,12 +43,18 @@ def test_tiny_run_prints_the_tables(tiny_run):
     assert "Paired against inv_freq" in text and "Wilcoxon" in text
     assert "What the vitality tactics read" in text and "class prob lo-hi" in text
     assert "route: imbalance" in text
+    assert "Signal on vs off (vitalroute - vitalroute_blind" in text
     lines = text.splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith("method "))
     end = lines.index("", start)
     rows = [line.split() for line in lines[start + 2 : end]]
     bal = [float(r[1]) for r in rows]
-    assert {r[0] for r in rows} == {"uniform", "inv_freq", "vitalroute"}
+    assert {r[0] for r in rows} == {
+        "uniform",
+        "inv_freq",
+        "vitalroute",
+        "vitalroute_blind",
+    }
     assert bal == sorted(bal, reverse=True)
 
 
@@ -49,7 +63,12 @@ def test_tiny_run_writes_csv_json_png(tiny_run):
     _, text, out = tiny_run
     with open(out / "results.csv") as fh:
         rows = list(csv.DictReader(fh))
-    assert {r["method"] for r in rows} == {"uniform", "inv_freq", "vitalroute"}
+    assert {r["method"] for r in rows} == {
+        "uniform",
+        "inv_freq",
+        "vitalroute",
+        "vitalroute_blind",
+    }
     assert all(r["n_fits"] == "2" for r in rows)
     route = {r["method"]: r["route"] for r in rows}
     assert route["vitalroute"] == "imbalance"
@@ -59,9 +78,9 @@ def test_tiny_run_writes_csv_json_png(tiny_run):
     assert inv["balanced_accuracy_diff_vs_inv_freq_mean"] == ""
     with open(out / "folds.csv") as fh:
         folds = list(csv.DictReader(fh))
-    assert len(folds) == 6 and "recall_9" in folds[0]
+    assert len(folds) == 8 and "recall_9" in folds[0]
     data = json.loads((out / "results.json").read_text())
-    assert len(data["records"]) == 6
+    assert len(data["records"]) == 8
     assert data["settings"]["epochs"] == 2 and data["minority"] == [5, 6, 7, 8, 9]
     v = data["vitality"]["vitalroute"]
     assert 0 < v["prob_lo"] <= 0.1 <= v["prob_hi"] < 1

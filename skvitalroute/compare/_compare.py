@@ -8,6 +8,8 @@ from skvitalroute.compare._metrics import (
     HOLDOUT_METRICS,
     aggregate,
     compare_to_baseline,
+    paired_differences,
+    paired_test,
     summarize_vitality,
 )
 from skvitalroute.compare._run import fit_one, make_splits, run_fits
@@ -140,6 +142,9 @@ def assemble(
         else ("balanced_accuracy", "minority_recall")
     )
     methods = list(dict.fromkeys(r["method"] for r in records))
+    sections = (
+        [signal_section(records, paired_metrics)] if _has_control(methods) else []
+    )
     return {
         "title": title or "skvitalroute compare",
         "task": task.description,
@@ -166,9 +171,36 @@ def assemble(
         "summary": aggregate(records, metrics),
         "paired": compare_to_baseline(records, baseline, paired_metrics),
         "vitality": summarize_vitality(records, len(task.classes)),
-        "sections": [],
+        "sections": sections,
         "notes": list(task.notes),
     }
+
+
+def _has_control(methods):
+    return "vitalroute" in methods and "vitalroute_blind" in methods
+
+
+def signal_section(records, metrics):
+    """The signal-off control: ``vitalroute`` minus ``vitalroute_blind`` per split.
+
+    Both route the same way and resample the same number of rows; only the
+    stress signal differs (``sampler_beta=0``, ``hard_beta=0`` in the
+    control), so this difference is what the vitality signal itself adds.
+    """
+    parts = []
+    for metric in metrics:
+        p = paired_test(
+            paired_differences(records, "vitalroute", "vitalroute_blind", metric)
+        )
+        parts.append(
+            f"{metric} {100 * p['mean']:+.2f} pp [{100 * p['ci_low']:+.2f}, "
+            f"{100 * p['ci_high']:+.2f}], Wilcoxon p {p['p_value']:.3g}"
+        )
+    return (
+        "Signal on vs off (vitalroute - vitalroute_blind, same route, same splits): "
+        + "; ".join(parts)
+        + "."
+    )
 
 
 def route_notes(task, splits):
