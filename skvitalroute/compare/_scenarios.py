@@ -114,7 +114,12 @@ def confusable_section(result, confusable=CONFUSABLE_CLASSES):
         minor = _fmt(_class_recall(records, m, classes, result["minority"]))
         probs = result["vitality"].get(m, {}).get("class_probs")
         rank, share = "", ""
-        if probs is not None:
+        if probs is not None and np.ptp(probs) < 1e-9:
+            rank, share = (
+                "all equal",
+                f"{sum(probs[classes.index(c)] for c in confusable):.3f}",
+            )
+        elif probs is not None:
             order = list(np.argsort(-np.asarray(probs)))
             rank = ",".join(str(order.index(classes.index(c)) + 1) for c in confusable)
             share = f"{sum(probs[classes.index(c)] for c in confusable):.3f}"
