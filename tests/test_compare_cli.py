@@ -181,6 +181,27 @@ def test_missing_target_column(tmp_path, capsys):
     assert "'label' is not a column" in capsys.readouterr().err
 
 
+def test_failed_fit_names_method_and_split(tmp_path, capsys):
+    """Check a method that cannot fit stops with status 1 and a clear message."""
+    rows = ["x,t"] + [f"{i},a" for i in range(20)] + [f"{i},b" for i in range(4)]
+    path = tmp_path / "d.csv"
+    path.write_text("\n".join(rows) + "\n")
+    argv = [
+        "compare",
+        "--data",
+        str(path),
+        "--target",
+        "t",
+        "--imbalance",
+        "10",
+        "--methods",
+        "smote",
+    ]
+    assert main(argv + TINY) == 1
+    err = capsys.readouterr().err
+    assert "error: method 'smote' failed on seed 0, fold 0" in err
+
+
 def test_python_dash_m_lists_methods():
     """Check ``python -m skvitalroute compare --list-methods`` works."""
     done = subprocess.run(

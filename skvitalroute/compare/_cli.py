@@ -5,6 +5,7 @@ import sys
 import time
 
 from skvitalroute.compare._data import CompareError
+from skvitalroute.compare._run import FitError
 
 #: Defaults of the plain comparison (measured to fit ~3 minutes on 2 cores).
 DEFAULT_FOLDS = 5
@@ -291,8 +292,9 @@ def main(argv=None):
     Returns
     -------
     status : int
-        0 on success. Bad input exits through argparse with status 2 and a
-        message naming the option.
+        0 on success, 1 when a method fails to fit (the message names the
+        method and split). Bad input exits through argparse with status 2
+        and a message naming the option.
     """
     from skvitalroute.compare._report import render, write_outputs
 
@@ -308,6 +310,9 @@ def main(argv=None):
         result = _run_scenario(args) if args.scenario else _run(args)
     except CompareError as exc:
         parser.error(str(exc))
+    except FitError as exc:
+        sys.stderr.write(f"skvitalroute compare: error: {exc}\n")
+        return 1
     sys.stdout.write(render(result))
     if args.out:
         paths = write_outputs(result, args.out)

@@ -18,6 +18,10 @@ from skvitalroute.compare._methods import (
 from skvitalroute.compare._metrics import score_predictions
 
 
+class FitError(RuntimeError):
+    """A method failed to fit or predict on one split (names both)."""
+
+
 @dataclass
 class Split:
     """One train/test split; ``train`` already has the induced tail.
@@ -175,7 +179,7 @@ def fit_one(
         fit_time = time.perf_counter() - start
         y_pred = pipe.predict(_take(task.X, split.test))
     except Exception as exc:
-        raise RuntimeError(
+        raise FitError(
             f"method {method!r} failed on seed {split.seed}, fold {split.fold}: {exc}"
         ) from exc
     finally:
