@@ -317,6 +317,8 @@ def main(argv=None):
     if args.out:
         paths = write_outputs(result, args.out)
         sys.stdout.write("wrote " + ", ".join(str(p) for p in paths) + "\n")
+        if not any(str(p).endswith(".png") for p in paths):
+            sys.stdout.write("comparison.png skipped: pip install matplotlib\n")
     sys.stdout.write(f"total time {time.perf_counter() - start:.0f} s\n")
     return 0
 
