@@ -254,6 +254,8 @@ class VitalityProbe:
         of positions where it does not fire), the middle three are the
         model-level rates and ``p(y|x)`` the network's probability of the true
         class. At most 4096 rows are scored; the others get their mean.
+        A module without hidden layers has no silent units, so that term is 0
+        and the score reduces to ``0.3 (1 - p(y|x))`` plus the model rates.
 
         Parameters
         ----------
@@ -280,7 +282,9 @@ class VitalityProbe:
         agg = self.aggregate_rates()
         cols = self._output_columns(y[scored], proba.shape[1], classes)
         p_true = proba[np.arange(len(scored)), cols]
-        silent = np.mean([1.0 - r.fire.mean(axis=1) for r in records.values()], axis=0)
+        silent_by_layer = [1.0 - r.fire.mean(axis=1) for r in records.values()]
+        # With no hidden layer there is no unit to be silent: the term is 0.
+        silent = np.mean(silent_by_layer, axis=0) if silent_by_layer else 0.0
         w = _SAMPLE_WEIGHTS
         scores = (
             w[0] * silent

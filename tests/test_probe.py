@@ -228,6 +228,19 @@ def test_per_sample_stress_formula(X):
     np.testing.assert_allclose(stress, np.clip(expected, 0, 1), rtol=1e-5)
 
 
+def test_per_sample_stress_without_hidden_layers(X):
+    """Check that a module with no hidden layer scores rows by 0.3 (1 - p(y|x))
+    alone: no silent-unit term, and never NaN."""
+    net = nn.Sequential(nn.Linear(X.shape[1], 3))
+    y = (X[:, 0] > 0).astype(int)
+    stress = VitalityProbe(net).per_sample_stress(X, y)
+    with torch.no_grad():
+        proba = torch.softmax(net(torch.as_tensor(X)), dim=1).numpy()
+    np.testing.assert_allclose(
+        stress, 0.3 * (1 - proba[np.arange(len(y)), y]), rtol=1e-5
+    )
+
+
 def test_per_sample_stress_label_mapping(X):
     """Check that string labels map to output columns through `classes`."""
     net = _mlp()

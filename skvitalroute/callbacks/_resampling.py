@@ -288,9 +288,7 @@ class HardSampleSampler(_ResamplingCallback):
         self.random_state = random_state
 
     def _row_probabilities(self, net, X, y):
-        stress = self._probe(net).per_sample_stress(X, y)
-        # a module without hidden layers has no silent-unit share: count it as 0
-        self.sample_stress_ = np.nan_to_num(stress, nan=0.0)
+        self.sample_stress_ = self._probe(net).per_sample_stress(X, y)
         return sample_probabilities(
             self.sample_stress_, strength=self.strength, beta=self.beta
         )
