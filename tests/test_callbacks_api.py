@@ -17,13 +17,14 @@ CALLBACKS = [
     cbs.LayerLRScaler(alpha=2.0),
     cbs.TransferWarmStart([("p", torch.nn.Linear(4, 8))], freeze=False),
     cbs.VitalityMonitor(reset_threshold=0.2),
+    cbs.DivergenceGuard(probe_size=16),
 ]
 
 
 def test_all_lists_the_public_names():
     """Check that __all__ holds the documented public names, all importable."""
     assert sorted(cbs.__all__) == sorted([
-        "ClassStressSampler", "HardSampleSampler", "LayerLRScaler",
+        "ClassStressSampler", "DivergenceGuard", "HardSampleSampler", "LayerLRScaler",
         "TransferWarmStart", "VitalityMonitor", "layer_param_groups",
     ])
     assert all(hasattr(cbs, name) for name in cbs.__all__)

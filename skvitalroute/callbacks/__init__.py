@@ -7,10 +7,13 @@
 - :class:`TransferWarmStart` copies the most alive parent network.
 - :class:`VitalityMonitor` records the readings every epoch and resets dead
   units.
+- :class:`DivergenceGuard` stops a fit whose loss stops being finite and puts
+  back the last finite parameters.
 
 See ``docs/tactics.md`` for formulas and plain-skorch usage.
 """
 
+from skvitalroute.callbacks._guard import DivergenceGuard
 from skvitalroute.callbacks._lr_scale import LayerLRScaler, layer_param_groups
 from skvitalroute.callbacks._monitor import VitalityMonitor
 from skvitalroute.callbacks._resampling import ClassStressSampler, HardSampleSampler
@@ -18,6 +21,7 @@ from skvitalroute.callbacks._transfer import TransferWarmStart
 
 __all__ = [
     "ClassStressSampler",
+    "DivergenceGuard",
     "HardSampleSampler",
     "LayerLRScaler",
     "TransferWarmStart",
