@@ -17,6 +17,7 @@ from skvitalroute._classifier_params import check_unknown_kwargs, check_vitality
 from skvitalroute._losses import build_loss, class_weight_vector
 from skvitalroute._module import MLPModule
 from skvitalroute._router import RoutePlan, profile_task, route_plan
+from skvitalroute._validation import check_float32_range
 from skvitalroute.callbacks import (
     ClassStressSampler,
     HardSampleSampler,
@@ -756,6 +757,7 @@ class VitalRouteClassifier(NeuralNetClassifier):
     # ------------------------------------------------------------------
     def _check_training_data(self, X, y, *, reset, classes=None):
         X, y = validate_data(self, X, y, reset=reset, dtype=_FLOAT_DTYPES)
+        check_float32_range(X, self)
         check_classification_targets(y)
         if reset:
             if classes is None:
@@ -772,7 +774,8 @@ class VitalRouteClassifier(NeuralNetClassifier):
         if is_dataset(X):
             return X
         check_is_fitted(self)
-        return validate_data(self, X, reset=False, dtype=_FLOAT_DTYPES)
+        X = validate_data(self, X, reset=False, dtype=_FLOAT_DTYPES)
+        return check_float32_range(X, self)
 
     def _plan(self, y, y_enc):
         """Profile the labels, choose the tactics, set the loss inputs."""

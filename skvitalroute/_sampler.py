@@ -19,6 +19,7 @@ from skvitalroute._module import MLPModule
 from skvitalroute._probe import VitalityProbe
 from skvitalroute._router import profile_task, route_plan
 from skvitalroute._sampling import class_probabilities, sample_probabilities
+from skvitalroute._validation import check_float32_range
 
 _SEED_MAX = np.iinfo(np.int32).max
 # SPEC §3 defaults of the two tactics: (strength, beta).
@@ -213,6 +214,7 @@ class VitalitySampler(BaseOverSampler):
     def _fit_resample(self, X, y):
         for name in _MODE_ATTRIBUTES:  # a refit in the other mode must not keep them
             self.__dict__.pop(name, None)
+        check_float32_range(X, self)
         rng = check_random_state(self.random_state)
         fit_seed, probe_seed = rng.randint(_SEED_MAX, size=2)
         y_enc = LabelEncoder().fit_transform(y)
@@ -297,6 +299,13 @@ class VitalitySampler(BaseOverSampler):
 
     def _sample_draws(self, probe, X, y, y_enc, strength, beta, rng):
         self.sample_stress_ = probe.per_sample_stress(X, y_enc)
+        if not np.isfinite(self.sample_stress_).all():
+            raise ValueError(
+                "VitalitySampler cannot read the per-sample stress: the probe "
+                "network's outputs on X are not finite (NaN or inf), because "
+                "the inputs overflow its float32 arithmetic or its training "
+                "diverged. Scale the features (e.g. StandardScaler)."
+            )
         self.sample_probabilities_ = np.zeros(y.shape[0])
         self.n_added_ = {}
         draws = [np.empty(0, dtype=np.intp)]

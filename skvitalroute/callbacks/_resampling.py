@@ -87,6 +87,21 @@ def restore_iterator(net, saved):
             setattr(net, key, value)
 
 
+def _check_finite_probabilities(callback, p):
+    """Name the problem instead of letting ``torch.multinomial`` fail on NaN.
+
+    The stress reads the network's outputs; they are NaN when the inputs
+    overflow its float32 arithmetic (before any loss exists to flag it).
+    """
+    if not np.isfinite(p).all():
+        raise ValueError(
+            f"{type(callback).__name__} cannot read the stress of the training "
+            "rows: the network's outputs on them are not finite (NaN or inf), "
+            "because the inputs overflow its float32 arithmetic or its "
+            "parameters are not finite. Scale the inputs (e.g. StandardScaler)."
+        )
+
+
 class _ResamplingCallback(VitalityCallback):
     """Owns a :class:`RowSampler`, refreshes its probabilities by epoch."""
 
@@ -114,6 +129,7 @@ class _ResamplingCallback(VitalityCallback):
         y = self._labels(y)
         if self.probabilities_ is None or self._due():
             self.probabilities_ = self._row_probabilities(net, X, y)
+            _check_finite_probabilities(self, self.probabilities_)
         self.sampler_.set_probabilities(self.probabilities_)
         self._record(net)
         self.epochs_ += 1
