@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from imblearn.over_sampling import RandomOverSampler
 from scipy import sparse
@@ -72,9 +72,11 @@ def test_class_targets_rule_by_hand():
         max_size=8,
     )
 )
+@example(rows=[(10, 300, 0.75), (114, 196, 1.0)])
 def test_class_targets_properties(rows):
     """Check that every targeted class gets at least what it asked for, the
-    least probable exactly that, and a more probable class never gets less."""
+    least probable exactly that, and of two classes with the same target the
+    more probable one never ends with fewer rows."""
     counts = {i: n for i, (n, _, _) in enumerate(rows)}
     requested = {i: r for i, (_, r, _) in enumerate(rows)}
     probs = {i: p for i, (_, _, p) in enumerate(rows)}
@@ -89,7 +91,9 @@ def test_class_targets_properties(rows):
         for b in added:
             same_target = counts[a] + requested[a] == counts[b] + requested[b]
             if same_target and probs[a] > probs[b]:
-                assert added[a] >= added[b]
+                # final counts, not rows added: a class that starts with more
+                # rows may need fewer extra rows to end higher
+                assert counts[a] + added[a] >= counts[b] + added[b]
 
 
 def test_class_mode_counts_follow_stress(data, monkeypatch):
