@@ -1,6 +1,11 @@
 """Label-free transfer warm-start from a pool of parent networks (SPEC §3)."""
 
+import copy
+import os
+import pickle
+import re
 import warnings
+from collections.abc import Mapping
 
 import numpy as np
 import torch
@@ -27,8 +32,13 @@ class TransferWarmStart(Callback):
     ----------
     parent_pool : list of (str, model)
         Named candidate parents. A model is a ``torch.nn.Module``, a fitted
-        skorch net (its ``module_`` is used) or a fitted
-        ``sklearn.neural_network.MLPClassifier``.
+        skorch net (its ``module_`` is used), a fitted
+        ``sklearn.neural_network.MLPClassifier``, a ``state_dict`` of a
+        network built like the new module (its head may differ), or the path
+        (str or ``os.PathLike``) of a file holding one, as written by
+        ``torch.save(module.state_dict(), path)`` or skorch's
+        ``save_params(f_params=path)``. Files are read with
+        ``torch.load(path, weights_only=True)``.
     freeze : bool, default=False
         Freeze the copied parameters (``requires_grad=False``); the
         :class:`VitalityMonitor` then never resets the frozen layers.
@@ -54,6 +64,16 @@ class TransferWarmStart(Callback):
     (batch norm, ...) are matched by name and shape. A parent with no
     compatible entry, or that cannot read ``X``, is skipped with a
     ``UserWarning``; so are the picked parent's incompatible entries.
+
+    A state dict carries no architecture: the parent is rebuilt as a copy of
+    the new module with the state dict loaded, so it must hold every entry of
+    the new module except the head's, with the same names and shapes (the
+    head's entries may be missing or of another shape); otherwise it is
+    skipped with a ``UserWarning``. So is a file that ``torch.load`` cannot
+    read with ``weights_only=True``, such as a pickled module or any other
+    object, which is never unpickled; a missing file raises
+    ``FileNotFoundError``.
+
     Transfer runs only into an untrained net (empty ``history``), so
     ``partial_fit`` does not overwrite what was learned. History key, first
     epoch: ``transfer_parent``.
@@ -141,7 +161,9 @@ class TransferWarmStart(Callback):
 
     def _score(self, name, model, child, X):
         """(pairs, skipped) for a usable parent, after recording its score."""
-        module = _parent_module(name, model)
+        module = _parent_module(name, model, child)
+        if module is None:
+            return None
         pairs, skipped = _copy_plan(child, module)
         if not pairs:
             warnings.warn(
@@ -189,7 +211,12 @@ def _inputs(X):
     return np.asarray(X)
 
 
-def _parent_module(name, model):
+def _parent_module(name, model, child):
+    """The parent as a module, or None (with a warning) when unusable."""
+    if isinstance(model, str | os.PathLike):
+        model = _load_state_dict(name, model)
+    if model is None or isinstance(model, Mapping):
+        return _state_dict_module(name, model, child)
     if isinstance(model, torch.nn.Module):
         return model
     if isinstance(getattr(model, "module_", None), torch.nn.Module):
@@ -199,8 +226,69 @@ def _parent_module(name, model):
     except (TypeError, ValueError) as exc:
         raise TypeError(
             f"parent_pool entry {name!r} must be a torch.nn.Module, a fitted "
-            f"skorch net or a fitted MLPClassifier; got {type(model).__name__}."
+            "skorch net, a fitted MLPClassifier, a state dict or the path of a "
+            f"state-dict file; got {type(model).__name__}."
         ) from exc
+
+
+def _skip(name, why):
+    warnings.warn(
+        f"TransferWarmStart: parent {name!r} {why}; skipped.", UserWarning, stacklevel=4
+    )
+
+
+def _load_state_dict(name, path):
+    """Read a state-dict file without unpickling anything but tensors."""
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"parent_pool entry {name!r}: no file {path!r}.")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as exc:
+        found = re.search(r"Unsupported global: GLOBAL (\S+)", str(exc))
+        what = f"it needs {found.group(1)}" if found else "it holds more than tensors"
+        _skip(
+            name,
+            f"({path!r}) was refused by torch.load(weights_only=True): {what}, and "
+            "only tensors and state dicts are loaded; save the network's "
+            "state_dict() instead",
+        )
+        return None
+    except (RuntimeError, EOFError, KeyError, ValueError) as exc:
+        _skip(name, f"({path!r}) is not a file torch.load can read ({exc!r})")
+        return None
+    if not isinstance(state, Mapping):
+        _skip(name, f"({path!r}) holds a {type(state).__name__}, not a state dict")
+        return None
+    return state
+
+
+def _state_dict_module(name, state, child):
+    """A copy of ``child`` holding ``state``; None when it does not fit."""
+    if state is None:
+        return None
+    if not all(isinstance(k, str) and torch.is_tensor(v) for k, v in state.items()):
+        _skip(name, "is a mapping but not a state dict (names to tensors)")
+        return None
+    units = _find_units(child)
+    head = units[-1].name if units else None
+    own = child.state_dict()
+    trunk = [k for k in own if head is None or not _in_layer(k, head)]
+    missing = [k for k in trunk if k not in state]
+    wrong = [k for k in trunk if k in state and state[k].shape != own[k].shape]
+    extra = [k for k in state if k not in own]
+    if missing or wrong or extra:
+        found = {"missing": missing, "other shape": wrong, "unknown": extra}
+        why = "; ".join(f"{kind}: {keys}" for kind, keys in found.items() if keys)
+        _skip(name, f"is a state dict that does not fit the new module ({why})")
+        return None
+    parent = copy.deepcopy(child)
+    parent.load_state_dict({k: state[k] for k in trunk}, strict=False)
+    return parent
+
+
+def _in_layer(key, layer_name):
+    return not layer_name or key == layer_name or key.startswith(layer_name + ".")
 
 
 def _copy_plan(child, parent):
