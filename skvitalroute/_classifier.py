@@ -20,6 +20,7 @@ from skvitalroute._router import RoutePlan, profile_task, route_plan
 from skvitalroute._validation import check_float32_range
 from skvitalroute.callbacks import (
     ClassStressSampler,
+    DivergenceGuard,
     HardSampleSampler,
     LayerLRScaler,
     TransferWarmStart,
@@ -37,6 +38,7 @@ _TACTIC_CALLBACKS = (
     "vitality_hard_sampler",
     "vitality_lr_scaler",
     "vitality_monitor",
+    "divergence_guard",
 )
 
 _NON_SCALAR_KEYS = [
@@ -91,6 +93,18 @@ def _torch_rng(seed=None):
         yield
 
 
+def _check_finite_proba(proba):
+    """Raise rather than return NaN or infinite probabilities."""
+    bad = ~np.isfinite(proba).all(axis=1)
+    if bad.any():
+        raise ValueError(
+            f"The network's output is not finite for {int(bad.sum())} of "
+            f"{len(proba)} rows, so it has no probabilities for them: its "
+            "parameters or these inputs overflow float32. Scale the inputs "
+            "(e.g. StandardScaler) and check that training did not diverge."
+        )
+
+
 class VitalRouteClassifier(NeuralNetClassifier):
     """Neural classifier that reads its units' vitality and routes tactics.
 
@@ -136,8 +150,11 @@ class VitalRouteClassifier(NeuralNetClassifier):
         Scale of the logit adjustment (``tau * log(prior)`` is added to the
         logits during training only).
     parent_pool : list, default=None
-        Candidate parents for transfer: ``(name, nn.Module)`` pairs or
-        fitted nets.
+        Candidate parents for transfer: ``(name, model)`` pairs, where a
+        model is a ``torch.nn.Module``, a fitted net, a ``state_dict`` of a
+        network built like this one (the head may differ) or the path of a
+        file holding one (read with ``torch.load(weights_only=True)``); see
+        :class:`~skvitalroute.callbacks.TransferWarmStart`.
     freeze_transfer : bool, default=False
         Freeze the transferred trunk (dead-unit resets are then skipped).
     imbalance_threshold : float, default=0.25
@@ -237,6 +254,11 @@ class VitalRouteClassifier(NeuralNetClassifier):
     encoded labels ``0 .. n_classes - 1``, and ``predict`` on a torch
     ``Dataset`` returns those indices, as skorch does; ``predict`` on an
     array-like returns the original labels.
+
+    A :class:`~skvitalroute.callbacks.DivergenceGuard` runs in every fit: a
+    non-finite training loss, parameter or output stops training with a
+    ``ValueError`` naming the epoch, after restoring the parameters the
+    diverging epoch started from (see ``docs/reliability.md``).
 
     Examples
     --------
@@ -471,10 +493,18 @@ class VitalRouteClassifier(NeuralNetClassifier):
         -------
         proba : ndarray of shape (n_samples, n_classes)
             Columns in the order of ``classes_``.
+
+        Raises
+        ------
+        ValueError
+            If the network's output is not finite for some row (overflowing
+            inputs or parameters): NaN probabilities are never returned.
         """
         X = self._check_predict_data(X)
         with _torch_rng():
-            return super().predict_proba(X)
+            proba = super().predict_proba(X)
+        _check_finite_proba(proba)
+        return proba
 
     def predict_log_proba(self, X):
         """Return the log of :meth:`predict_proba`.
@@ -827,7 +857,9 @@ class VitalRouteClassifier(NeuralNetClassifier):
     def _tactic_callbacks(self):
         """Build this fit's tactic callbacks from ``route_``, in run order."""
         plan, seed = getattr(self, "route_", None), getattr(self, "_seed_", None)
-        size, out = self.probe_size, []
+        size = self.probe_size
+        # First, so that it checks the parameters before any tactic reads them.
+        out = [("divergence_guard", DivergenceGuard(probe_size=size))]
         # Distinct seeds per sampler, derived from this fit's seed.
         seeds = (None, None) if seed is None else (seed + 1, seed + 2)
         if plan is not None and plan.use_transfer:

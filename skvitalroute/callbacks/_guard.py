@@ -11,43 +11,42 @@ from skvitalroute.callbacks._base import check_positive_int
 
 
 class DivergenceGuard(Callback):
-    """Stop training as soon as the loss or the parameters stop being finite.
+    """Stop training as soon as the loss, parameters or output stop being finite.
 
-    At the start of every epoch the guard keeps an in-memory copy of the
-    net's modules and optimizers (their ``state_dict``). When a training
-    batch's loss is NaN or infinite, or at the end of an epoch a parameter
-    or buffer, or the network's output on (at most ``probe_size`` of) the
-    training rows, is no longer finite, the copy is loaded back and a
-    ``ValueError`` names the epoch and suggests a lower learning rate. The
-    net is left as it was at the start of the diverging epoch, so it still
-    predicts and ``partial_fit`` can continue from there (e.g. after
-    ``set_params(lr=...)``). If the network's output already overflows on
-    those rows with that copy, the state the fit started from is restored
-    instead.
+    When an epoch starts, the guard checks that the network's parameters,
+    buffers and output on (at most ``probe_size`` of) the training rows are
+    finite, then keeps an in-memory copy of the net's modules and optimizers
+    (their ``state_dict``). When a training batch's loss is NaN or infinite,
+    a parameter is not finite at the end of an epoch, or the next check
+    (at the next epoch's start, or when training ends) fails, the copy is
+    loaded back and a ``ValueError`` names the epoch and suggests a lower
+    learning rate. The net is then as it was at the start of the diverging
+    epoch, with a finite output on the checked rows: it still predicts, and
+    ``partial_fit`` can continue from there (e.g. after
+    ``set_params(lr=...)``).
 
     Parameters
     ----------
     probe_size : int, default=1024
-        Training rows (evenly spaced) whose output is checked at the end of
-        every epoch and when a copy is restored.
+        Training rows (evenly spaced) whose output is checked.
 
     Attributes
     ----------
     good_epoch_ : int or None
-        Epochs completed when the latest copy was taken (0: before the net's
-        first epoch); None outside ``fit``.
+        Epochs completed when the copy was taken (0: before the net's first
+        epoch); None outside ``fit``.
 
     Notes
     -----
     A non-finite loss makes the optimizer step write NaN into the
-    parameters, and the vitality tactics cannot read a network whose
-    outputs are NaN, so training stops rather than skipping the batch: a
-    run that overflows once usually keeps doing so at that learning rate,
-    and a grid search then scores the candidate with ``error_score``
-    instead of ranking a broken network. The copies (the latest one and
-    the fit's starting state) cost two extra sets of parameters and
-    optimizer state in memory during ``fit``; they are dropped at
-    ``on_train_end``, so a pickled net does not carry them.
+    parameters, and the vitality tactics cannot read a network whose output
+    is NaN, so training stops rather than skipping the batch: a run that
+    overflows once usually keeps doing so at that learning rate, and a grid
+    search then scores the candidate with ``error_score`` instead of ranking
+    a broken network. The check costs one forward pass over at most
+    ``probe_size`` rows per epoch; the copy costs one extra set of
+    parameters and optimizer state in memory during ``fit``. It is dropped
+    at ``on_train_end``, so a pickled net does not carry it.
     ``VitalRouteClassifier`` installs the guard as ``"divergence_guard"``.
 
     Examples
@@ -84,7 +83,6 @@ class DivergenceGuard(Callback):
         """
         check_positive_int("probe_size", self.probe_size)
         self.good_, self.good_epoch_ = None, None
-        self.start_, self.start_epoch_ = None, None
         self.rows_ = None
         return self
 
@@ -93,14 +91,10 @@ class DivergenceGuard(Callback):
         self.initialize()
 
     def on_epoch_begin(self, net, dataset_train=None, **kwargs):
-        """Keep a copy of the (finite) state the epoch starts from."""
-        epoch = len(net.history)
+        """Check the state the epoch starts from, then keep a copy of it."""
         self.rows_ = _spaced_rows(dataset_train, self.probe_size)
-        if not _all_finite(net):
-            self._fail(net, epoch, "the parameters are not finite when it starts")
-        self.good_, self.good_epoch_ = _state(net), epoch - 1
-        if self.start_ is None:
-            self.start_, self.start_epoch_ = self.good_, self.good_epoch_
+        self._check_state(net, len(net.history) - 1)
+        self.good_, self.good_epoch_ = _state(net), len(net.history) - 1
 
     def on_batch_end(self, net, training=False, loss=None, **kwargs):
         """Stop at the first training batch whose loss is not finite."""
@@ -113,40 +107,50 @@ class DivergenceGuard(Callback):
             self._fail(net, len(net.history), f"the loss of batch {batch} is {value}")
 
     def on_epoch_end(self, net, **kwargs):
-        """Stop when the epoch left a parameter or the output non-finite."""
+        """Stop before the tactics read parameters the last step broke."""
         if not _all_finite(net):
             self._fail(net, len(net.history), "a parameter is not finite at its end")
-        if not _finite_output(net, self.rows_):
-            what = "the output on the training rows is not finite at its end"
-            self._fail(net, len(net.history), what)
 
     def on_train_end(self, net, **kwargs):
-        """Drop the copy so that a pickled net does not carry it."""
+        """Check the final state, then drop the copy (not to be pickled)."""
+        if self.good_ is not None:
+            self._check_state(net, len(net.history))
         self.initialize()
 
-    def _fail(self, net, epoch, what):
-        restored = self._restore(net)
-        self.initialize()
-        lr = getattr(net, "lr", None)
+    def _check_state(self, net, epoch):
+        """Fail unless the parameters and the output after ``epoch`` are finite."""
+        finite_params = _all_finite(net)
+        if finite_params and _finite_output(net, self.rows_):
+            return
+        if self.good_ is not None:
+            what = "the output on the training rows is not finite at its end"
+            if not finite_params:
+                what = "a parameter is not finite at its end"
+            self._fail(net, epoch, what)
+        self.initialize()  # nothing of this fit ran yet: the start is broken
+        if not finite_params:
+            raise ValueError(
+                f"The network's parameters are not finite before training epoch "
+                f"{epoch + 1}. Re-initialise it (fit without warm_start) or load "
+                "finite parameters."
+            )
         raise ValueError(
-            f"Training diverged in epoch {epoch}: {what}. {restored} Lower the "
-            f"learning rate (lr={lr!r}) or scale the inputs (e.g. StandardScaler)."
+            "The network's output on the training rows is not finite before "
+            f"training epoch {epoch + 1}, although its parameters are: the inputs "
+            "or weights are too large for its float32 arithmetic. Scale the "
+            "inputs (e.g. StandardScaler)."
         )
 
-    def _restore(self, net):
-        """Load the latest copy whose output is finite; say which one."""
-        if self.good_ is None:
-            return "No finite state was recorded in this fit to restore."
-        tried = [(self.good_, self.good_epoch_), (self.start_, self.start_epoch_)]
-        for state, done in tried:
-            _load_state(net, state)
-            if _finite_output(net, self.rows_):
-                when = f"the end of epoch {done}" if done else "before epoch 1"
-                return f"The parameters from {when} were restored."
+    def _fail(self, net, epoch, what):
         _load_state(net, self.good_)
-        return (
-            f"The last finite parameters (end of epoch {self.good_epoch_}) were "
-            "restored, but the network's output overflows on the training rows."
+        done = self.good_epoch_
+        when = f"the end of epoch {done}" if done else "before epoch 1"
+        self.initialize()
+        raise ValueError(
+            f"Training diverged in epoch {epoch}: {what}. The parameters from "
+            f"{when} were restored. Lower the learning rate "
+            f"(lr={getattr(net, 'lr', None)!r}) or scale the inputs "
+            "(e.g. StandardScaler)."
         )
 
 
