@@ -796,7 +796,7 @@ class VitalRouteClassifier(NeuralNetClassifier):
             if len(self.classes_) < 2:
                 raise ValueError(
                     f"{type(self).__name__} needs samples of at least 2 classes; "
-                    f"the data contains only one class: {self.classes_[0]!r}."
+                    f"the data contains only one class: {self.classes_.tolist()[0]!r}."
                 )
         return X, y, self.label_encoder_.transform(y)
 

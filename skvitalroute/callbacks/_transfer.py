@@ -188,7 +188,7 @@ class TransferWarmStart(Callback):
 
     def _copy(self, child, name, pairs, skipped):
         with torch.no_grad():
-            for key, target, source in pairs:
+            for _, target, source in pairs:
                 target.copy_(source.to(device=target.device, dtype=target.dtype))
                 if self.freeze and isinstance(target, torch.nn.Parameter):
                     target.requires_grad_(False)
