@@ -11,7 +11,10 @@ from skvitalroute._signals import (
     _LayerRecord,
     aggregate_rates,
     composite,
+    grouped_composite,
+    grouped_layer_flags,
     layer_flags,
+    row_groups,
 )
 
 _CLASS_ROWS = 256  # SPEC §2: at most 256 probe rows per class
@@ -146,7 +149,7 @@ class VitalityProbe:
         self : VitalityProbe
         """
         rows = self._probe_rows(_n_rows(X), y)
-        records, _ = self._forward(_take(X, rows))
+        records, _ = self._forward(_take(X, rows), proba=False)
         self._flags = self._flags_on(records)
         return self
 
@@ -234,15 +237,17 @@ class VitalityProbe:
         """
         y = _labels(y, X)
         classes, codes = np.unique(y, return_inverse=True)
-        rows = self._probe_rows(len(y), y)
-        records, _ = self._forward(_take(X, rows))
-        codes = codes[rows]
-        stress = np.empty(len(classes))
-        for k in range(len(classes)):
-            flags = self._flags_on(records, np.flatnonzero(codes == k))
-            stress[k] = composite(aggregate_rates(list(flags.values())))
-        self._flags = self._flags_on(records)
-        return stress
+        rows = _stratified_rows(codes, len(classes), self.probe_size, self.random_state)
+        records, _ = self._forward(_take(X, rows), proba=False)
+        weights = self._weights()
+        # Every class is read from the same pass: rows grouped by class.
+        groups = row_groups(codes[rows], len(classes))
+        by_class = [
+            grouped_layer_flags(records[name], *weights[name], groups)
+            for name in self._checked(records)
+        ]
+        self._flags = self._flags_on(records, weights)
+        return grouped_composite(by_class, len(classes))
 
     def per_sample_stress(self, X, y, classes=None):
         """Per-row stress (SPEC §2).
@@ -317,8 +322,9 @@ class VitalityProbe:
     def __exit__(self, *exc):
         self.detach()
 
-    def _forward(self, X):
-        """One no-grad eval-mode pass; return layer records and probabilities."""
+    def _forward(self, X, proba=True):
+        """One no-grad eval-mode pass; return layer records and probabilities
+        (None unless ``proba``)."""
         records, inputs = {}, {}
         for unit in self._units[:-1]:
             self._hook(unit, records, inputs)
@@ -331,7 +337,7 @@ class VitalityProbe:
         finally:
             module.train(was_training)
             self.detach()
-        return records, _as_proba(out, self._logits)
+        return records, _as_proba(out, self._logits) if proba else None
 
     def _hook(self, unit, records, inputs):
         conv = unit.is_conv
@@ -360,33 +366,31 @@ class VitalityProbe:
             device=device, dtype=dtype
         )
 
-    def _flags_on(self, records, rows=None):
-        flags = {}
-        for unit in self._units[:-1]:
-            if unit.name not in records:
+    def _checked(self, records):
+        """The hidden layers' names, once each was seen in the forward pass."""
+        names = [unit.name for unit in self._units[:-1]]
+        for name in names:
+            if name not in records:
                 raise RuntimeError(
-                    f"Layer {unit.name!r} was not called in the forward pass; "
+                    f"Layer {name!r} was not called in the forward pass; "
                     "VitalityProbe reads layers that the module's forward uses."
                 )
-            abs_w, norms = _incoming_weights(unit.layer)
-            flags[unit.name] = layer_flags(records[unit.name], abs_w, norms, rows)
-        return flags
+        return names
+
+    def _weights(self):
+        """|W| and incoming norms of each hidden layer, read once per reading."""
+        return {u.name: _incoming_weights(u.layer) for u in self._units[:-1]}
+
+    def _flags_on(self, records, weights=None):
+        weights = self._weights() if weights is None else weights
+        return {
+            name: layer_flags(records[name], *weights[name])
+            for name in self._checked(records)
+        }
 
     def _probe_rows(self, n, y):
         """Pick at most ``probe_size`` rows, an equal share per class of ``y``."""
-        rng = np.random.default_rng(self.random_state)
-        if y is None:
-            if n <= self.probe_size:
-                return np.arange(n)
-            return np.sort(rng.choice(n, self.probe_size, replace=False))
-        y = np.asarray(y)
-        classes, codes = np.unique(y, return_inverse=True)
-        quota = min(_CLASS_ROWS, max(1, self.probe_size // len(classes)))
-        picks = [
-            rng.permutation(np.flatnonzero(codes == k))[:quota]
-            for k in range(len(classes))
-        ]
-        return np.sort(np.concatenate(picks))
+        return probe_batch_rows(n, y, self.probe_size, self.random_state)
 
     def _output_columns(self, y, n_outputs, classes):
         if classes is None and self.classes_ is not None:
@@ -401,6 +405,53 @@ class VitalityProbe:
         if np.issubdtype(y.dtype, np.integer) and y.min() >= 0 and y.max() < n_outputs:
             return y.astype(np.intp)
         return np.unique(y, return_inverse=True)[1]
+
+
+def probe_batch_rows(n, y, probe_size, random_state):
+    """The rows a reading of ``n`` rows with labels ``y`` takes.
+
+    At most ``probe_size`` rows, sorted: drawn at random without labels,
+    else an equal share per class (at most 256 a class), with the fixed
+    seed ``random_state``. Reading only these rows gives the same values as
+    reading all ``n``: the tactic callbacks take them once per fit.
+
+    Parameters
+    ----------
+    n : int
+        Number of rows.
+    y : array-like of shape (n,) or None
+        Labels.
+    probe_size : int
+        Maximum number of rows.
+    random_state : int
+        Seed of the draw.
+
+    Returns
+    -------
+    rows : ndarray of int
+    """
+    if y is None:
+        if n <= probe_size:
+            return np.arange(n)
+        rng = np.random.default_rng(random_state)
+        return np.sort(rng.choice(n, probe_size, replace=False))
+    classes, codes = np.unique(np.asarray(y), return_inverse=True)
+    return _stratified_rows(codes, len(classes), probe_size, random_state)
+
+
+def _stratified_rows(codes, n_classes, probe_size, random_state):
+    """Rows of a stratified probe batch: at most ``probe_size``, an equal share
+    per class (at most 256 a class), drawn with a fixed seed.
+
+    The rows of each class are found with one sort of the codes rather than
+    one scan of the labels per class.
+    """
+    rng = np.random.default_rng(random_state)
+    quota = min(_CLASS_ROWS, max(1, probe_size // n_classes))
+    order = np.argsort(codes, kind="stable")
+    bounds = np.cumsum(np.bincount(codes, minlength=n_classes))[:-1]
+    picks = [rng.permutation(members)[:quota] for members in np.split(order, bounds)]
+    return np.sort(np.concatenate(picks))
 
 
 def _n_rows(X):

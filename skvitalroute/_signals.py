@@ -5,6 +5,8 @@ the probe rows (one class, say) can be read again without a new forward pass.
 """
 
 import numpy as np
+import torch
+from scipy import sparse
 
 SIGNALS = ("stasis", "weak_weights", "weak_input", "saturation")
 # SPEC §2: composite = (1.0 stasis + 0.6 weak_weights + 0.6 weak_input
@@ -29,24 +31,44 @@ _WEAK_INPUT_SHARE = 0.8
 def _fires(activation, kind):
     if kind == "relu":
         return activation > 0
-    return activation.abs() > _FIRE_EPS[kind]
+    return abs(activation) > _FIRE_EPS[kind]
+
+
+def _numpy(t):
+    """A CPU NumPy view of a tensor (float32 or float64)."""
+    t = t.detach().cpu()
+    if t.dtype not in (torch.float32, torch.float64):
+        t = t.double()
+    return t.numpy()
 
 
 class _LayerRecord:
     """Per-row summaries of one hidden layer on one forward pass.
 
+    Dense (2-D) activations are summarised in NumPy straight from the
+    float32 output, without the tensor round trips that dominate the cost
+    of a reading; every statistic is accumulated in float64.
+
     Attributes
     ----------
     fire : ndarray of shape (n_rows, n_units)
-        Share of positions (1 for dense layers) where the unit fired.
+        Whether the unit fired (bool), or for convolutions the share of
+        positions where it fired.
     s1, s2 : ndarray of shape (n_rows, n_units)
-        Per-row mean of the activation and of its square.
+        Per-row mean of the activation and of its square, float64.
     abs_in : ndarray of shape (n_rows, n_inputs)
         Per-row mean absolute value of each input feature or channel.
     """
 
     def __init__(self, x, activation, kind, channels_first):
         x, a = x.detach(), activation.detach()
+        if a.dim() == 2 and x.dim() == 2:
+            a = _numpy(a)
+            self.fire = _fires(a, kind)
+            self.s1 = a.astype(np.float64)
+            self.s2 = np.square(self.s1)
+            self.abs_in = np.abs(_numpy(x))
+            return
         fire = _fires(a, kind).to(a.dtype)
         self.fire = _per_row(fire, channels_first)
         a = a.double()
@@ -62,8 +84,65 @@ def _per_row(t, channels_first):
     return t.double().cpu().numpy()
 
 
-def layer_flags(record, abs_w, norms, rows=None):
-    """Flag each unit of a layer for each signal on a subset of rows.
+def row_groups(codes, n_groups):
+    """Group probe rows by a code, for :func:`grouped_layer_flags`.
+
+    Parameters
+    ----------
+    codes : ndarray of int of shape (n_rows,)
+        Group of each row, in ``[0, n_groups)``; every group must hold a row.
+    n_groups : int
+        Number of groups.
+
+    Returns
+    -------
+    groups : tuple
+        ``(membership, counts)``: a sparse (n_groups, n_rows) 0/1 matrix
+        and the size of each group.
+    """
+    counts = np.bincount(codes, minlength=n_groups)
+    if np.any(counts == 0):
+        raise ValueError("Every group must hold at least one probe row.")
+    n_rows = len(codes)
+    membership = sparse.csr_matrix(
+        (np.ones(n_rows), (codes, np.arange(n_rows))), shape=(n_groups, n_rows)
+    )
+    return membership, counts
+
+
+def _means(values, groups):
+    """Column means in float64, over all rows (one group) or per group."""
+    if groups is None:
+        return values.mean(axis=0, dtype=np.float64)[None, :]
+    membership, counts = groups
+    # One sparse product sums every group's rows (a dense one-hot product or
+    # np.add.reduceat are several times slower here).
+    sums = membership @ values.astype(np.float64, copy=False)
+    return np.asarray(sums) / counts[:, None]
+
+
+# Above this many (group, unit, input) comparisons the weak-input test is
+# done a block of groups at a time, to bound its memory.
+_WEAK_INPUT_BLOCK = 1 << 22
+
+
+def _weak_input_share(in_mean, abs_w):
+    """Share of each unit's connected inputs that are smaller than its weight."""
+    connected = ~np.isnan(abs_w)
+    n_connected = connected.sum(axis=1)
+    step = max(1, _WEAK_INPUT_BLOCK // max(abs_w.size, 1))
+    shares = []
+    for g in range(0, in_mean.shape[0], step):
+        with np.errstate(invalid="ignore"):
+            small = in_mean[g : g + step, None, :] < abs_w[None]
+        if not connected.all():
+            small &= connected
+        shares.append(small.sum(axis=2) / n_connected)
+    return np.concatenate(shares)
+
+
+def grouped_layer_flags(record, abs_w, norms, groups=None):
+    """Flag each unit of a layer for each signal, per group of rows.
 
     Parameters
     ----------
@@ -73,29 +152,69 @@ def layer_flags(record, abs_w, norms, rows=None):
         Absolute incoming weights (NaN where a unit has no connection).
     norms : ndarray of shape (n_units,)
         L2 norm of each unit's incoming weight vector.
-    rows : array-like of int or None
-        The rows to read; all rows when None.
+    groups : tuple or None
+        From :func:`row_groups`; None reads all rows as one group.
+
+    Returns
+    -------
+    flags : dict of str to ndarray of bool of shape (n_groups, n_units)
+        For each signal of ``SIGNALS``.
+    """
+    rate = _means(record.fire, groups)
+    mean = _means(record.s1, groups)
+    var = np.maximum(_means(record.s2, groups) - mean**2, 0.0)
+    share = _weak_input_share(_means(record.abs_in, groups), abs_w)
+    return {
+        "stasis": (rate < _RATE_MIN) | (var < _VAR_MIN),
+        "weak_weights": np.broadcast_to(norms < _WEAK_NORM, rate.shape),
+        "weak_input": share > _WEAK_INPUT_SHARE,
+        "saturation": (var < _VAR_MIN) & (np.abs(mean) > _SATURATION_MEAN),
+    }
+
+
+def layer_flags(record, abs_w, norms):
+    """Flag each unit of a layer for each signal, on all rows of the record.
+
+    Parameters
+    ----------
+    record : _LayerRecord
+        Per-row summaries of the layer.
+    abs_w : ndarray of shape (n_units, n_inputs)
+        Absolute incoming weights (NaN where a unit has no connection).
+    norms : ndarray of shape (n_units,)
+        L2 norm of each unit's incoming weight vector.
 
     Returns
     -------
     flags : dict of str to ndarray of bool
         One boolean per unit for each signal of ``SIGNALS``.
     """
-    sel = slice(None) if rows is None else rows
-    rate = record.fire[sel].mean(axis=0)
-    mean = record.s1[sel].mean(axis=0)
-    var = np.maximum(record.s2[sel].mean(axis=0) - mean**2, 0.0)
-    in_mean = record.abs_in[sel].mean(axis=0)
-    with np.errstate(invalid="ignore"):
-        small_input = in_mean[None, :] < abs_w
-        connected = ~np.isnan(abs_w)
-        share = (small_input & connected).sum(axis=1) / connected.sum(axis=1)
-    return {
-        "stasis": (rate < _RATE_MIN) | (var < _VAR_MIN),
-        "weak_weights": norms < _WEAK_NORM,
-        "weak_input": share > _WEAK_INPUT_SHARE,
-        "saturation": (var < _VAR_MIN) & (np.abs(mean) > _SATURATION_MEAN),
-    }
+    return {s: f[0].copy() for s, f in grouped_layer_flags(record, abs_w, norms).items()}
+
+
+def grouped_composite(flags_by_layer, n_groups):
+    """Composite stress of each group from its per-layer flags.
+
+    Parameters
+    ----------
+    flags_by_layer : list of dict
+        :func:`grouped_layer_flags` of each hidden layer, same groups.
+    n_groups : int
+        Number of groups.
+
+    Returns
+    -------
+    stress : ndarray of shape (n_groups,)
+        0 for every group when there is no hidden unit.
+    """
+    n_units = sum(f["stasis"].shape[1] for f in flags_by_layer)
+    if n_units == 0:
+        return np.zeros(n_groups)
+    total = 0.0
+    for s, w in _COMPOSITE_WEIGHTS.items():
+        flagged = sum(f[s].sum(axis=1) for f in flags_by_layer)
+        total = total + w * (flagged / n_units)
+    return np.asarray(total / _COMPOSITE_NORM, dtype=np.float64)
 
 
 def composite(aggregate):
