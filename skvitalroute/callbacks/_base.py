@@ -4,8 +4,12 @@ import numbers
 
 from skorch.callbacks import Callback
 
-from skvitalroute._probe import VitalityProbe
-from skvitalroute.callbacks._data import training_arrays
+from skvitalroute._probe import VitalityProbe, probe_batch_rows
+from skvitalroute.callbacks._data import take_rows, training_arrays
+
+# Seed of the probe batch: the probe's default, so that the batch taken once
+# per fit is the one each reading of the training rows would draw.
+_PROBE_SEED = 0
 
 
 def check_real(name, value, *, low=None, high=None):
@@ -29,8 +33,8 @@ class VitalityCallback(Callback):
 
     Subclasses keep only parameters in ``__init__`` and implement
     ``_check_params``. Per-fit state ends in ``_``: the training rows
-    (read once per fit from ``dataset_train``) and the number of epochs
-    run in this fit.
+    (read once per fit from ``dataset_train``), the probe batch drawn from
+    them and the number of epochs run in this fit.
     """
 
     def initialize(self):
@@ -53,10 +57,14 @@ class VitalityCallback(Callback):
         """Drop the training rows so that a pickled net does not carry them."""
         self.train_X_ = None
         self.train_y_ = None
+        self.probe_X_ = None
+        self.probe_y_ = None
 
     def _new_fit(self):
         self.train_X_ = None
         self.train_y_ = None
+        self.probe_X_ = None
+        self.probe_y_ = None
         self.epochs_ = 0
 
     def _check_params(self):
@@ -73,6 +81,22 @@ class VitalityCallback(Callback):
             self.train_X_, self.train_y_ = training_arrays(dataset_train)
         return self.train_X_, self.train_y_
 
+    def _probe_batch(self, dataset_train):
+        """The probe batch of this fit: the rows every reading takes.
+
+        A reading of the training rows takes at most ``probe_size`` of them
+        (stratified by class) with a fixed seed, so it takes the same rows
+        every epoch. They are drawn once per fit; reading only them gives
+        the same values, and a refresh then costs the same whatever the
+        number of training rows.
+        """
+        if getattr(self, "probe_X_", None) is None:
+            X, y = self._rows(dataset_train)
+            rows = probe_batch_rows(X.shape[0], y, self.probe_size, _PROBE_SEED)
+            self.probe_X_ = take_rows(X, rows)
+            self.probe_y_ = None if y is None else y[rows]
+        return self.probe_X_, self.probe_y_
+
     def _labels(self, y):
         if y is None:
             raise ValueError(
@@ -82,7 +106,9 @@ class VitalityCallback(Callback):
         return y
 
     def _probe(self, net):
-        return VitalityProbe(net.module_, probe_size=self.probe_size)
+        return VitalityProbe(
+            net.module_, probe_size=self.probe_size, random_state=_PROBE_SEED
+        )
 
     def _due(self):
         """Whether this epoch refreshes the reading (the first always does)."""

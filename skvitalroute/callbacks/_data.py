@@ -41,13 +41,14 @@ def training_arrays(dataset):
     if isinstance(dataset, Subset):
         X, y = training_arrays(dataset.dataset)
         rows = np.asarray(dataset.indices, dtype=np.intp)
-        return _take(X, rows), None if y is None else y[rows]
+        return take_rows(X, rows), None if y is None else y[rows]
     if isinstance(dataset, Dataset) and type(dataset).transform is Dataset.transform:
         return _as_input(dataset.X), _as_labels(dataset.y)
     return _stack_items(dataset)
 
 
-def _take(X, rows):
+def take_rows(X, rows):
+    """Rows ``rows`` of an array or tensor."""
     if torch.is_tensor(X):
         return X[torch.as_tensor(rows, device=X.device)]
     return X[rows]

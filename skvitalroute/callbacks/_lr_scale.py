@@ -175,7 +175,7 @@ class LayerLRScaler(VitalityCallback):
         if not self.groups_:
             return
         if self.scales_ is None or self._due():
-            X, y = self._rows(dataset_train)
+            X, y = self._probe_batch(dataset_train)
             stasis = self._probe(net).observe(X, y).stasis_rates()
             self.layer_stasis_ = stasis
             self.scales_ = {name: lr_scale(s, self.alpha) for name, s in stasis.items()}

@@ -89,7 +89,7 @@ class VitalityMonitor(VitalityCallback):
 
     def on_epoch_end(self, net, dataset_train=None, **kwargs):
         """Read the net once, record the reading, reset dead units if due."""
-        X, y = self._rows(dataset_train)
+        X, y = self._probe_batch(dataset_train)
         probe = self._probe(net)
         if y is None:
             probe.observe(X)

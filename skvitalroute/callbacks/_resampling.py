@@ -229,7 +229,9 @@ class ClassStressSampler(_ResamplingCallback):
     def _row_probabilities(self, net, X, y):
         classes, codes, counts = np.unique(y, return_inverse=True, return_counts=True)
         self.classes_ = classes
-        self.class_stress_ = self._probe(net).per_class_stress(X, y)
+        # The probe batch holds every class, so the stress has one per class.
+        X_probe, y_probe = self._probe_batch(None)
+        self.class_stress_ = self._probe(net).per_class_stress(X_probe, y_probe)
         self.class_probs_ = class_probabilities(
             self.class_stress_, strength=self.strength, beta=self.beta
         )
