@@ -45,36 +45,43 @@ def _numpy(t):
 class _LayerRecord:
     """Per-row summaries of one hidden layer on one forward pass.
 
-    Dense (2-D) activations are summarised in NumPy straight from the
-    float32 output, without the tensor round trips that dominate the cost
-    of a reading; every statistic is accumulated in float64.
+    Dense (2-D) activations are kept as a copy of the network's own output
+    (float32) and summarised in NumPy: no float64 copy of every row is made,
+    which halves the cost of a reading. Every statistic is accumulated in
+    float64, so the values are those of a float64 computation.
 
     Attributes
     ----------
     fire : ndarray of shape (n_rows, n_units)
         Whether the unit fired (bool), or for convolutions the share of
         positions where it fired.
-    s1, s2 : ndarray of shape (n_rows, n_units)
-        Per-row mean of the activation and of its square, float64.
+    act : ndarray of shape (n_rows, n_units)
+        Per-row activation (for convolutions, its mean over positions).
     abs_in : ndarray of shape (n_rows, n_inputs)
         Per-row mean absolute value of each input feature or channel.
     """
 
     def __init__(self, x, activation, kind, channels_first):
         x, a = x.detach(), activation.detach()
+        self._act_sq = None
         if a.dim() == 2 and x.dim() == 2:
             a = _numpy(a)
             self.fire = _fires(a, kind)
-            self.s1 = a.astype(np.float64)
-            self.s2 = np.square(self.s1)
+            self.act = a.copy()  # the module may reuse its output's memory
             self.abs_in = np.abs(_numpy(x))
             return
         fire = _fires(a, kind).to(a.dtype)
         self.fire = _per_row(fire, channels_first)
         a = a.double()
-        self.s1 = _per_row(a, channels_first)
-        self.s2 = _per_row(a * a, channels_first)
+        self.act = _per_row(a, channels_first)
+        self._act_sq = _per_row(a * a, channels_first)
         self.abs_in = _per_row(x.double().abs(), channels_first)
+
+    def act_sq(self):
+        """Per-row mean of the squared activation, float64."""
+        if self._act_sq is not None:
+            return self._act_sq
+        return np.square(self.act, dtype=np.float64)
 
 
 def _per_row(t, channels_first):
@@ -161,8 +168,8 @@ def grouped_layer_flags(record, abs_w, norms, groups=None):
         For each signal of ``SIGNALS``.
     """
     rate = _means(record.fire, groups)
-    mean = _means(record.s1, groups)
-    var = np.maximum(_means(record.s2, groups) - mean**2, 0.0)
+    mean = _means(record.act, groups)
+    var = np.maximum(_means(record.act_sq(), groups) - mean**2, 0.0)
     share = _weak_input_share(_means(record.abs_in, groups), abs_w)
     return {
         "stasis": (rate < _RATE_MIN) | (var < _VAR_MIN),
