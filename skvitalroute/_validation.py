@@ -19,7 +19,9 @@ def _largest_magnitude(X):
     values = X.data if sparse.issparse(X) else np.asarray(X)
     if values.size == 0 or values.dtype.kind != "f":
         return 0.0
-    return float(np.max(np.abs(values)))
+    # max and -min rather than max(abs(X)): no temporary as large as X
+    # (it was the peak of a fit's memory, benchmarks/bench_scale.py).
+    return float(max(values.max(), -values.min()))
 
 
 def check_float32_range(X, estimator):
