@@ -196,7 +196,8 @@ def layer_flags(record, abs_w, norms):
     flags : dict of str to ndarray of bool
         One boolean per unit for each signal of ``SIGNALS``.
     """
-    return {s: f[0].copy() for s, f in grouped_layer_flags(record, abs_w, norms).items()}
+    flags = grouped_layer_flags(record, abs_w, norms)
+    return {signal: values[0].copy() for signal, values in flags.items()}
 
 
 def grouped_composite(flags_by_layer, n_groups):

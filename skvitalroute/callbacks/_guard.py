@@ -202,7 +202,8 @@ def _one_array(dataset):
         index = np.asarray(dataset.indices, dtype=np.intp)
         rows = index if rows is None else index[rows]
         dataset = dataset.dataset
-    plain = isinstance(dataset, Dataset) and type(dataset).transform is Dataset.transform
+    plain = isinstance(dataset, Dataset)
+    plain = plain and type(dataset).transform is Dataset.transform
     X = dataset.X if plain else None
     if not (isinstance(X, np.ndarray) or torch.is_tensor(X)):
         return None
