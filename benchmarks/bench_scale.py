@@ -39,7 +39,9 @@ import torch
 from skorch.callbacks import Callback
 
 N_FEATURES = 64
-FIT_CONFIGS = ("plain", "none", "auto", "hard+lr_scale")
+FIT_CONFIGS = ("plain", "plain+groups", "none", "auto", "hard+lr_scale")
+ROUTED_CONFIGS = ("none", "auto", "hard+lr_scale")
+MEMORY_CONFIGS = ("plain",) + ROUTED_CONFIGS
 PROBE_METHODS = (
     "observe(X)",
     "observe(X, y)",
@@ -211,9 +213,11 @@ def build_net(config, n_classes, *, epochs, batch_size=64, lr=1e-3,
               hidden_units=(128, 64), seed=0):
     """The plain skorch net or a VitalRouteClassifier, same network and training.
 
-    ``config`` is ``"plain"`` (skorch), ``"none"`` (VitalRouteClassifier,
-    tactics off, the monitor on), ``"auto"`` (the router decides) or a
-    ``"+"``-joined tactic list such as ``"hard+lr_scale"``.
+    ``config`` is ``"plain"`` (skorch), ``"plain+groups"`` (skorch with one
+    optimizer group per hidden layer, as VitalRouteClassifier builds them),
+    ``"none"`` (VitalRouteClassifier, tactics off, the monitor on),
+    ``"auto"`` (the router decides) or a ``"+"``-joined tactic list such as
+    ``"hard+lr_scale"``.
     """
     from skorch import NeuralNetClassifier
 
@@ -224,7 +228,10 @@ def build_net(config, n_classes, *, epochs, batch_size=64, lr=1e-3,
         optimizer=torch.optim.Adam, lr=lr, batch_size=batch_size,
         max_epochs=epochs, train_split=None, verbose=0,
     )
-    if config == "plain":
+    if config in ("plain", "plain+groups"):
+        if config == "plain+groups":  # MLPModule: Linear layers at 0, 2, ...
+            groups = [(f"{2 * i}.*", {}) for i in range(len(hidden_units))]
+            common["optimizer__param_groups"] = groups
         return NeuralNetClassifier(
             MLPModule, module__n_features=N_FEATURES, module__n_classes=n_classes,
             module__hidden_units=hidden_units, criterion=torch.nn.CrossEntropyLoss,
@@ -277,7 +284,7 @@ def _fit_row(n, k, config, runs, plain_runs):
             return "-"
         return f"{med(key) / statistics.median(r[key] for r in plain_runs):.3f}"
 
-    own = config != "plain"
+    own = config in ROUTED_CONFIGS or not config.startswith("plain")
     return {
         "rows": n, "classes": k, "config": config, "route": runs[0]["route"],
         "wall s": f"{med('wall'):.2f}", "vs plain": ratio("wall"),
@@ -303,7 +310,7 @@ class _HookSpy(Callback):
             self.most = max(self.most, live)
 
 
-def check_hooks(n=10_000, n_classes=10, *, configs=FIT_CONFIGS[1:], epochs=2):
+def check_hooks(n=10_000, n_classes=10, *, configs=ROUTED_CONFIGS, epochs=2):
     """Whether probe hooks are ever live while the network trains (untimed)."""
     out = []
     X, y = make_data(n, n_classes)
@@ -432,8 +439,8 @@ def _run_child(spec):
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def bench_memory(rows=(100_000,), classes=(10,), *, configs=FIT_CONFIGS, epochs=3,
-                 threads=1, log=None):
+def bench_memory(rows=(100_000,), classes=(10,), *, configs=MEMORY_CONFIGS,
+                 epochs=3, threads=1, log=None):
     """Peak RSS (one process per fit) and tracemalloc's peak (another process)."""
     out = []
     for n in rows:

@@ -32,9 +32,8 @@ def test_make_data_is_imbalanced_enough_to_route_the_class_sampler(bench):
 
 def test_fit_table_compares_routed_fits_with_plain_skorch(bench):
     """Check one row per config, the routed run really routed, ratios vs plain."""
-    rows = bench.bench_fit(
-        (400,), (3,), configs=("plain", "auto", "hard+lr_scale"), epochs=1, repeats=1
-    )
+    configs = ("plain", "plain+groups", "auto", "hard+lr_scale")
+    rows = bench.bench_fit((400,), (3,), configs=configs, epochs=1, repeats=1)
     assert _columns_ok(rows, bench.FIT_COLUMNS)
     by_config = {row["config"]: row for row in rows}
     assert by_config["plain"]["vs plain"] == "1.000"
@@ -43,6 +42,8 @@ def test_fit_table_compares_routed_fits_with_plain_skorch(bench):
     assert by_config["auto"]["probe calls"] == 2  # class sampler + monitor, 1 epoch
     assert by_config["hard+lr_scale"]["probe calls"] == 3
     assert by_config["plain"]["probe calls"] == "-"
+    assert by_config["plain+groups"]["route"] == "-"
+    assert by_config["plain+groups"]["tactic callbacks s"] == "-"
 
 
 def test_probe_table_counts_one_forward_pass_per_reading(bench):
