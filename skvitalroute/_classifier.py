@@ -440,6 +440,7 @@ class VitalRouteClassifier(NeuralNetClassifier):
             if warm:
                 self._install_tactic_callbacks()
                 self._refresh_builtin_loss()
+                self._regroup_optimizer()
             else:
                 self.initialize()
             super().partial_fit(X, y_enc, **fit_params)
@@ -632,12 +633,14 @@ class VitalRouteClassifier(NeuralNetClassifier):
         return self
 
     def initialize_optimizer(self, triggered_directly=None):
-        """Build the optimizer with one parameter group per hidden layer.
+        """Build the optimizer; one parameter group per hidden layer when
+        the route scales learning rates.
 
         The LR-scaling tactic changes each hidden layer's group; the rest
-        of the parameters form the last group. With
-        ``optimizer__param_groups`` or a module the probe cannot read,
-        skorch's grouping is used.
+        of the parameters form the last group. Without that tactic, with
+        ``optimizer__param_groups`` or with a module the probe cannot read,
+        skorch's grouping is used (a single group by default: one group per
+        layer would only slow every optimizer step).
 
         Parameters
         ----------
@@ -649,6 +652,7 @@ class VitalRouteClassifier(NeuralNetClassifier):
         self : VitalRouteClassifier
         """
         groups = self._layer_groups()
+        self._layer_grouped = groups is not None
         if groups is None:
             return super().initialize_optimizer(triggered_directly)
         _, kwargs = self.get_params_for_optimizer(
@@ -906,8 +910,23 @@ class VitalRouteClassifier(NeuralNetClassifier):
         )
         self.callbacks_ = kept[:cut] + ours + kept[cut:]
 
+    def _regroup_optimizer(self):
+        """On a warm-start fit whose route turns ``lr_scale`` on or off,
+        rebuild the optimizer with the matching groups, keeping every
+        parameter's state (e.g. Adam's moments)."""
+        wanted = self._layer_groups() is not None
+        if getattr(self, "_layer_grouped", False) == wanted:
+            return
+        state = self.optimizer_.state
+        self.initialize_optimizer()
+        self.optimizer_.state.update(state)
+
     def _layer_groups(self):
-        """One optimizer group per hidden layer plus one for the rest."""
+        """One optimizer group per hidden layer plus one for the rest, when
+        this fit's route uses ``lr_scale``; else None (skorch's groups)."""
+        plan = getattr(self, "route_", None)
+        if plan is None or not plan.use_lr_scale:
+            return None
         if self.get_params_for("optimizer").get("param_groups"):
             return None
         try:

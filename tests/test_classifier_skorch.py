@@ -116,9 +116,11 @@ def test_validation_accuracy_with_string_labels(data):
 
 
 def test_lr_means_base_rate_across_layer_groups(data):
-    """Check one optimizer group per hidden layer and that lr sets them all."""
+    """Check one optimizer group per hidden layer under lr_scale, and that lr
+    sets them all."""
     X, y = data
-    clf = VitalRouteClassifier(tactics="none", random_state=0, **FAST).fit(X, y)
+    clf = VitalRouteClassifier(tactics=("lr_scale",), random_state=0, **FAST)
+    clf.fit(X, y)
     groups = clf.optimizer_.param_groups
     assert len(groups) == 3  # two hidden layers + the rest (output layer)
     n_params = sum(p.numel() for g in groups for p in g["params"])
@@ -126,6 +128,32 @@ def test_lr_means_base_rate_across_layer_groups(data):
     assert all(g["lr"] == pytest.approx(1e-3) for g in groups)
     clf.set_params(lr=0.5)
     assert all(g["lr"] == 0.5 for g in clf.optimizer_.param_groups)
+
+
+def test_single_optimizer_group_without_lr_scale(data):
+    """Check that a route without lr_scale keeps skorch's single group."""
+    X, y = data
+    for tactics in ("none", ("class",), ("hard",)):
+        clf = VitalRouteClassifier(tactics=tactics, random_state=0, **FAST).fit(X, y)
+        assert len(clf.optimizer_.param_groups) == 1
+
+
+def test_warm_start_regroups_optimizer_and_keeps_its_state(data):
+    """Check that a warm-start fit turning lr_scale on gets one group per
+    hidden layer and carries Adam's per-parameter state over."""
+    X, y = data
+    clf = VitalRouteClassifier(tactics="none", random_state=0, **FAST).fit(X, y)
+    before = {id(p): st["step"].item() for p, st in clf.optimizer_.state.items()}
+    steps = next(iter(before.values()))
+    clf.set_params(tactics=("lr_scale",), warm_start=True, max_epochs=1)
+    clf.fit(X, y)
+    groups = clf.optimizer_.param_groups
+    assert len(groups) == 3
+    assert "vitality_lr_scales" in clf.history[-1]
+    state = clf.optimizer_.state
+    assert {id(p) for p in state} == set(before)
+    per_epoch = steps / FAST["max_epochs"]
+    assert all(st["step"].item() == steps + per_epoch for st in state.values())
 
 
 def test_optimizer_param_groups_override_layer_groups(data):
