@@ -178,7 +178,10 @@ def instrument():
     """
     from skvitalroute import VitalityProbe
     from skvitalroute.callbacks import (
-        ClassStressSampler, HardSampleSampler, LayerLRScaler, VitalityMonitor,
+        ClassStressSampler,
+        HardSampleSampler,
+        LayerLRScaler,
+        VitalityMonitor,
     )
     from skvitalroute.callbacks._base import VitalityCallback
     from skvitalroute.callbacks._resampling import _ResamplingCallback

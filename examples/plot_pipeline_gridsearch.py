@@ -56,6 +56,7 @@ for params, mean, std in zip(
     grid.cv_results_["params"],
     grid.cv_results_["mean_test_score"],
     grid.cv_results_["std_test_score"],
+    strict=True,
 ):
     print(f"{str(params):70s} {mean:.3f} ± {std:.3f}")
 print("best:", grid.best_params_)

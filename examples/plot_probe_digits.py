@@ -53,7 +53,7 @@ def report(when):
 report("before training")
 opt = torch.optim.Adam(net.parameters(), lr=1e-3)
 Xt, yt = torch.as_tensor(X), torch.as_tensor(y)
-for epoch in range(30):
+for _ in range(30):
     for idx in torch.randperm(len(yt)).split(64):
         opt.zero_grad()
         nn.functional.cross_entropy(net(Xt[idx]), yt[idx]).backward()

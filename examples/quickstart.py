@@ -15,7 +15,8 @@ from sklearn.datasets import load_digits
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import cross_val_score
 from sklearn.preprocessing import StandardScaler
-from skvitalroute import VitalRouteClassifier, VitalitySampler
+
+from skvitalroute import VitalitySampler, VitalRouteClassifier
 
 # digits with classes 5-9 cut to 1/5 of their rows
 X, y = load_digits(return_X_y=True)
@@ -31,7 +32,8 @@ sampled = make_pipeline(StandardScaler(), VitalitySampler(random_state=0),
 routed = make_pipeline(StandardScaler(), VitalRouteClassifier(random_state=0))
 inv_freq = make_pipeline(StandardScaler(), VitalRouteClassifier(
     tactics="none", class_weight="balanced", random_state=0))
-for name, model in [("sampler+logreg", sampled), ("routed", routed), ("inv_freq", inv_freq)]:
+models = {"sampler+logreg": sampled, "routed": routed, "inv_freq": inv_freq}
+for name, model in models.items():
     scores = cross_val_score(model, X, y, scoring="balanced_accuracy")
     print(f"{name:15s} {scores.mean():.3f} ± {scores.std():.3f}")
 

@@ -280,7 +280,10 @@ class VitalityProbe:
         y = _labels(y, X)
         n = len(y)
         rng = np.random.default_rng(self.random_state)
-        scored = np.arange(n) if n <= _SAMPLE_ROWS else rng.choice(n, _SAMPLE_ROWS, False)
+        if n <= _SAMPLE_ROWS:
+            scored = np.arange(n)
+        else:
+            scored = rng.choice(n, _SAMPLE_ROWS, replace=False)
         scored.sort()
         records, proba = self._forward(_take(X, scored))
         self._flags = self._flags_on(records)
@@ -493,5 +496,8 @@ def _as_proba(out, logits=None):
         return torch.stack([1 - p, p], dim=1).numpy()
     if logits is None:
         ones = torch.ones(out.shape[0], dtype=out.dtype)
-        logits = not (bool((out >= 0).all()) and torch.allclose(out.sum(1), ones, atol=1e-4))
+        is_proba = bool((out >= 0).all()) and torch.allclose(
+            out.sum(1), ones, atol=1e-4
+        )
+        logits = not is_proba
     return (torch.softmax(out, dim=1) if logits else out).numpy()

@@ -229,7 +229,8 @@ def route_plan(
         f"min class {lo} (<= {max_min_class_for_transfer}: "
         f"{lo <= max_min_class_for_transfer})"
     )
-    if use_transfer and use_class and ratio >= _MILD_RATIO and n <= max_samples_for_transfer:
+    few_rows = n <= max_samples_for_transfer
+    if use_transfer and use_class and ratio >= _MILD_RATIO and few_rows:
         use_class = False
         reasons["class"] += "; off: transfer on a small, mildly imbalanced task"
 

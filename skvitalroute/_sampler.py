@@ -285,8 +285,8 @@ class VitalitySampler(BaseOverSampler):
         stress = probe.per_class_stress(X, y_enc)
         probs = class_probabilities(stress, strength=strength, beta=beta)
         classes = np.unique(y)
-        self.class_stress_ = dict(zip(classes, stress.tolist()))
-        self.class_probabilities_ = dict(zip(classes, probs.tolist()))
+        self.class_stress_ = dict(zip(classes, stress.tolist(), strict=True))
+        self.class_probabilities_ = dict(zip(classes, probs.tolist(), strict=True))
         counts = {c: int(np.sum(y == c)) for c in classes}
         self.n_added_ = _class_targets(
             counts, self.sampling_strategy_, self.class_probabilities_

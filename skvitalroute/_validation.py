@@ -44,7 +44,8 @@ def check_float32_range(X, estimator):
     >>> import numpy as np
     >>> from sklearn.linear_model import LogisticRegression
     >>> from skvitalroute._validation import check_float32_range
-    >>> check_float32_range(np.array([[1e39]]), LogisticRegression())  # doctest: +ELLIPSIS
+    >>> X = np.array([[1e39]])
+    >>> check_float32_range(X, LogisticRegression())  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     ValueError: Input X contains values too large for float32 ...

@@ -521,7 +521,9 @@ def _print_table():
                 describe = _describe_resampled(Xc, yc)
             else:
                 describe = _describe_fitted(Xc)
-            cells.append(_outcome(lambda: _fit(door, Xc, yc, case), describe))
+            cells.append(
+                _outcome(lambda d=door, X=Xc, y=yc, c=case: _fit(d, X, y, c), describe)
+            )
         print(f"| {case} | {cells[0]} | {cells[1]} |")
     clf = _classifier().fit(X, y)
     for case, (make, _, _) in PREDICT_REJECTED.items():

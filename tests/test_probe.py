@@ -29,7 +29,9 @@ def _set(layer, weight=None, bias=None, unit=None):
 
 
 def _n_hooks(module):
-    return sum(len(m._forward_hooks) + len(m._forward_pre_hooks) for m in module.modules())
+    return sum(
+        len(m._forward_hooks) + len(m._forward_pre_hooks) for m in module.modules()
+    )
 
 
 def test_dead_unit_is_in_stasis(X):

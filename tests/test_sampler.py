@@ -42,7 +42,7 @@ def data():
 
 def _counts(y):
     labels, counts = np.unique(y, return_counts=True)
-    return dict(zip(labels.tolist(), counts.tolist()))
+    return dict(zip(labels.tolist(), counts.tolist(), strict=True))
 
 
 def _fake_class_stress(stress):
