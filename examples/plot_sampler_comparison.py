@@ -28,10 +28,15 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import make_scorer, recall_score
 from sklearn.model_selection import RepeatedStratifiedKFold, cross_validate
 from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
 
 from skvitalroute import VitalitySampler
 
 torch.set_num_threads(1)
+# One BLAS thread too: on problems this small, BLAS threads only add
+# synchronisation (on the 2-core machine of docs/sampler.md one
+# LogisticRegression fit took 0.36 s with 2 OpenBLAS threads, 0.02 s with 1).
+threadpool_limits(1)
 rng = np.random.default_rng(0)
 X, y = load_digits(return_X_y=True)
 # Classes 5-9 keep a fifth of their rows (a random fifth, fixed seed).
