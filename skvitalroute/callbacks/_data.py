@@ -38,13 +38,43 @@ def training_arrays(dataset):
         pandas frame turned into one column per input by skorch): the probe
         reads a single input tensor.
     """
-    if isinstance(dataset, Subset):
-        X, y = training_arrays(dataset.dataset)
-        rows = np.asarray(dataset.indices, dtype=np.intp)
-        return take_rows(X, rows), None if y is None else y[rows]
-    if isinstance(dataset, Dataset) and type(dataset).transform is Dataset.transform:
-        return _as_input(dataset.X), _as_labels(dataset.y)
-    return _stack_items(dataset)
+    base, rows = unwrap_subsets(dataset)
+    if not is_plain_dataset(base):
+        return _stack_items(dataset)
+    X, y = _as_input(base.X), _as_labels(base.y)
+    if rows is None:
+        return X, y
+    return take_rows(X, rows), None if y is None else y[rows]
+
+
+def unwrap_subsets(dataset):
+    """Follow nested ``Subset``s down to the dataset they select from.
+
+    Parameters
+    ----------
+    dataset : torch.utils.data.Dataset
+        A dataset, possibly a (nested) ``Subset``.
+
+    Returns
+    -------
+    base : torch.utils.data.Dataset
+        The innermost dataset.
+    rows : ndarray of int or None
+        The rows of ``base`` that ``dataset`` holds, in order; None when
+        ``dataset`` is not a ``Subset``.
+    """
+    rows = None
+    while isinstance(dataset, Subset):
+        index = np.asarray(dataset.indices, dtype=np.intp)
+        rows = index if rows is None else index[rows]
+        dataset = dataset.dataset
+    return dataset, rows
+
+
+def is_plain_dataset(dataset):
+    """Whether ``dataset`` is a skorch ``Dataset`` whose items are its rows
+    of ``X`` and ``y`` as they are (no custom ``transform``)."""
+    return isinstance(dataset, Dataset) and type(dataset).transform is Dataset.transform
 
 
 def take_rows(X, rows):

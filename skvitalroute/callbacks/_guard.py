@@ -6,11 +6,10 @@ import math
 import numpy as np
 import torch
 from skorch.callbacks import Callback
-from skorch.dataset import Dataset
 from torch.utils.data import Subset
 
 from skvitalroute.callbacks._base import check_positive_int
-from skvitalroute.callbacks._data import take_rows
+from skvitalroute.callbacks._data import is_plain_dataset, take_rows, unwrap_subsets
 
 
 class DivergenceGuard(Callback):
@@ -197,14 +196,8 @@ def _one_array(dataset):
     of a DataLoader fetching them one by one, which cost several
     milliseconds per check (benchmarks/bench_scale.py).
     """
-    rows = None
-    while isinstance(dataset, Subset):
-        index = np.asarray(dataset.indices, dtype=np.intp)
-        rows = index if rows is None else index[rows]
-        dataset = dataset.dataset
-    plain = isinstance(dataset, Dataset)
-    plain = plain and type(dataset).transform is Dataset.transform
-    X = dataset.X if plain else None
+    base, rows = unwrap_subsets(dataset)
+    X = base.X if is_plain_dataset(base) else None
     if not (isinstance(X, np.ndarray) or torch.is_tensor(X)):
         return None
     return X if rows is None else take_rows(X, rows)
