@@ -378,10 +378,8 @@ def test_given_estimators(data, make_estimator, mode):
 def test_vital_route_classifier_as_estimator(data, mode):
     """Check that a VitalRouteClassifier is cloned, fitted and read through
     its module_, with any label type."""
-    from skvitalroute import VitalRouteClassifier, callbacks
+    from skvitalroute import VitalRouteClassifier
 
-    if not hasattr(callbacks, "ClassStressSampler"):
-        pytest.skip("skvitalroute.callbacks is not complete yet")
     X, y = data
     y_str = np.array(["a", "b", "c", "d"])[y]
     clf = VitalRouteClassifier(hidden_units=(8,), max_epochs=2, probe_size=64)
