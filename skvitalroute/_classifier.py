@@ -14,9 +14,15 @@ from skorch.dataset import ValidSplit
 from skorch.utils import is_dataset, to_device
 
 from skvitalroute._classifier_params import check_unknown_kwargs, check_vitality_params
-from skvitalroute._losses import build_loss, class_weight_vector
+from skvitalroute._losses import build_loss, class_weight_vector, per_row, weighted_mean
 from skvitalroute._module import MLPModule
 from skvitalroute._router import RoutePlan, profile_task, route_plan
+from skvitalroute._sample_weight import (
+    batch_sample_weight,
+    check_sample_weight,
+    module_input,
+    with_sample_weight,
+)
 from skvitalroute._validation import check_float32_range
 from skvitalroute.callbacks import (
     ClassStressSampler,
@@ -410,7 +416,7 @@ class VitalRouteClassifier(NeuralNetClassifier):
             self.callbacks = params.pop("callbacks")
         return super().set_params(**params)
 
-    def fit(self, X, y, **fit_params):
+    def fit(self, X, y, sample_weight=None, **fit_params):
         """Route tactics from ``y``, then initialise and train the network.
 
         With ``warm_start=True`` and an initialised net, training continues
@@ -423,6 +429,12 @@ class VitalRouteClassifier(NeuralNetClassifier):
             Training data; cast to float32 inside the net.
         y : array-like of shape (n_samples,)
             Labels of any type.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative row weights: each row's loss is multiplied by its
+            weight (the batch loss is the weighted mean, see
+            ``docs/classifier.md``); ``class_weight="balanced"`` and the
+            logit-adjusted prior count classes by weight. Resampling
+            tactics draw rows as without weights.
         **fit_params : dict
             Passed to the module's ``forward`` and to ``train_split``.
 
@@ -434,7 +446,8 @@ class VitalRouteClassifier(NeuralNetClassifier):
         check_vitality_params(self)
         warm = self.warm_start and self.initialized_ and hasattr(self, "label_encoder_")
         X, y, y_enc = self._check_training_data(X, y, reset=not warm)
-        self._plan(y, y_enc)
+        sample_weight = check_sample_weight(sample_weight, X)
+        self._plan(y, y_enc, sample_weight)
         self._seed_ = self._draw_seed(len(self.history) if warm else 0)
         with _torch_rng(self._seed_):
             if warm:
@@ -443,10 +456,11 @@ class VitalRouteClassifier(NeuralNetClassifier):
                 self._regroup_optimizer()
             else:
                 self.initialize()
+            X = with_sample_weight(X, sample_weight)
             super().partial_fit(X, y_enc, **fit_params)
         return self
 
-    def partial_fit(self, X, y=None, classes=None, **fit_params):
+    def partial_fit(self, X, y=None, classes=None, sample_weight=None, **fit_params):
         """Train for ``max_epochs`` more epochs without re-initialising.
 
         The first call validates the data, routes the tactics and
@@ -462,6 +476,8 @@ class VitalRouteClassifier(NeuralNetClassifier):
         classes : array-like of shape (n_classes,), default=None
             Every label that will ever appear; needed on the first call
             when a batch does not contain all classes.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative row weights, as in :meth:`fit`.
         **fit_params : dict
             Passed to the module's ``forward`` and to ``train_split``.
 
@@ -473,12 +489,14 @@ class VitalRouteClassifier(NeuralNetClassifier):
         if first:
             check_vitality_params(self)
         X, y, y_enc = self._check_training_data(X, y, reset=first, classes=classes)
+        sample_weight = check_sample_weight(sample_weight, X)
         if first:
-            self._plan(y, y_enc)
+            self._plan(y, y_enc, sample_weight)
         self._seed_ = self._draw_seed(0 if first else len(self.history))
         with _torch_rng(self._seed_):
             if first:
                 self.initialize()
+            X = with_sample_weight(X, sample_weight)
             super().partial_fit(X, y_enc, **fit_params)
         return self
 
@@ -705,6 +723,55 @@ class VitalRouteClassifier(NeuralNetClassifier):
         """
         self.train_sampler_ = sampler
 
+    def infer(self, x, **fit_params):
+        """Run the module on a batch, without the batch's sample weights.
+
+        Parameters
+        ----------
+        x : tensor, array or dict
+            A batch; a dict carrying ``"sample_weight"`` (a weighted fit)
+            gives the module only its input.
+        **fit_params : dict
+            Passed to the module's ``forward``.
+
+        Returns
+        -------
+        y_infer : torch.Tensor
+            The module's output.
+        """
+        return super().infer(module_input(x), **fit_params)
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        """Return the loss of a batch, weighted by its sample weights.
+
+        A batch of a weighted fit carries ``X["sample_weight"]``: the
+        criterion's per-row losses are multiplied by them and averaged
+        with torch's weighted-mean convention
+        (:func:`skvitalroute._losses.weighted_mean`).
+
+        Parameters
+        ----------
+        y_pred : torch.Tensor
+            The module's output.
+        y_true : torch.Tensor
+            Encoded labels.
+        X : tensor, array or dict, default=None
+            The batch.
+        training : bool, default=False
+            Whether this is a training step.
+
+        Returns
+        -------
+        loss : torch.Tensor
+        """
+        weight = batch_sample_weight(X)
+        if weight is None:
+            return super().get_loss(y_pred, y_true, X=X, training=training)
+        with per_row(self.criterion_) as reduction:
+            rows = super().get_loss(y_pred, y_true, X=X, training=training)
+        target = torch.as_tensor(y_true, device=rows.device)
+        return weighted_mean(rows, target, weight, self.criterion_, reduction)
+
     def get_dataset(self, X, y=None):
         """Return a skorch dataset, with array input cast to float32.
 
@@ -811,13 +878,19 @@ class VitalRouteClassifier(NeuralNetClassifier):
         X = validate_data(self, X, reset=False, dtype=_FLOAT_DTYPES)
         return check_float32_range(X, self)
 
-    def _plan(self, y, y_enc):
-        """Profile the labels, choose the tactics, set the loss inputs."""
+    def _plan(self, y, y_enc, sample_weight=None):
+        """Profile the labels, choose the tactics, set the loss inputs.
+
+        The router reads row counts; with ``sample_weight`` the class prior
+        and balanced class weights count each class by its rows' weights.
+        """
         self.profile_ = profile_task(y)
         self.route_ = self._route(self.profile_)
-        counts = np.bincount(y_enc, minlength=len(self.classes_))
+        counts = np.bincount(y_enc, weights=sample_weight, minlength=len(self.classes_))
         self.class_prior_ = counts / counts.sum()
-        self.class_weight_ = class_weight_vector(self.class_weight, self.classes_, y)
+        self.class_weight_ = class_weight_vector(
+            self.class_weight, self.classes_, y, sample_weight
+        )
 
     def _refresh_builtin_loss(self):
         """Rebuild the built-in loss from the current labels (warm start)."""
