@@ -14,8 +14,10 @@ from skorch.dataset import ValidSplit
 from skorch.utils import is_dataset, to_device
 
 from skvitalroute._classifier_params import check_unknown_kwargs, check_vitality_params
+from skvitalroute._device import check_device
 from skvitalroute._losses import build_loss, class_weight_vector, per_row, weighted_mean
 from skvitalroute._module import MLPModule
+from skvitalroute._repr import params_html, text_repr, with_inherited_signature
 from skvitalroute._router import RoutePlan, profile_task, route_plan
 from skvitalroute._sample_weight import (
     batch_sample_weight,
@@ -111,6 +113,7 @@ def _check_finite_proba(proba):
         )
 
 
+@with_inherited_signature
 class VitalRouteClassifier(NeuralNetClassifier):
     """Neural classifier that reads its units' vitality and routes tactics.
 
@@ -396,6 +399,14 @@ class VitalRouteClassifier(NeuralNetClassifier):
         params = super().get_params(deep=deep, **kwargs)
         return {k: v for k, v in params.items() if not k.startswith("_")}
 
+    def __repr__(self, N_CHAR_MAX=700):
+        # scikit-learn's repr (the parameters the user changed), not skorch's
+        return text_repr(self, N_CHAR_MAX)
+
+    def _get_params_html(self, deep=True, doc_link=""):
+        params = super()._get_params_html(deep=deep, doc_link=doc_link)
+        return params_html(self, params, skip=_TACTIC_CALLBACKS)
+
     def set_params(self, **params):
         """Set the parameters of this estimator, as skorch does.
 
@@ -510,8 +521,10 @@ class VitalRouteClassifier(NeuralNetClassifier):
 
         Returns
         -------
-        proba : ndarray of shape (n_samples, n_classes)
-            Columns in the order of ``classes_``.
+        proba : ndarray of shape (n_samples, n_classes) of float64
+            Columns in the order of ``classes_``. The network computes in
+            float32; the result is cast to float64 (rows renormalised to
+            sum to one in float64), as scikit-learn classifiers return.
 
         Raises
         ------
@@ -523,7 +536,8 @@ class VitalRouteClassifier(NeuralNetClassifier):
         with _torch_rng():
             proba = super().predict_proba(X)
         _check_finite_proba(proba)
-        return proba
+        proba = proba.astype(np.float64)
+        return proba / proba.sum(axis=1, keepdims=True)
 
     def predict_log_proba(self, X):
         """Return the log of :meth:`predict_proba`.
@@ -535,7 +549,7 @@ class VitalRouteClassifier(NeuralNetClassifier):
 
         Returns
         -------
-        log_proba : ndarray of shape (n_samples, n_classes)
+        log_proba : ndarray of shape (n_samples, n_classes) of float64
         """
         with np.errstate(divide="ignore"):
             return np.log(self.predict_proba(X))
@@ -589,7 +603,7 @@ class VitalRouteClassifier(NeuralNetClassifier):
         return callbacks
 
     def initialize(self):
-        """Validate the vitality parameters, then initialise as skorch does.
+        """Validate the parameters and the device, then initialise as skorch does.
 
         Returns
         -------
@@ -597,6 +611,7 @@ class VitalRouteClassifier(NeuralNetClassifier):
         """
         check_vitality_params(self)
         check_unknown_kwargs(self)
+        check_device(self.device)
         return super().initialize()
 
     def initialize_module(self):
