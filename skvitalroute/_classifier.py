@@ -13,6 +13,7 @@ from skorch.callbacks import PrintLog
 from skorch.dataset import ValidSplit
 from skorch.utils import is_dataset, to_device
 
+from skvitalroute._classifier_io import load_labels, save_labels
 from skvitalroute._classifier_params import check_unknown_kwargs, check_vitality_params
 from skvitalroute._device import check_device
 from skvitalroute._losses import build_loss, class_weight_vector, per_row, weighted_mean
@@ -572,6 +573,75 @@ class VitalRouteClassifier(NeuralNetClassifier):
         if is_dataset(X) or not hasattr(self, "label_encoder_"):
             return index  # skorch's convention (or a net initialised without y)
         return self.classes_[index]
+
+    def save_params(self, f_params=None, *, f_labels=None, **kwargs):
+        """Save the module's parameters (and more) as skorch does, and the labels.
+
+        Parameters
+        ----------
+        f_params : file-like object, str or None, default=None
+            Where to save the module's parameters (skorch).
+        f_labels : file-like object, str or None, default=None
+            Where to save the fitted label state as JSON: ``classes_``,
+            ``n_features_in_``, ``feature_names_in_``, the loss's class
+            prior and weights, ``profile_`` and ``route_``. Pass it to
+            :meth:`load_params` to get the same predictions back.
+        **kwargs : dict
+            skorch's other arguments (``f_optimizer``, ``f_criterion``,
+            ``f_history``, ``use_safetensors``, ...).
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> from sklearn.datasets import make_classification
+        >>> from skvitalroute import VitalRouteClassifier
+        >>> X, y = make_classification(n_samples=60, random_state=0)
+        >>> labels = [["no", "yes"][i] for i in y]
+        >>> clf = VitalRouteClassifier(hidden_units=(8,), max_epochs=2).fit(X, labels)
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     files = dict(f_params=os.path.join(tmp, "params.pt"),
+        ...                  f_labels=os.path.join(tmp, "labels.json"))
+        ...     clf.save_params(**files)
+        ...     new = VitalRouteClassifier(hidden_units=(8,), max_epochs=2)
+        ...     new.load_params(**files)
+        >>> new.classes_
+        array(['no', 'yes'], dtype='<U3')
+        >>> bool((new.predict(X) == clf.predict(X)).all()), new.score(X, labels) > 0
+        (True, True)
+        """
+        if f_labels is not None:
+            save_labels(self, f_labels)
+        if f_params is None and not kwargs:
+            return None
+        return super().save_params(f_params=f_params, **kwargs)
+
+    def load_params(self, f_params=None, *, f_labels=None, **kwargs):
+        """Load what :meth:`save_params` saved; with ``f_labels``, the labels too.
+
+        With ``f_labels`` the fitted label state is restored first and an
+        uninitialised net is initialised from it (the default module is
+        sized from the saved ``n_features_in_`` and ``classes_``, the
+        optimizer grouped for the saved route), so ``predict`` returns the
+        saved labels and ``score`` works.
+
+        Parameters
+        ----------
+        f_params : file-like object, str or None, default=None
+            Module parameters to load (skorch).
+        f_labels : file-like object, str or None, default=None
+            A file written by ``save_params(f_labels=...)``.
+        **kwargs : dict
+            skorch's other arguments (``f_optimizer``, ``f_criterion``,
+            ``f_history``, ``checkpoint``, ``use_safetensors``, ...).
+        """
+        if f_labels is not None:
+            load_labels(self, f_labels)
+            if not self.initialized_:
+                with _torch_rng():
+                    self.initialize()
+        if f_params is None and not kwargs:
+            return None
+        return super().load_params(f_params=f_params, **kwargs)
 
     def trim_for_prediction(self):
         """Drop what only training needs, as skorch does; keep the softmax.
