@@ -1,6 +1,7 @@
 """Vitality-routed neural training for imbalanced, scarce or hard data."""
 
 from skvitalroute._classifier import VitalRouteClassifier
+from skvitalroute._display import VitalityDisplay
 from skvitalroute._probe import VitalityProbe
 from skvitalroute._router import RoutePlan, TaskProfile, profile_task, route_plan
 from skvitalroute._sampler import VitalitySampler
@@ -11,6 +12,7 @@ __all__ = [
     "VitalRouteClassifier",
     "VitalitySampler",
     "VitalityProbe",
+    "VitalityDisplay",
     "profile_task",
     "route_plan",
     "TaskProfile",

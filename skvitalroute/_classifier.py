@@ -13,10 +13,19 @@ from skorch.callbacks import PrintLog
 from skorch.dataset import ValidSplit
 from skorch.utils import is_dataset, to_device
 
+from skvitalroute._classifier_io import load_labels, save_labels
 from skvitalroute._classifier_params import check_unknown_kwargs, check_vitality_params
-from skvitalroute._losses import build_loss, class_weight_vector
+from skvitalroute._device import check_device
+from skvitalroute._losses import build_loss, class_weight_vector, per_row, weighted_mean
 from skvitalroute._module import MLPModule
+from skvitalroute._repr import params_html, text_repr, with_inherited_signature
 from skvitalroute._router import RoutePlan, profile_task, route_plan
+from skvitalroute._sample_weight import (
+    batch_sample_weight,
+    check_sample_weight,
+    module_input,
+    with_sample_weight,
+)
 from skvitalroute._validation import check_float32_range
 from skvitalroute.callbacks import (
     ClassStressSampler,
@@ -105,6 +114,7 @@ def _check_finite_proba(proba):
         )
 
 
+@with_inherited_signature
 class VitalRouteClassifier(NeuralNetClassifier):
     """Neural classifier that reads its units' vitality and routes tactics.
 
@@ -390,6 +400,14 @@ class VitalRouteClassifier(NeuralNetClassifier):
         params = super().get_params(deep=deep, **kwargs)
         return {k: v for k, v in params.items() if not k.startswith("_")}
 
+    def __repr__(self, N_CHAR_MAX=700):
+        # scikit-learn's repr (the parameters the user changed), not skorch's
+        return text_repr(self, N_CHAR_MAX)
+
+    def _get_params_html(self, deep=True, doc_link=""):
+        params = super()._get_params_html(deep=deep, doc_link=doc_link)
+        return params_html(self, params, skip=_TACTIC_CALLBACKS)
+
     def set_params(self, **params):
         """Set the parameters of this estimator, as skorch does.
 
@@ -410,7 +428,7 @@ class VitalRouteClassifier(NeuralNetClassifier):
             self.callbacks = params.pop("callbacks")
         return super().set_params(**params)
 
-    def fit(self, X, y, **fit_params):
+    def fit(self, X, y, sample_weight=None, **fit_params):
         """Route tactics from ``y``, then initialise and train the network.
 
         With ``warm_start=True`` and an initialised net, training continues
@@ -423,6 +441,12 @@ class VitalRouteClassifier(NeuralNetClassifier):
             Training data; cast to float32 inside the net.
         y : array-like of shape (n_samples,)
             Labels of any type.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative row weights: each row's loss is multiplied by its
+            weight (the batch loss is the weighted mean, see
+            ``docs/classifier.md``); ``class_weight="balanced"`` and the
+            logit-adjusted prior count classes by weight. Resampling
+            tactics draw rows as without weights.
         **fit_params : dict
             Passed to the module's ``forward`` and to ``train_split``.
 
@@ -434,7 +458,8 @@ class VitalRouteClassifier(NeuralNetClassifier):
         check_vitality_params(self)
         warm = self.warm_start and self.initialized_ and hasattr(self, "label_encoder_")
         X, y, y_enc = self._check_training_data(X, y, reset=not warm)
-        self._plan(y, y_enc)
+        sample_weight = check_sample_weight(sample_weight, X)
+        self._plan(y, y_enc, sample_weight)
         self._seed_ = self._draw_seed(len(self.history) if warm else 0)
         with _torch_rng(self._seed_):
             if warm:
@@ -443,10 +468,11 @@ class VitalRouteClassifier(NeuralNetClassifier):
                 self._regroup_optimizer()
             else:
                 self.initialize()
+            X = with_sample_weight(X, sample_weight)
             super().partial_fit(X, y_enc, **fit_params)
         return self
 
-    def partial_fit(self, X, y=None, classes=None, **fit_params):
+    def partial_fit(self, X, y=None, classes=None, sample_weight=None, **fit_params):
         """Train for ``max_epochs`` more epochs without re-initialising.
 
         The first call validates the data, routes the tactics and
@@ -462,6 +488,8 @@ class VitalRouteClassifier(NeuralNetClassifier):
         classes : array-like of shape (n_classes,), default=None
             Every label that will ever appear; needed on the first call
             when a batch does not contain all classes.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative row weights, as in :meth:`fit`.
         **fit_params : dict
             Passed to the module's ``forward`` and to ``train_split``.
 
@@ -473,12 +501,14 @@ class VitalRouteClassifier(NeuralNetClassifier):
         if first:
             check_vitality_params(self)
         X, y, y_enc = self._check_training_data(X, y, reset=first, classes=classes)
+        sample_weight = check_sample_weight(sample_weight, X)
         if first:
-            self._plan(y, y_enc)
+            self._plan(y, y_enc, sample_weight)
         self._seed_ = self._draw_seed(0 if first else len(self.history))
         with _torch_rng(self._seed_):
             if first:
                 self.initialize()
+            X = with_sample_weight(X, sample_weight)
             super().partial_fit(X, y_enc, **fit_params)
         return self
 
@@ -492,8 +522,10 @@ class VitalRouteClassifier(NeuralNetClassifier):
 
         Returns
         -------
-        proba : ndarray of shape (n_samples, n_classes)
-            Columns in the order of ``classes_``.
+        proba : ndarray of shape (n_samples, n_classes) of float64
+            Columns in the order of ``classes_``. The network computes in
+            float32; the result is cast to float64 (rows renormalised to
+            sum to one in float64), as scikit-learn classifiers return.
 
         Raises
         ------
@@ -505,7 +537,8 @@ class VitalRouteClassifier(NeuralNetClassifier):
         with _torch_rng():
             proba = super().predict_proba(X)
         _check_finite_proba(proba)
-        return proba
+        proba = proba.astype(np.float64)
+        return proba / proba.sum(axis=1, keepdims=True)
 
     def predict_log_proba(self, X):
         """Return the log of :meth:`predict_proba`.
@@ -517,7 +550,7 @@ class VitalRouteClassifier(NeuralNetClassifier):
 
         Returns
         -------
-        log_proba : ndarray of shape (n_samples, n_classes)
+        log_proba : ndarray of shape (n_samples, n_classes) of float64
         """
         with np.errstate(divide="ignore"):
             return np.log(self.predict_proba(X))
@@ -540,6 +573,75 @@ class VitalRouteClassifier(NeuralNetClassifier):
         if is_dataset(X) or not hasattr(self, "label_encoder_"):
             return index  # skorch's convention (or a net initialised without y)
         return self.classes_[index]
+
+    def save_params(self, f_params=None, *, f_labels=None, **kwargs):
+        """Save the module's parameters (and more) as skorch does, and the labels.
+
+        Parameters
+        ----------
+        f_params : file-like object, str or None, default=None
+            Where to save the module's parameters (skorch).
+        f_labels : file-like object, str or None, default=None
+            Where to save the fitted label state as JSON: ``classes_``,
+            ``n_features_in_``, ``feature_names_in_``, the loss's class
+            prior and weights, ``profile_`` and ``route_``. Pass it to
+            :meth:`load_params` to get the same predictions back.
+        **kwargs : dict
+            skorch's other arguments (``f_optimizer``, ``f_criterion``,
+            ``f_history``, ``use_safetensors``, ...).
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> from sklearn.datasets import make_classification
+        >>> from skvitalroute import VitalRouteClassifier
+        >>> X, y = make_classification(n_samples=60, random_state=0)
+        >>> labels = [["no", "yes"][i] for i in y]
+        >>> clf = VitalRouteClassifier(hidden_units=(8,), max_epochs=2).fit(X, labels)
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     files = dict(f_params=os.path.join(tmp, "params.pt"),
+        ...                  f_labels=os.path.join(tmp, "labels.json"))
+        ...     clf.save_params(**files)
+        ...     new = VitalRouteClassifier(hidden_units=(8,), max_epochs=2)
+        ...     new.load_params(**files)
+        >>> new.classes_
+        array(['no', 'yes'], dtype='<U3')
+        >>> bool((new.predict(X) == clf.predict(X)).all()), new.score(X, labels) > 0
+        (True, True)
+        """
+        if f_labels is not None:
+            save_labels(self, f_labels)
+        if f_params is None and not kwargs:
+            return None
+        return super().save_params(f_params=f_params, **kwargs)
+
+    def load_params(self, f_params=None, *, f_labels=None, **kwargs):
+        """Load what :meth:`save_params` saved; with ``f_labels``, the labels too.
+
+        With ``f_labels`` the fitted label state is restored first and an
+        uninitialised net is initialised from it (the default module is
+        sized from the saved ``n_features_in_`` and ``classes_``, the
+        optimizer grouped for the saved route), so ``predict`` returns the
+        saved labels and ``score`` works.
+
+        Parameters
+        ----------
+        f_params : file-like object, str or None, default=None
+            Module parameters to load (skorch).
+        f_labels : file-like object, str or None, default=None
+            A file written by ``save_params(f_labels=...)``.
+        **kwargs : dict
+            skorch's other arguments (``f_optimizer``, ``f_criterion``,
+            ``f_history``, ``checkpoint``, ``use_safetensors``, ...).
+        """
+        if f_labels is not None:
+            load_labels(self, f_labels)
+            if not self.initialized_:
+                with _torch_rng():
+                    self.initialize()
+        if f_params is None and not kwargs:
+            return None
+        return super().load_params(f_params=f_params, **kwargs)
 
     def trim_for_prediction(self):
         """Drop what only training needs, as skorch does; keep the softmax.
@@ -571,7 +673,7 @@ class VitalRouteClassifier(NeuralNetClassifier):
         return callbacks
 
     def initialize(self):
-        """Validate the vitality parameters, then initialise as skorch does.
+        """Validate the parameters and the device, then initialise as skorch does.
 
         Returns
         -------
@@ -579,6 +681,7 @@ class VitalRouteClassifier(NeuralNetClassifier):
         """
         check_vitality_params(self)
         check_unknown_kwargs(self)
+        check_device(self.device)
         return super().initialize()
 
     def initialize_module(self):
@@ -705,6 +808,55 @@ class VitalRouteClassifier(NeuralNetClassifier):
         """
         self.train_sampler_ = sampler
 
+    def infer(self, x, **fit_params):
+        """Run the module on a batch, without the batch's sample weights.
+
+        Parameters
+        ----------
+        x : tensor, array or dict
+            A batch; a dict carrying ``"sample_weight"`` (a weighted fit)
+            gives the module only its input.
+        **fit_params : dict
+            Passed to the module's ``forward``.
+
+        Returns
+        -------
+        y_infer : torch.Tensor
+            The module's output.
+        """
+        return super().infer(module_input(x), **fit_params)
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        """Return the loss of a batch, weighted by its sample weights.
+
+        A batch of a weighted fit carries ``X["sample_weight"]``: the
+        criterion's per-row losses are multiplied by them and averaged
+        with torch's weighted-mean convention
+        (:func:`skvitalroute._losses.weighted_mean`).
+
+        Parameters
+        ----------
+        y_pred : torch.Tensor
+            The module's output.
+        y_true : torch.Tensor
+            Encoded labels.
+        X : tensor, array or dict, default=None
+            The batch.
+        training : bool, default=False
+            Whether this is a training step.
+
+        Returns
+        -------
+        loss : torch.Tensor
+        """
+        weight = batch_sample_weight(X)
+        if weight is None:
+            return super().get_loss(y_pred, y_true, X=X, training=training)
+        with per_row(self.criterion_) as reduction:
+            rows = super().get_loss(y_pred, y_true, X=X, training=training)
+        target = torch.as_tensor(y_true, device=rows.device)
+        return weighted_mean(rows, target, weight, self.criterion_, reduction)
+
     def get_dataset(self, X, y=None):
         """Return a skorch dataset, with array input cast to float32.
 
@@ -811,13 +963,19 @@ class VitalRouteClassifier(NeuralNetClassifier):
         X = validate_data(self, X, reset=False, dtype=_FLOAT_DTYPES)
         return check_float32_range(X, self)
 
-    def _plan(self, y, y_enc):
-        """Profile the labels, choose the tactics, set the loss inputs."""
+    def _plan(self, y, y_enc, sample_weight=None):
+        """Profile the labels, choose the tactics, set the loss inputs.
+
+        The router reads row counts; with ``sample_weight`` the class prior
+        and balanced class weights count each class by its rows' weights.
+        """
         self.profile_ = profile_task(y)
         self.route_ = self._route(self.profile_)
-        counts = np.bincount(y_enc, minlength=len(self.classes_))
+        counts = np.bincount(y_enc, weights=sample_weight, minlength=len(self.classes_))
         self.class_prior_ = counts / counts.sum()
-        self.class_weight_ = class_weight_vector(self.class_weight, self.classes_, y)
+        self.class_weight_ = class_weight_vector(
+            self.class_weight, self.classes_, y, sample_weight
+        )
 
     def _refresh_builtin_loss(self):
         """Rebuild the built-in loss from the current labels (warm start)."""

@@ -3,8 +3,11 @@
 Both losses subclass :class:`torch.nn.CrossEntropyLoss`: they take logits
 and integer targets like it, honour its ``weight``, ``ignore_index`` and
 ``reduction`` conventions, and let skorch infer that ``predict_proba`` is
-a softmax of the network's output.
+a softmax of the network's output. :func:`weighted_mean` reduces any of
+them (or any torch loss with a ``reduction``) with per-row sample weights.
 """
+
+from contextlib import contextmanager
 
 import numpy as np
 import torch
@@ -114,14 +117,19 @@ class LogitAdjustedLoss(nn.CrossEntropyLoss):
         super().__init__(weight=weight, ignore_index=ignore_index, reduction=reduction)
         prior = torch.as_tensor(np.asarray(prior, dtype=np.float64))
         self.tau = tau
-        self.register_buffer("log_prior", torch.log(prior / prior.sum()).float())
+        # A class absent from training (prior 0, e.g. all its rows weigh 0)
+        # is not adjusted: log(0) would freeze its logit at -inf during
+        # training, so it could never be learned as absent.
+        prior = prior / prior.sum()
+        log_prior = torch.where(prior > 0, torch.log(prior), torch.zeros_like(prior))
+        self.register_buffer("log_prior", log_prior.float())
 
     def forward(self, input, target):
         adjusted = input + self.tau * self.log_prior.to(input.dtype)
         return super().forward(adjusted, target)
 
 
-def class_weight_vector(class_weight, classes, y):
+def class_weight_vector(class_weight, classes, y, sample_weight=None):
     """Return per-class loss weights in the order of ``classes``.
 
     Parameters
@@ -134,14 +142,143 @@ def class_weight_vector(class_weight, classes, y):
         The sorted original labels (the network's output order).
     y : ndarray of shape (n_samples,)
         Training labels (original values).
+    sample_weight : ndarray of shape (n_samples,), default=None
+        Row weights: ``"balanced"`` then counts each class by the sum of
+        its rows' weights, as scikit-learn's ``compute_class_weight`` does.
+        A class whose rows all weigh 0 gets weight 0 (it is absent).
 
     Returns
     -------
     weight : ndarray of shape (n_classes,) or None
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvitalroute._losses import class_weight_vector
+    >>> y = np.array([0, 0, 0, 1])
+    >>> class_weight_vector("balanced", np.array([0, 1]), y).tolist()
+    [0.6666666666666666, 2.0]
+    >>> w = np.array([1.0, 1.0, 1.0, 3.0])
+    >>> class_weight_vector("balanced", np.array([0, 1]), y, w).tolist()
+    [1.0, 1.0]
     """
     if class_weight is None:
         return None
-    return compute_class_weight(class_weight, classes=classes, y=y)
+    if sample_weight is None:
+        return compute_class_weight(class_weight, classes=classes, y=y)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        weight = compute_class_weight(
+            class_weight, classes=classes, y=y, sample_weight=sample_weight
+        )
+    return np.where(np.isfinite(weight), weight, 0.0)
+
+
+@contextmanager
+def per_row(criterion):
+    """Make a torch loss return one loss per row inside the block.
+
+    Parameters
+    ----------
+    criterion : torch.nn.Module
+        A loss with a ``reduction`` attribute (every torch loss, and the
+        losses of this module).
+
+    Yields
+    ------
+    reduction : str
+        The criterion's own reduction, restored on exit.
+
+    Raises
+    ------
+    TypeError
+        When the criterion has no ``reduction``: its per-row losses cannot
+        be weighted.
+    """
+    reduction = getattr(criterion, "reduction", None)
+    if reduction not in ("mean", "sum", "none"):
+        raise TypeError(
+            "sample_weight needs a criterion with reduction 'mean', 'sum' or "
+            f"'none' (any torch loss); got {type(criterion).__name__} with "
+            f"reduction={reduction!r}."
+        )
+    criterion.reduction = "none"
+    try:
+        yield reduction
+    finally:
+        criterion.reduction = reduction
+
+
+def weighted_mean(rows, target, sample_weight, criterion, reduction="mean"):
+    """Reduce per-row losses weighted by ``sample_weight``.
+
+    With class weights ``w`` (the criterion's ``weight``), row weights
+    ``s`` and per-row losses ``l_i`` (which a torch loss with
+    ``reduction="none"`` already multiplies by ``w_{y_i}``), the mean is
+    ``sum_i s_i w_{y_i} l_i / sum_i s_i w_{y_i}``: torch's weighted mean
+    with each row's class weight multiplied by its sample weight. Rows of
+    weight 0 contribute nothing (not even a NaN); a batch whose weights
+    are all 0 has loss 0.
+
+    Parameters
+    ----------
+    rows : torch.Tensor of shape (n_rows, ...)
+        Per-row losses (``reduction="none"``).
+    target : torch.Tensor of shape (n_rows,)
+        Targets (class indices for the classification losses).
+    sample_weight : torch.Tensor of shape (n_rows,)
+        Non-negative row weights.
+    criterion : torch.nn.Module
+        The loss that computed ``rows``; its ``weight`` and
+        ``ignore_index``, when it has them, enter the denominator.
+    reduction : {"mean", "sum", "none"}, default="mean"
+        The criterion's own reduction.
+
+    Returns
+    -------
+    loss : torch.Tensor
+        A scalar, or the weighted rows for ``reduction="none"``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skvitalroute._losses import per_row, weighted_mean
+    >>> ce = torch.nn.CrossEntropyLoss()
+    >>> logits, target = torch.randn(4, 3), torch.tensor([0, 1, 2, 0])
+    >>> with per_row(ce) as reduction:
+    ...     rows = ce(logits, target)
+    >>> s = torch.tensor([1.0, 0.0, 2.0, 1.0])
+    >>> loss = weighted_mean(rows, target, s, ce, reduction)
+    >>> bool(torch.isclose(loss, (rows * s).sum() / s.sum()))
+    True
+    """
+    s = sample_weight.to(device=rows.device, dtype=rows.dtype)
+    s = s.reshape(s.shape + (1,) * (rows.ndim - 1))
+    loss = torch.where(s > 0, rows * s, torch.zeros_like(rows))
+    if reduction == "none":
+        return loss
+    if reduction == "sum":
+        return loss.sum()
+    norm = s * _row_norm(criterion, target, rows).reshape(s.shape)
+    norm = norm.expand_as(rows)
+    total = norm.sum()
+    return loss.sum() / torch.where(total > 0, total, torch.ones_like(total))
+
+
+def _row_norm(criterion, target, rows):
+    """Each row's share of torch's mean: its class weight, 0 if ignored."""
+    norm = torch.ones(rows.shape[0], dtype=rows.dtype, device=rows.device)
+    if target.dtype.is_floating_point or target.ndim != 1:
+        return norm
+    safe = target
+    ignore = getattr(criterion, "ignore_index", None)
+    if ignore is not None:
+        keep = target != ignore
+        norm = keep.to(rows.dtype)
+        safe = torch.where(keep, target, torch.zeros_like(target))
+    weight = getattr(criterion, "weight", None)
+    if weight is not None:
+        norm = norm * weight.to(rows.dtype)[safe]
+    return norm
 
 
 def build_loss(loss, *, weight=None, prior=None, gamma=2.0, tau=1.0, **kwargs):

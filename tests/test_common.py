@@ -27,9 +27,17 @@ SAMPLERS = [
 ]
 
 # Checks expected to fail, per estimator class name, each with the reason.
-# VitalRouteClassifier and VitalitySampler pass every check.
 EXPECTED_FAILED_CHECKS = {
-    "VitalRouteClassifier": {},
+    "VitalRouteClassifier": {
+        # As for MLPClassifier with its stochastic solvers: the vitality
+        # monitor reads the rows as they are (a repeated row counts twice, a
+        # zero-weight row once), so dead-unit resets differ between the two
+        # fits. With resets off they agree to float32 rounding
+        # (tests/test_sample_weight.py).
+        "check_sample_weight_equivalence_on_dense_data": (
+            "vitality readings count rows, not weights; resets then differ"
+        ),
+    },
     "VitalitySampler": {},
 }
 

@@ -5,7 +5,11 @@ skorch hands callbacks ``dataset_train`` in ``on_epoch_begin`` /
 :class:`torch.utils.data.Subset` of one after the validation split. The
 tactics probe the network on those rows, so they need them as one array
 (not row by row); the callbacks call :func:`training_arrays` once per fit.
+A weighted fit's ``X`` is skorch's dict ``{"X": X, "sample_weight": w}``;
+the probe reads the input array out of it.
 """
+
+from collections.abc import Mapping
 
 import numpy as np
 import torch
@@ -22,7 +26,8 @@ def training_arrays(dataset):
     dataset : torch.utils.data.Dataset
         A :class:`skorch.dataset.Dataset`, a ``Subset`` of one (nested
         subsets are followed), or any dataset whose items are ``(X_i, y_i)``
-        pairs of tensors or arrays.
+        pairs of tensors or arrays. An ``X`` that is a dict of one input
+        and ``"sample_weight"`` gives that input.
 
     Returns
     -------
@@ -37,11 +42,21 @@ def training_arrays(dataset):
         When the inputs are not one array (a dict or list of inputs, or a
         pandas frame turned into one column per input by skorch): the probe
         reads a single input tensor.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skorch.dataset import Dataset
+    >>> from skvitalroute.callbacks._data import training_arrays
+    >>> X, y = np.zeros((4, 2), "float32"), np.array([0, 1, 0, 1])
+    >>> data = Dataset({"X": X, "sample_weight": np.ones(4, "float32")}, y)
+    >>> training_arrays(data)[0].shape
+    (4, 2)
     """
     base, rows = unwrap_subsets(dataset)
     if not is_plain_dataset(base):
         return _stack_items(dataset)
-    X, y = _as_input(base.X), _as_labels(base.y)
+    X, y = _as_input(_without_weights(base.X)), _as_labels(base.y)
     if rows is None:
         return X, y
     return take_rows(X, rows), None if y is None else y[rows]
@@ -82,6 +97,15 @@ def take_rows(X, rows):
     if torch.is_tensor(X):
         return X[torch.as_tensor(rows, device=X.device)]
     return X[rows]
+
+
+def _without_weights(X):
+    """The one input array of an ``X`` dict that also holds sample weights."""
+    if isinstance(X, Mapping) and "sample_weight" in X:
+        rest = [value for key, value in X.items() if key != "sample_weight"]
+        if len(rest) == 1:
+            return rest[0]
+    return X
 
 
 def _as_input(X):

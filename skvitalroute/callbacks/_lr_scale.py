@@ -1,6 +1,7 @@
 """Per-layer learning-rate scaling by stasis (SPEC §3, lr_scale row)."""
 
 import warnings
+import weakref
 
 from skvitalroute._probe import VitalityProbe
 from skvitalroute.callbacks._base import (
@@ -10,6 +11,9 @@ from skvitalroute.callbacks._base import (
 )
 
 _MIN_SCALE = 0.1
+# The step hooks each optimizer carries for a LayerLRScaler; a fit that
+# stopped before on_train_end leaves them, and the next fit removes them.
+_STEP_HOOKS = weakref.WeakKeyDictionary()
 
 
 def layer_param_groups(module, probe=None):
@@ -78,11 +82,15 @@ class LayerLRScaler(VitalityCallback):
     """Slow down the hidden layers with many dead or silent units.
 
     At the start of every ``refresh_every``-th epoch one probe forward pass
-    reads each hidden layer's stasis rate; at the start of every epoch each
-    hidden layer's parameter group gets ``net.lr * scale``. The other
-    groups (output layer, everything else) are left at the rate skorch
-    gives them, ``net.lr``. Because the base is read from ``net.lr`` each
-    epoch, ``net.set_params(lr=...)`` keeps meaning the base rate.
+    reads each hidden layer's stasis rate. Every optimizer step then runs
+    each hidden layer's parameter group at ``scale`` times the group's
+    current rate: the factor is applied just before ``optimizer.step()``
+    and taken off right after it (torch's optimizer step hooks). So the
+    group's ``lr`` outside the step stays the rate that skorch
+    (``net.lr``, ``set_params(lr=...)``) or a learning-rate scheduler
+    sets: a scheduler decays every layer alike, the factor multiplies the
+    scheduler's current rate, and it never compounds from epoch to epoch.
+    The other groups (output layer, everything else) run at their rate.
 
     The optimizer must hold one parameter group per hidden layer, named by
     :func:`layer_param_groups` (``VitalRouteClassifier`` builds it so). On
@@ -107,13 +115,18 @@ class LayerLRScaler(VitalityCallback):
         Stasis rates behind ``scales_``.
     groups_ : list of str
         Names of the hidden-layer groups found in the optimizer.
+    lrs_ : dict of str to float
+        Learning rate each hidden-layer group ran at in the last optimizer
+        step (its rate times its scale).
 
     Notes
     -----
     ``lr_layer = base_lr * max(0.1, 1 / (1 + alpha * stasis_layer))``
-    (SPEC §3). History key, every epoch: ``vitality_lr_scales`` (dict
-    layer name to scale). A skorch ``LRScheduler`` on the same optimizer
-    would be overwritten at each epoch start; do not combine them.
+    (SPEC §3), where ``base_lr`` is the group's rate at that step (``lr``,
+    or what a scheduler such as skorch's ``LRScheduler`` made of it).
+    History key, every epoch: ``vitality_lr_scales`` (dict layer name to
+    scale). The scaling needs ``optimizer.step()`` to run its step hooks,
+    as every ``torch.optim`` optimizer does.
 
     Examples
     --------
@@ -129,13 +142,16 @@ class LayerLRScaler(VitalityCallback):
     ...                              torch.nn.Linear(8, 2))
     >>> with torch.no_grad():
     ...     _ = module[0].bias[:4].fill_(-100.0)  # half of the units are dead
+    >>> scaler = LayerLRScaler(alpha=4.0)
     >>> net = NeuralNetClassifier(
     ...     module, criterion=torch.nn.CrossEntropyLoss, lr=0.1, max_epochs=1,
-    ...     train_split=None, verbose=0, callbacks=[LayerLRScaler(alpha=4.0)],
+    ...     train_split=None, verbose=0, callbacks=[scaler],
     ...     optimizer__param_groups=[("0.*", {"name": "0"})],
     ... ).partial_fit(X, y)
-    >>> [round(g["lr"], 4) for g in net.optimizer_.param_groups]
-    [0.0333, 0.1]
+    >>> scaler.scales_, {name: round(lr, 4) for name, lr in scaler.lrs_.items()}
+    ({'0': 0.3333333333333333}, {'0': 0.0333})
+    >>> [g["lr"] for g in net.optimizer_.param_groups]  # the rates skorch set
+    [0.1, 0.1]
     """
 
     def __init__(self, *, alpha=4.0, refresh_every=1, probe_size=1024):
@@ -153,13 +169,16 @@ class LayerLRScaler(VitalityCallback):
         self.scales_ = None
         self.layer_stasis_ = None
         self.groups_ = []
+        self.lrs_ = {}
 
     def on_train_begin(self, net, X=None, y=None, **kwargs):
-        """Find the hidden-layer groups of the net's optimizer."""
+        """Find the hidden-layer groups of the net's optimizer; hook its step."""
         super().on_train_begin(net, X=X, y=y, **kwargs)
         names = set(self._probe(net).layer_names())
         groups = net.optimizer_.param_groups
         self.groups_ = [g["name"] for g in groups if g.get("name") in names]
+        if self.groups_:
+            self._hook_step(net.optimizer_)
         if names and not self.groups_:
             warnings.warn(
                 "LayerLRScaler found no optimizer parameter group named after a "
@@ -171,7 +190,7 @@ class LayerLRScaler(VitalityCallback):
             )
 
     def on_epoch_begin(self, net, dataset_train=None, **kwargs):
-        """Refresh the scales when due; set and record each group's rate."""
+        """Refresh the scales when due and record them."""
         if not self.groups_:
             return
         if self.scales_ is None or self._due():
@@ -179,8 +198,39 @@ class LayerLRScaler(VitalityCallback):
             stasis = self._probe(net).observe(X, y).stasis_rates()
             self.layer_stasis_ = stasis
             self.scales_ = {name: lr_scale(s, self.alpha) for name, s in stasis.items()}
-        for group in net.optimizer_.param_groups:
-            if group.get("name") in self.scales_:
-                group["lr"] = net.lr * self.scales_[group["name"]]
         net.history.record("vitality_lr_scales", dict(self.scales_))
         self.epochs_ += 1
+
+    def on_train_end(self, net, X=None, y=None, **kwargs):
+        """Take the step hooks off the optimizer."""
+        super().on_train_end(net, X=X, y=y, **kwargs)
+        _unhook_step(net.optimizer_)
+
+    def _hook_step(self, optimizer):
+        """Scale the hidden groups' rates for the duration of each step."""
+        _unhook_step(optimizer)  # left by a fit that stopped early
+        saved = {}
+
+        def restore(opt, args, kwargs):
+            for index, lr in saved.items():
+                opt.param_groups[index]["lr"] = lr
+            saved.clear()
+
+        def scale(opt, args, kwargs):
+            restore(opt, args, kwargs)  # a step that raised never restored
+            for index, group in enumerate(opt.param_groups):
+                factor = (self.scales_ or {}).get(group.get("name"))
+                if factor is not None:
+                    saved[index] = group["lr"]
+                    group["lr"] = group["lr"] * factor
+                    self.lrs_[group["name"]] = group["lr"]
+
+        _STEP_HOOKS[optimizer] = [
+            optimizer.register_step_pre_hook(scale),
+            optimizer.register_step_post_hook(restore),
+        ]
+
+
+def _unhook_step(optimizer):
+    for handle in _STEP_HOOKS.pop(optimizer, []):
+        handle.remove()
