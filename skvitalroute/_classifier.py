@@ -14,7 +14,12 @@ from skorch.dataset import ValidSplit
 from skorch.utils import is_dataset, to_device
 
 from skvitalroute._classifier_io import load_labels, save_labels
-from skvitalroute._classifier_params import check_unknown_kwargs, check_vitality_params
+from skvitalroute._classifier_params import (
+    check_class_weight_vector,
+    check_hidden_units,
+    check_unknown_kwargs,
+    check_vitality_params,
+)
 from skvitalroute._device import check_device
 from skvitalroute._losses import build_loss, class_weight_vector, per_row, weighted_mean
 from skvitalroute._module import MLPModule
@@ -26,7 +31,7 @@ from skvitalroute._sample_weight import (
     module_input,
     with_sample_weight,
 )
-from skvitalroute._validation import check_float32_range
+from skvitalroute._validation import check_float32_range, check_label_values
 from skvitalroute.callbacks import (
     ClassStressSampler,
     DivergenceGuard,
@@ -413,7 +418,10 @@ class VitalRouteClassifier(NeuralNetClassifier):
 
         Before the net is initialised, a new ``callbacks`` list is only
         stored; it is checked when ``fit`` initialises the callbacks
-        (scikit-learn's convention of validating in ``fit``).
+        (scikit-learn's convention of validating in ``fit``). On an
+        initialised net a new ``optimizer`` re-initialises the optimizer,
+        as a new ``criterion`` re-initialises the criterion in skorch
+        (skorch 1.4 itself stops with "Something went wrong" there).
 
         Parameters
         ----------
@@ -426,7 +434,19 @@ class VitalRouteClassifier(NeuralNetClassifier):
         """
         if "callbacks" in params and not self.initialized_:
             self.callbacks = params.pop("callbacks")
-        return super().set_params(**params)
+        if "optimizer" not in params or not self.initialized_:
+            return super().set_params(**params)
+        # Store the new class with its optimizer__* arguments, then rebuild;
+        # the other parameters follow as skorch sets them.
+        new = {k: params.pop(k) for k in list(params) if k.startswith("optimizer__")}
+        new["optimizer"] = params.pop("optimizer")
+        for key, value in new.items():
+            setattr(self, key, value)
+        self._params_to_validate.update(k for k in new if k != "optimizer")
+        self._initialize_optimizer(
+            reason=self._format_reinit_msg("optimizer", new, triggered_directly=True)
+        )
+        return super().set_params(**params) if params else self
 
     def fit(self, X, y, sample_weight=None, **fit_params):
         """Route tactics from ``y``, then initialise and train the network.
@@ -697,6 +717,8 @@ class VitalRouteClassifier(NeuralNetClassifier):
         if hasattr(self, "label_encoder_"):
             params.update(n_features=self.n_features_in_, n_classes=len(self.classes_))
         params.update(self.get_params_for("module"))
+        if "hidden_units" in self.get_params_for("module"):
+            check_hidden_units(params["hidden_units"], "module__hidden_units")
         if "n_features" not in params or "n_classes" not in params:
             raise ValueError(
                 "The default module is sized from the training data: call fit, "
@@ -944,6 +966,7 @@ class VitalRouteClassifier(NeuralNetClassifier):
     def _check_training_data(self, X, y, *, reset, classes=None):
         X, y = validate_data(self, X, y, reset=reset, dtype=_FLOAT_DTYPES)
         check_float32_range(X, self)
+        check_label_values(y)
         check_classification_targets(y)
         if reset:
             if classes is None:
@@ -976,6 +999,7 @@ class VitalRouteClassifier(NeuralNetClassifier):
         self.class_weight_ = class_weight_vector(
             self.class_weight, self.classes_, y, sample_weight
         )
+        check_class_weight_vector(self.class_weight, self.class_weight_, self.classes_)
 
     def _refresh_builtin_loss(self):
         """Rebuild the built-in loss from the current labels (warm start)."""

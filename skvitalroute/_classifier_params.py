@@ -8,17 +8,33 @@ validated in ``__init__`` or ``set_params``).
 
 import difflib
 import inspect
+import math
 from numbers import Integral, Real
 
+import numpy as np
+import torch
+
 from skvitalroute._losses import LOSSES
+from skvitalroute.callbacks._base import check_random_state_param
 
 TACTICS = ("class", "hard", "lr_scale", "transfer", "monitor")
 
-# name -> (kind, low, high, low_closed, high_closed); None means unbounded.
+# Largest scale of the loss and the optimizer step. They multiply float32
+# arithmetic: past it training overflows (Adam's step is lr / (1 - beta1**t),
+# ``tau * log(prior)`` is added to the logits, the focal exponent scales its
+# gradient) or rounds the network's outputs away, and then stops as
+# "diverged" although the parameter, not the data, is at fault
+# (docs/reliability.md, "Parameters").
+_SCALE_MAX = 1e6
+# Largest class weight: the loss sums weight * row loss in float32 (3.4e38).
+_CLASS_WEIGHT_MAX = 1e30
+
+# name -> (kind, low, high, low_closed, high_closed); None means unbounded
+# (a real number must still be finite).
 _NUMBERS = {
     "dropout": (Real, 0.0, 1.0, True, False),
-    "focal_gamma": (Real, 0.0, None, True, True),
-    "logit_adjust_tau": (Real, None, None, True, True),
+    "focal_gamma": (Real, 0.0, _SCALE_MAX, True, True),
+    "logit_adjust_tau": (Real, -_SCALE_MAX, _SCALE_MAX, True, True),
     "imbalance_threshold": (Real, 0.0, 1.0, True, True),
     "min_class_for_sampler": (Integral, 0, None, True, True),
     "max_samples_for_transfer": (Integral, 0, None, True, True),
@@ -35,7 +51,7 @@ _NUMBERS = {
     "reset_threshold": (Real, 0.0, 1.0, True, True),
     "probe_size": (Integral, 1, None, True, True),
     "max_epochs": (Integral, 0, None, True, True),
-    "lr": (Real, 0.0, None, False, True),
+    "lr": (Real, 0.0, _SCALE_MAX, False, True),
 }
 
 
@@ -60,21 +76,24 @@ def _check_number(name, value, kind, low, high, low_closed, high_closed):
     too_high = high is not None and (
         value > high or (value == high and not high_closed)
     )
-    if too_low or too_high or value != value:  # value != value: NaN
-        left = "[" if low_closed else "("
-        right = "]" if high_closed else ")"
-        bounds = f"{left}{'-inf' if low is None else low}, "
-        bounds += f"{'inf' if high is None else high}{right}"
-        raise ValueError(f"{name} must be in {bounds}; got {value!r}.")
+    finite = isinstance(value, Integral) or math.isfinite(value)  # no NaN or inf
+    if too_low or too_high or not finite:
+        left = "(-inf" if low is None else ("[" if low_closed else "(") + f"{low}"
+        right = "inf)" if high is None else f"{high}" + ("]" if high_closed else ")")
+        raise ValueError(f"{name} must be in {left}, {right}; got {value!r}.")
 
 
 def _check_tactics(tactics):
     if isinstance(tactics, str):
         if tactics not in ("auto", "none"):
+            close = difflib.get_close_matches(tactics, ("auto", "none", *TACTICS), n=1)
+            hint = ""
+            if close:  # a single tactic is a one-element tuple
+                wanted = (close[0],) if close[0] in TACTICS else close[0]
+                hint = f" Did you mean {wanted!r}?"
             raise ValueError(
                 "tactics must be 'auto', 'none' or a tuple of "
-                f"{list(TACTICS)}; got {tactics!r}."
-                + _did_you_mean(tactics, ("auto", "none", *TACTICS))
+                f"{list(TACTICS)}; got {tactics!r}." + hint
             )
         return
     if not isinstance(tactics, tuple | list):
@@ -95,21 +114,133 @@ def _check_tactics(tactics):
         )
 
 
-def _check_hidden_units(hidden_units):
-    ok = isinstance(hidden_units, tuple | list) and all(
-        isinstance(u, Integral) and not isinstance(u, bool) and u >= 1
+def check_hidden_units(hidden_units, name="hidden_units"):
+    """Raise a ValueError unless ``hidden_units`` is a sequence of ints >= 1.
+
+    Parameters
+    ----------
+    hidden_units : object
+        The value to check: a tuple, list or 1-D array of layer widths.
+    name : str, default="hidden_units"
+        The parameter's name, for the message.
+
+    Raises
+    ------
+    ValueError
+        Naming the parameter and the value received.
+    """
+    is_array = getattr(hidden_units, "ndim", None) == 1
+    ok = (isinstance(hidden_units, tuple | list) or is_array) and all(
+        isinstance(u, Integral) and not isinstance(u, bool | np.bool_) and u >= 1
         for u in hidden_units
     )
     if not ok:
         raise ValueError(
-            f"hidden_units must be a tuple of positive ints; got {hidden_units!r}."
+            f"{name} must be a tuple of positive ints; got {hidden_units!r}."
         )
 
 
 def _check_class_weight(class_weight):
-    if class_weight is None or isinstance(class_weight, dict):
+    if class_weight is None:
         return
-    _check_option("class_weight", class_weight, ("balanced",))
+    if not isinstance(class_weight, dict):
+        _check_option("class_weight", class_weight, ("balanced",))
+        return
+    for label, weight in class_weight.items():
+        ok = isinstance(weight, Real) and not isinstance(weight, bool | np.bool_)
+        if not ok or not 0 <= weight <= _CLASS_WEIGHT_MAX:  # also refuses NaN
+            raise ValueError(
+                "class_weight must map labels to finite weights in [0, "
+                f"{_CLASS_WEIGHT_MAX:g}]; got {weight!r} for label {label!r}."
+            )
+
+
+def check_class_weight_vector(class_weight, weights, classes):
+    """Refuse class weights that give every class a zero weight.
+
+    The built-in losses divide by the sum of the rows' weights: with every
+    weight zero it is 0 / 0 and the first batch's loss is NaN.
+
+    Parameters
+    ----------
+    class_weight : None, "balanced" or dict
+        The parameter, for the message.
+    weights : ndarray of shape (n_classes,) or None
+        The weight of each class, computed from ``class_weight``.
+    classes : ndarray of shape (n_classes,)
+        The classes, in the order of ``weights``.
+
+    Raises
+    ------
+    ValueError
+        When every class of the training labels weighs 0.
+    """
+    if weights is not None and not np.any(weights > 0):
+        labels = np.asarray(classes).tolist()
+        raise ValueError(
+            f"class_weight gives every class of y ({labels}) a zero weight, so "
+            f"the loss is 0 / 0; got {class_weight!r}. Give at least one class "
+            "a positive weight."
+        )
+
+
+def _component_hint(name, value):
+    """" Did you mean torch.optim.Adam?" for optimizer="adam" and the like."""
+    if not isinstance(value, str):
+        return ""
+    module = torch.optim if name == "optimizer" else torch.nn
+    base = torch.optim.Optimizer if name == "optimizer" else torch.nn.Module
+    names = {
+        key.lower(): key
+        for key, obj in vars(module).items()
+        if isinstance(obj, type)
+        and issubclass(obj, base)
+        and (name != "criterion" or key.endswith("Loss"))
+    }
+    close = difflib.get_close_matches(value.lower(), list(names), n=1)
+    return f" Did you mean {module.__name__}.{names[close[0]]}?" if close else ""
+
+
+def _check_component(name, value):
+    """``module``, ``criterion`` and ``optimizer`` are classes (or callables
+    building one) as in skorch; a module or criterion may be an instance."""
+    if callable(value) or (value is None and name != "optimizer"):
+        return
+    kind = {
+        "module": "None, a torch.nn.Module class or instance",
+        "criterion": "None, a loss class or instance",
+        "optimizer": "a torch optimizer class",
+    }[name]
+    if isinstance(value, torch.optim.Optimizer):
+        cls = type(value).__name__
+        received = (
+            f"an {cls} instance; pass the class (torch.optim.{cls}) and its "
+            "arguments as optimizer__*"
+        )
+    else:
+        received = repr(value)
+    raise TypeError(
+        f"{name} must be {kind} (or a callable building one), as in skorch; "
+        f"got {received}." + _component_hint(name, value)
+    )
+
+
+def _check_callbacks(callbacks):
+    """skorch's forms: None, "disable", or a list of callbacks (instances or
+    classes) and (name, callback) pairs."""
+    if callbacks is None or (isinstance(callbacks, str) and callbacks == "disable"):
+        return
+    expected = (
+        "callbacks must be None, 'disable' or a list of skorch callbacks "
+        "(instances or classes) or (name, callback) pairs"
+    )
+    if not isinstance(callbacks, list | tuple):
+        raise TypeError(f"{expected}; got {callbacks!r}.")
+    for item in callbacks:
+        pair = isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str)
+        callback = item[1] if pair else item
+        if not hasattr(callback, "initialize"):  # what skorch calls first
+            raise TypeError(f"{expected}; got the entry {item!r}.")
 
 
 def _check_transfer(est):
@@ -167,9 +298,13 @@ def check_vitality_params(est):
     _check_tactics(est.tactics)
     _check_option("loss", est.loss, LOSSES)
     _check_class_weight(est.class_weight)
-    _check_hidden_units(est.hidden_units)
+    check_hidden_units(est.hidden_units)
     for name, spec in _NUMBERS.items():
         _check_number(name, getattr(est, name), *spec)
+    check_random_state_param("random_state", est.random_state)
+    for name in ("module", "criterion", "optimizer"):
+        _check_component(name, getattr(est, name))
+    _check_callbacks(est.callbacks)
     batch = est.batch_size
     if batch != -1:
         _check_number("batch_size", batch, Integral, 1, None, True, True)

@@ -13,13 +13,21 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import LabelEncoder, StandardScaler
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from skorch import NeuralNetClassifier
+from skorch import NeuralNet, NeuralNetClassifier
 
+from skvitalroute._classifier_params import check_hidden_units
+from skvitalroute._interrupt import propagate_user_interrupt
 from skvitalroute._module import MLPModule
 from skvitalroute._probe import VitalityProbe
 from skvitalroute._router import profile_task, route_plan
+from skvitalroute._sampler_input import (
+    check_output_fits,
+    numeric_copy,
+    rows_source,
+    take_rows,
+)
 from skvitalroute._sampling import class_probabilities, sample_probabilities
-from skvitalroute._validation import check_float32_range
+from skvitalroute._validation import check_float32_range, check_label_values
 
 _SEED_MAX = np.iinfo(np.int32).max
 # SPEC §3 defaults of the two tactics: (strength, beta).
@@ -211,17 +219,51 @@ class VitalitySampler(BaseOverSampler):
         self.probe_hidden_units = probe_hidden_units
         self.random_state = random_state
 
+    def fit_resample(self, X, y, **params):
+        """Resample ``(X, y)``: every original row, then the duplicates.
+
+        Parameters
+        ----------
+        X : {array-like, dataframe, sparse matrix} of shape (n_samples, n_features)
+            The rows. The output rows are taken from ``X`` itself, with its
+            values and dtypes (a DataFrame keeps its columns' dtypes).
+        y : array-like of shape (n_samples,)
+            The labels, of any type (one-hot for one-vs-all input).
+        **params : dict
+            Unused; accepted for imbalanced-learn's signature.
+
+        Returns
+        -------
+        X_resampled : {ndarray, dataframe, sparse matrix}
+            Of shape (n_samples_new, n_features): the rows of ``X`` followed
+            by the duplicates.
+        y_resampled : array-like of shape (n_samples_new,)
+            Their labels.
+        """
+        check_label_values(y)  # before imbalanced-learn's "unknown" label type
+        return super().fit_resample(X, y, **params)
+
+    def _check_X_y(self, X, y, accept_sparse=None):
+        # imbalanced-learn's validation (its errors, n_features_in_ and
+        # feature_names_in_); the rows returned are the input's own where
+        # the validated numeric copy may differ from it (_sampler_input.py).
+        X_valid, y, binarize_y = super()._check_X_y(X, y, accept_sparse)
+        return rows_source(X, X_valid), y, binarize_y
+
     def _fit_resample(self, X, y):
         for name in _MODE_ATTRIBUTES:  # a refit in the other mode must not keep them
             self.__dict__.pop(name, None)
-        check_float32_range(X, self)
+        self._check_probe_params()
+        check_output_fits(self, X, y, sum(self.sampling_strategy_.values()))
+        X_num = numeric_copy(X)
+        check_float32_range(X_num, self)
         rng = check_random_state(self.random_state)
         fit_seed, probe_seed = rng.randint(_SEED_MAX, size=2)
         y_enc = LabelEncoder().fit_transform(y)
         self.mode_ = self._resolve_mode(y)
         strength, beta = self._formula_params()
 
-        X32 = X.toarray() if sparse.issparse(X) else X
+        X32 = X_num.toarray() if sparse.issparse(X_num) else X_num
         X32 = np.asarray(X32, dtype=np.float32)
         self.estimator_ = self._fit_network(X32, y_enc, fit_seed)
         network, X_probe = _network_and_input(self.estimator_, X32)
@@ -235,12 +277,37 @@ class VitalitySampler(BaseOverSampler):
                 f"{self.probe_hidden_units!r}, estimator={self.estimator!r})."
             )
         if self.mode_ == "class":
-            extra = self._class_draws(probe, X_probe, y, y_enc, strength, beta, rng)
+            extra = self._class_draws(probe, X_probe, X, y, y_enc, strength, beta, rng)
         else:
             extra = self._sample_draws(probe, X_probe, y, y_enc, strength, beta, rng)
 
         self.sample_indices_ = np.concatenate([np.arange(y.shape[0]), extra])
-        return X[self.sample_indices_], y[self.sample_indices_]
+        return take_rows(X, self.sample_indices_), y[self.sample_indices_]
+
+    def _check_probe_params(self):
+        """Check what imbalanced-learn's validation lets through, before any
+        training: dict counts, the probe network's kind, or the default
+        network's widths."""
+        if isinstance(self.sampling_strategy, dict):
+            for label, count in self.sampling_strategy.items():
+                if isinstance(count, bool) or not isinstance(count, Integral):
+                    raise ValueError(
+                        "sampling_strategy must map each class to an int number "
+                        f"of rows; got {count!r} for class {label!r}."
+                    )
+        if self.estimator is not None:
+            final = self.estimator
+            if isinstance(final, Pipeline):
+                final = final[-1]
+            if not isinstance(final, NeuralNet | MLPClassifier):
+                _raise_not_a_network(final)
+            return
+        check_hidden_units(self.probe_hidden_units, "probe_hidden_units")
+        if len(self.probe_hidden_units) == 0:
+            raise ValueError(
+                "VitalitySampler reads hidden units: probe_hidden_units needs at "
+                "least one hidden layer; got ()."
+            )
 
     def _resolve_mode(self, y):
         if self.mode != "auto":
@@ -277,11 +344,13 @@ class VitalitySampler(BaseOverSampler):
         else:
             estimator = clone(self.estimator)
         _seed_random_states(estimator, seed)
-        with _torch_seed(seed):
+        # skorch swallows a KeyboardInterrupt in fit and keeps the model as
+        # it is; rows chosen by a half-trained probe must not be returned.
+        with _torch_seed(seed), propagate_user_interrupt():
             estimator.fit(X, y_enc)
         return estimator
 
-    def _class_draws(self, probe, X, y, y_enc, strength, beta, rng):
+    def _class_draws(self, probe, X, rows, y, y_enc, strength, beta, rng):
         stress = probe.per_class_stress(X, y_enc)
         probs = class_probabilities(stress, strength=strength, beta=beta)
         classes = np.unique(y)
@@ -290,6 +359,13 @@ class VitalitySampler(BaseOverSampler):
         counts = {c: int(np.sum(y == c)) for c in classes}
         self.n_added_ = _class_targets(
             counts, self.sampling_strategy_, self.class_probabilities_
+        )
+        check_output_fits(
+            self,
+            rows,
+            y,
+            sum(self.n_added_.values()),
+            ", scaled by the class probabilities in mode='class'",
         )
         draws = [
             rng.choice(np.flatnonzero(y == c), size=n, replace=True)
@@ -374,6 +450,10 @@ def _network_and_input(estimator, X):
     module = getattr(final, "module_", None)
     if isinstance(module, torch.nn.Module):
         return module, np.asarray(X, dtype=np.float32)
+    _raise_not_a_network(final)
+
+
+def _raise_not_a_network(final):
     raise TypeError(
         "VitalitySampler reads a network: estimator must be a skorch net (with "
         "a torch module_), a VitalRouteClassifier, an MLPClassifier, or a "

@@ -59,3 +59,65 @@ def check_float32_range(X, estimator):
         )
     return X
 
+
+
+
+def _is_missing(value):
+    if value is None or type(value).__name__ in ("NAType", "NaTType"):
+        return True
+    return isinstance(value, float | np.floating) and np.isnan(value)
+
+
+def check_label_values(y):
+    """Name missing labels and labels of mixed types before scikit-learn does.
+
+    scikit-learn's ``check_classification_targets`` calls an object array of
+    labels holding ``None`` or mixing strings with numbers an "Unknown label
+    type: unknown"; this check says which it is. It reads only the set of
+    the labels' types unless one of them is a problem; arrays of another
+    dtype pass unread.
+
+    Parameters
+    ----------
+    y : array-like
+        The labels.
+
+    Raises
+    ------
+    ValueError
+        When an object array of labels holds a missing value (``None``,
+        NaN, ``pd.NA``) or both strings and other values.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvitalroute._validation import check_label_values
+    >>> check_label_values(np.array(["a", None, "b"], dtype=object))
+    Traceback (most recent call last):
+    ...
+    ValueError: y has a missing label (None, NaN or pd.NA) in 1 of 3 rows; ...
+    """
+    labels = np.asarray(y)
+    if labels.dtype != object:
+        return
+    labels = labels.ravel()
+    types = set(map(type, labels))
+    suspects = (type(None), float, np.floating)
+    na_names = ("NAType", "NaTType")
+    if any(issubclass(t, suspects) or t.__name__ in na_names for t in types):
+        missing = sum(map(_is_missing, labels))
+        if missing:
+            raise ValueError(
+                f"y has a missing label (None, NaN or pd.NA) in {missing} of "
+                f"{labels.size} rows; drop those rows or give them a label."
+            )
+    strings = {t for t in types if issubclass(t, str | bytes)}
+    if strings and strings != types:
+        first = {}
+        for v in labels:
+            first.setdefault(isinstance(v, str | bytes), v)
+        raise ValueError(
+            "y mixes strings with labels of another type (e.g. "
+            f"{first[True]!r} and {first[False]!r}). Use one type for every "
+            "label, e.g. y.astype(str)."
+        )

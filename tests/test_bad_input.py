@@ -1,15 +1,30 @@
-"""Bad input at both front doors: rejected with an error that names it, or handled.
+"""Bad and odd input at both front doors: refused by name, or handled correctly.
 
-Every case of the matrix is either rejected by ``VitalitySampler`` /
-``VitalRouteClassifier`` with a ``ValueError``/``TypeError`` whose message
-names the problem (never an error raised inside torch), or accepted with the
-behaviour that makes it correct (no row silently dropped, finite
-probabilities). ``docs/reliability.md`` holds the table of these cases; it is
-printed from actual runs by::
+One matrix of cases, each with the outcome expected at each front door:
+
+- ``FIT_CASES``: data given to ``VitalitySampler.fit_resample`` /
+  ``VitalRouteClassifier.fit`` (values, shapes and sizes, labels, X types
+  and layouts). A door either refuses the case with a
+  ``ValueError``/``TypeError`` whose message names the problem (never an
+  error raised inside torch), or accepts it with a correct result, checked
+  by the same invariants for every accepted case: for the sampler, the
+  original rows come back first and untouched (same values, same dtype),
+  every other row is a copy of an input row, labels follow their rows and
+  no class shrinks; for the classifier, probabilities are finite, sum to 1
+  and cover exactly the classes of ``y``, and predictions are labels seen
+  at fit.
+- ``SAMPLER_PARAMS`` / ``CLASSIFIER_PARAMS``: every constructor argument
+  out of range, refused by name before any training starts.
+- ``PREDICT_REJECTED``: bad input to a fitted classifier.
+
+``docs/reliability.md`` holds the table of these cases, printed from actual
+runs by::
 
     .venv/bin/python tests/test_bad_input.py
 """
 
+import sys
+import tempfile
 import warnings
 from pathlib import Path
 
@@ -17,17 +32,23 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from _invariants import check_fitted, check_resampled, labels_of
 from imblearn.over_sampling import RandomOverSampler
 from scipy import sparse
 from sklearn.exceptions import DataConversionWarning
 from sklearn.linear_model import LogisticRegression
+from skorch import NeuralNet, NeuralNetClassifier
 
+import skvitalroute._sampler_input as sampler_input
+import skvitalroute.callbacks as cbs
 from skvitalroute import VitalitySampler, VitalRouteClassifier
 
 N, N_FEATURES = 48, 4
 FAST_SAMPLER = dict(probe_epochs=1, probe_hidden_units=(8,), random_state=0)
 FAST_CLASSIFIER = dict(hidden_units=(8,), max_epochs=2, random_state=0)
 TORCH_DIR = str(Path(torch.__file__).parent)
+DOORS = ("sampler", "classifier")
+ACCEPT = "accepted"  # the door handles the case: checked by test_fit_handles_odd_input
 
 
 def _data():
@@ -66,6 +87,18 @@ def _classifier(**params):
     return VitalRouteClassifier(**{**FAST_CLASSIFIER, **params})
 
 
+def _both(error, match):
+    return dict.fromkeys(DOORS, (error, match))
+
+
+BOTH_ACCEPT = dict.fromkeys(DOORS, ACCEPT)
+SPARSE_REFUSED = (
+    TypeError,
+    r"Sparse data was passed for X, but dense data is required. Use '\.toarray\(\)'",
+)
+
+
+# -- making the cases -----------------------------------------------------------
 def _set(X, value, dtype=None):
     X = X.astype(dtype or X.dtype)
     X[(3, 1) if X.ndim == 2 else 3] = value
@@ -83,113 +116,113 @@ def _huge_within_float32(X, y):
     return np.sign(X) * 3.3e38, y
 
 
-# -- the matrix of rejected inputs ------------------------------------------------
-# case: (make(X, y) -> (X, y), {door: (error, match)}); a door absent from
-# the dict accepts the case (tested below).
-FIT_REJECTED = {
+def _labels_where(y, cls, value):
+    """y as an object array with the rows of class ``cls`` set to ``value``."""
+    out = y.astype(object)
+    out[y == cls] = value
+    return out
+
+
+def _one_row_per_class(X, y):
+    rows = [np.flatnonzero(y == c)[0] for c in np.unique(y)]
+    return X[rows], y[rows]
+
+
+def _many_classes(X, y):
+    """300 classes of 3 rows each (900 rows, 4 features)."""
+    rng = np.random.default_rng(1)
+    y_many = np.repeat(np.arange(300), 3)
+    return rng.normal(size=(900, N_FEATURES)) + (y_many % 7)[:, None], y_many
+
+
+def _wide(X, y):
+    """5,000 features."""
+    return np.random.default_rng(2).normal(size=(len(y), 5000)) + y[:, None], y
+
+
+def _large_ints(X, y, dtype):
+    """2**60 + i (or 2**53 + i): exact as integers, not as float64."""
+    base = 2**53 if dtype == np.uint64 else 2**60
+    return (base + np.arange(X.size).reshape(X.shape)).astype(dtype), y
+
+
+def _read_only(X, y):
+    X = X.copy()
+    X.flags.writeable = False
+    return X, y
+
+
+def _memmap(X, y, mode):
+    """X in a temporary file, mapped into memory ("w+" or read-only "r")."""
+    file = tempfile.TemporaryFile()
+    mapped = np.memmap(file, dtype=X.dtype, mode="w+", shape=X.shape)
+    mapped[:] = X
+    mapped.flush()
+    if mode == "r":
+        mapped = np.memmap(file, dtype=X.dtype, mode="r", shape=X.shape)
+    return mapped, y
+
+
+def _sparse_nan(X, y):
+    X = sparse.csr_matrix(X)
+    X.data[3] = np.nan
+    return X, y
+
+
+def _frame_of(X, **columns):
+    """A DataFrame: the given columns, then X's last two as floats."""
+    frame = pd.DataFrame(columns)
+    frame["f2"], frame["f3"] = X[:, 2], X[:, 3]
+    return frame
+
+
+def _frame_big_ints(X, y):
+    return _frame_of(X, big=2**60 + np.arange(len(y)), small=X[:, 1]), y
+
+
+def _frame_nullable(X, y, with_na=False):
+    values = pd.array(np.arange(len(y)), dtype="Int64")
+    if with_na:
+        values[3] = pd.NA
+    return _frame_of(X, count=values, f1=X[:, 1]), y
+
+
+def _frame_category(X, y):
+    return _frame_of(X, level=pd.Categorical(np.arange(len(y)) % 3), f1=X[:, 1]), y
+
+
+def _frame_bool(X, y):
+    return _frame_of(X, flag=X[:, 0] > 0, f1=X[:, 1]), y
+
+
+def _names(y):
+    return np.array(["a", "b", "c"])[y]
+
+
+# case: (make(X, y) -> (X, y), {door: ACCEPT or (error, match)}[, {door: params}])
+# A door absent from the dict does not apply.
+FIT_CASES = {
+    # values ------------------------------------------------------------------
     "NaN in X": (
         lambda X, y: (_set(X, np.nan), y),
-        dict.fromkeys(("sampler", "classifier"), (ValueError, "Input X contains NaN")),
+        _both(ValueError, "Input X contains NaN"),
     ),
     "+inf in X": (
         lambda X, y: (_set(X, np.inf), y),
-        dict.fromkeys(
-            ("sampler", "classifier"), (ValueError, "Input X contains infinity")
-        ),
+        _both(ValueError, "Input X contains infinity"),
     ),
     "-inf in X": (
         lambda X, y: (_set(X, -np.inf), y),
-        dict.fromkeys(
-            ("sampler", "classifier"), (ValueError, "Input X contains infinity")
-        ),
+        _both(ValueError, "Input X contains infinity"),
     ),
-    "empty X (0 rows)": (
-        lambda X, y: (X[:0], y[:0]),
-        dict.fromkeys(("sampler", "classifier"), (ValueError, r"0 sample\(s\)")),
-    ),
-    "X with 0 features": (
-        lambda X, y: (X[:, :0], y),
-        dict.fromkeys(("sampler", "classifier"), (ValueError, r"0 feature\(s\)")),
-    ),
-    "1-D X": (
-        lambda X, y: (X[:, 0], y),
-        dict.fromkeys(
-            ("sampler", "classifier"),
-            (ValueError, "Expected 2D array, got 1D array instead"),
-        ),
-    ),
-    "3-D X": (
-        lambda X, y: (X.reshape(N, 2, 2), y),
-        dict.fromkeys(
-            ("sampler", "classifier"), (ValueError, "Found array with dim 3")
-        ),
-    ),
-    "2-D y (two label columns)": (
-        lambda X, y: (X, np.c_[y, y]),
-        dict.fromkeys(
-            ("sampler", "classifier"),
-            (ValueError, r"y should be a 1d array, got an array of shape \(48, 2\)"),
-        ),
-    ),
-    "one-hot y (n, 3)": (
-        lambda X, y: (X, np.eye(3, dtype=int)[y]),
-        {
-            "classifier": (
-                ValueError,
-                r"y should be a 1d array, got an array of shape \(48, 3\)",
-            )
-        },
-    ),
-    "one class": (
-        lambda X, y: (X, np.zeros_like(y)),
-        {
-            "sampler": (ValueError, "needs to have more than 1 class. Got 1 class"),
-            "classifier": (ValueError, "at least 2 classes.*only one class"),
-        },
-    ),
-    "length mismatch": (
-        lambda X, y: (X, y[:-1]),
-        dict.fromkeys(
-            ("sampler", "classifier"),
-            (ValueError, r"inconsistent numbers of samples: \[48, 47\]"),
-        ),
-    ),
-    "complex X": (
-        lambda X, y: (X + 1j, y),
-        dict.fromkeys(("sampler", "classifier"), (ValueError, "Complex data")),
-    ),
+    "complex X": (lambda X, y: (X + 1j, y), _both(ValueError, "Complex data")),
     "DataFrame with a column of strings": (
         _strings_frame,
-        dict.fromkeys(
-            ("sampler", "classifier"),
-            (ValueError, "could not convert string to float"),
-        ),
-    ),
-    "NaN in y": (
-        lambda X, y: (X, _set(y, np.nan, float)),
-        dict.fromkeys(("sampler", "classifier"), (ValueError, "Input y contains NaN")),
-    ),
-    "continuous y": (
-        lambda X, y: (X, y + np.linspace(0, 0.5, len(y))),
-        dict.fromkeys(
-            ("sampler", "classifier"), (ValueError, "Unknown label type: continuous")
-        ),
+        _both(ValueError, "could not convert string to float"),
     ),
     "X beyond float32 (1e39)": (
         lambda X, y: (X * 1e39, y),
-        dict.fromkeys(
-            ("sampler", "classifier"), (ValueError, "too large for float32")
-        ),
-    ),
-    "sparse X (CSR)": (
-        lambda X, y: (sparse.csr_matrix(X), y),
-        {
-            "classifier": (
-                TypeError,
-                "Sparse data was passed for X, but dense data is required. "
-                r"Use '\.toarray\(\)'",
-            )
-        },
+        _both(ValueError, "too large for float32"),
     ),
     "finite X overflowing float32 sums (+-3.3e38)": (
         _huge_within_float32,
@@ -201,19 +234,192 @@ FIT_REJECTED = {
             ),
         },
     ),
+    "huge finite values (X * 1e30)": (lambda X, y: (X * 1e30, y), BOTH_ACCEPT),
+    # shapes and sizes --------------------------------------------------------
+    "empty X (0 rows)": (
+        lambda X, y: (X[:0], y[:0]),
+        _both(ValueError, r"0 sample\(s\)"),
+    ),
+    "X with 0 features": (
+        lambda X, y: (X[:, :0], y),
+        _both(ValueError, r"0 feature\(s\)"),
+    ),
+    "1-D X": (
+        lambda X, y: (X[:, 0], y),
+        _both(ValueError, "Expected 2D array, got 1D array instead"),
+    ),
+    "3-D X": (
+        lambda X, y: (X.reshape(N, 2, 2), y),
+        _both(ValueError, "Found array with dim 3"),
+    ),
+    "length mismatch": (
+        lambda X, y: (X, y[:-1]),
+        _both(ValueError, r"inconsistent numbers of samples: \[48, 47\]"),
+    ),
+    "a single row": (
+        lambda X, y: (X[:1], y[:1]),
+        {
+            "sampler": (ValueError, "needs to have more than 1 class. Got 1 class"),
+            "classifier": (ValueError, "at least 2 classes.*only one class"),
+        },
+    ),
+    "two rows, one per class": (
+        lambda X, y: (X[:2], np.array([0, 1])),
+        BOTH_ACCEPT,
+    ),
+    "one row per class (3 classes)": (_one_row_per_class, BOTH_ACCEPT),
+    "single-row class": (lambda X, y: _single_row_class(), BOTH_ACCEPT),
     "single-row class with train_split=0.2": (
         lambda X, y: _single_row_class(),
         {"classifier": (ValueError, "least populated class.*only 1 member")},
+        {"classifier": dict(train_split=0.2)},
     ),
+    "5,000 features": (_wide, BOTH_ACCEPT),
+    "300 classes x 3 rows": (_many_classes, BOTH_ACCEPT),
+    # labels ------------------------------------------------------------------
+    "one class": (
+        lambda X, y: (X, np.zeros_like(y)),
+        {
+            "sampler": (ValueError, "needs to have more than 1 class. Got 1 class"),
+            "classifier": (ValueError, "at least 2 classes.*only one class"),
+        },
+    ),
+    "NaN in y": (
+        lambda X, y: (X, _set(y, np.nan, float)),
+        _both(ValueError, "Input y contains NaN"),
+    ),
+    "None among the labels": (
+        lambda X, y: (X, _labels_where(y, 2, None)),
+        _both(ValueError, r"y has a missing label \(None, NaN or pd.NA\) in 16 of 48"),
+    ),
+    "labels mixing ints and strings": (
+        lambda X, y: (X, _labels_where(y, 2, "two")),
+        _both(ValueError, r"y mixes strings with labels of another type \(e.g. 'two'"),
+    ),
+    "pandas Categorical y with a missing value": (
+        lambda X, y: (X, pd.Categorical(np.where(y == 2, None, _names(y)))),
+        {
+            "sampler": (ValueError, "y has a missing label"),
+            "classifier": (ValueError, "Input contains NaN"),
+        },
+    ),
+    "nullable Int64 y with <NA>": (
+        lambda X, y: (X, pd.array(np.where(y == 2, None, y), dtype="Int64")),
+        _both(ValueError, "Input y contains NaN"),
+    ),
+    "continuous y": (
+        lambda X, y: (X, y + np.linspace(0, 0.5, len(y))),
+        _both(ValueError, "Unknown label type: continuous"),
+    ),
+    "2-D y (two label columns)": (
+        lambda X, y: (X, np.c_[y, y]),
+        _both(ValueError, r"y should be a 1d array, got an array of shape \(48, 2\)"),
+    ),
+    "one-hot y (n, 3)": (
+        lambda X, y: (X, np.eye(3, dtype=int)[y]),
+        {
+            "sampler": ACCEPT,
+            "classifier": (
+                ValueError,
+                r"y should be a 1d array, got an array of shape \(48, 3\)",
+            ),
+        },
+    ),
+    "column-vector y (n, 1)": (lambda X, y: (X, y[:, None]), BOTH_ACCEPT),
+    "string labels": (lambda X, y: (X, _names(y)), BOTH_ACCEPT),
+    "bool labels": (lambda X, y: (X[y < 2], y[y < 2] == 1), BOTH_ACCEPT),
+    "float labels (0.0, 1.0, 2.0)": (lambda X, y: (X, y.astype(float)), BOTH_ACCEPT),
+    "pandas Categorical y": (
+        lambda X, y: (X, pd.Categorical(_names(y))),
+        BOTH_ACCEPT,
+    ),
+    "pandas Series y of Categorical dtype": (
+        lambda X, y: (X, pd.Series(_names(y), dtype="category")),
+        BOTH_ACCEPT,
+    ),
+    "nullable Int64 y": (
+        lambda X, y: (X, pd.array(y, dtype="Int64")),
+        BOTH_ACCEPT,
+    ),
+    # X types and layouts -----------------------------------------------------
+    "float32 X": (lambda X, y: (X.astype(np.float32), y), BOTH_ACCEPT),
+    "float16 X": (lambda X, y: (X.astype(np.float16), y), BOTH_ACCEPT),
+    "int8 X": (lambda X, y: ((X * 10).astype(np.int8), y), BOTH_ACCEPT),
+    "bool X": (lambda X, y: (X > 0.5, y), BOTH_ACCEPT),
+    "uint64 X near 2**53": (
+        lambda X, y: _large_ints(X, y, np.uint64),
+        BOTH_ACCEPT,
+    ),
+    "int64 X near 2**60": (lambda X, y: _large_ints(X, y, np.int64), BOTH_ACCEPT),
+    "object array of large ints (2**60 + i)": (
+        lambda X, y: _large_ints(X, y, object),
+        BOTH_ACCEPT,
+    ),
+    "object array of numbers": (lambda X, y: (X.astype(object), y), BOTH_ACCEPT),
+    "object array of numeric strings": (
+        lambda X, y: (X.astype(str).astype(object), y),
+        BOTH_ACCEPT,
+    ),
+    "list of lists": (lambda X, y: (X.tolist(), y.tolist()), BOTH_ACCEPT),
+    "read-only X": (_read_only, BOTH_ACCEPT),
+    "memory-mapped X": (lambda X, y: _memmap(X, y, "w+"), BOTH_ACCEPT),
+    "read-only memory-mapped X": (lambda X, y: _memmap(X, y, "r"), BOTH_ACCEPT),
+    "Fortran-order X": (lambda X, y: (np.asfortranarray(X), y), BOTH_ACCEPT),
+    "non-contiguous X (every other column)": (
+        lambda X, y: (np.repeat(X, 2, axis=1)[:, ::2], y),
+        BOTH_ACCEPT,
+    ),
+    "sparse X (CSR)": (
+        lambda X, y: (sparse.csr_matrix(X), y),
+        {"sampler": ACCEPT, "classifier": SPARSE_REFUSED},
+    ),
+    "sparse X (CSC)": (
+        lambda X, y: (sparse.csc_matrix(X), y),
+        {"sampler": ACCEPT, "classifier": SPARSE_REFUSED},
+    ),
+    "sparse X (COO)": (
+        lambda X, y: (sparse.coo_matrix(X), y),
+        {"sampler": ACCEPT, "classifier": SPARSE_REFUSED},
+    ),
+    "sparse X (csr_array)": (
+        lambda X, y: (sparse.csr_array(X), y),
+        {"sampler": ACCEPT, "classifier": SPARSE_REFUSED},
+    ),
+    "sparse X with NaN": (
+        _sparse_nan,
+        {
+            "sampler": (ValueError, "Input X contains NaN"),
+            "classifier": SPARSE_REFUSED,
+        },
+    ),
+    "numeric DataFrame": (lambda X, y: (pd.DataFrame(X), y), BOTH_ACCEPT),
+    "DataFrame with duplicate column names": (
+        lambda X, y: (pd.DataFrame(X, columns=["a", "a", "b", "c"]), y),
+        _both(ValueError, "Expected unique column names, got:"),
+    ),
+    "DataFrame of large ints (2**60 + i) and floats": (_frame_big_ints, BOTH_ACCEPT),
+    "DataFrame with a nullable Int64 column": (_frame_nullable, BOTH_ACCEPT),
+    "DataFrame with <NA> in an Int64 column": (
+        lambda X, y: _frame_nullable(X, y, with_na=True),
+        _both(ValueError, "Input X contains NaN"),
+    ),
+    "DataFrame with a category column": (_frame_category, BOTH_ACCEPT),
+    "DataFrame with a bool column": (_frame_bool, BOTH_ACCEPT),
 }
 
 
-def _fit(door, X, y, case=None):
+def _fit(door, X, y, params=None):
     """Fit one front door; the sample-stress mode reads the network's outputs."""
     if door == "sampler":
-        return _sampler(mode="sample").fit_resample(X, y)
-    split = 0.2 if case == "single-row class with train_split=0.2" else None
-    return _classifier(train_split=split).fit(X, y)
+        sampler = _sampler(mode="sample", **(params or {}))
+        return sampler, sampler.fit_resample(X, y)
+    clf = _classifier(**(params or {}))
+    return clf, clf.fit(X, y)
+
+
+def _case(name):
+    make, expected, *params = FIT_CASES[name]
+    return make, expected, (params[0] if params else {})
 
 
 def _assert_raises_named(error, match, call):
@@ -224,19 +430,518 @@ def _assert_raises_named(error, match, call):
     return info.value
 
 
-FIT_CASES = [
-    pytest.param(case, door, *expected[door], id=f"{door}-{case}")
-    for case, (_, expected) in FIT_REJECTED.items()
-    for door in ("sampler", "classifier")
-    if door in expected
+REFUSED = [
+    pytest.param(name, door, *expected[door], id=f"{door}-{name}")
+    for name, (_, expected, *_) in FIT_CASES.items()
+    for door in DOORS
+    if isinstance(expected.get(door), tuple)
+]
+HANDLED = [
+    pytest.param(name, door, id=f"{door}-{name}")
+    for name, (_, expected, *_) in FIT_CASES.items()
+    for door in DOORS
+    if expected.get(door) == ACCEPT
 ]
 
 
-@pytest.mark.parametrize("case, door, error, match", FIT_CASES)
+@pytest.mark.parametrize("case, door, error, match", REFUSED)
 def test_fit_rejects_bad_input(case, door, error, match, data):
     """Check that fit / fit_resample reject the case with an error naming it."""
-    X, y = FIT_REJECTED[case][0](*data)
-    _assert_raises_named(error, match, lambda: _fit(door, X, y, case))
+    make, _, params = _case(case)
+    X, y = make(*data)
+    _assert_raises_named(error, match, lambda: _fit(door, X, y, params.get(door)))
+
+
+# -- an accepted case must give a correct result (tests/_invariants.py) -------
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.DataConversionWarning")
+@pytest.mark.parametrize("case, door", HANDLED)
+def test_fit_handles_odd_input(case, door, data):
+    """Check that an accepted case gives a correct result at that door."""
+    make, _, params = _case(case)
+    X, y = make(*data)
+    estimator, result = _fit(door, X, y, params.get(door))
+    if door == "sampler":
+        check_resampled(estimator, X, y, result)
+    else:
+        check_fitted(estimator, X, y)
+
+
+def test_matrix_covers_60_cases_per_door():
+    """Check that the matrix holds at least 60 cases for each front door."""
+    params_of = {"sampler": SAMPLER_PARAMS, "classifier": CLASSIFIER_PARAMS}
+    for door, params in params_of.items():
+        n_fit = sum(door in expected for _, expected, *_ in FIT_CASES.values())
+        n_after = len(PREDICT_REJECTED) if door == "classifier" else 0
+        assert n_fit + len(params) + n_after >= 60
+
+
+# -- constructor arguments out of range --------------------------------------------
+# case: (params, error, match); refused by name before any training starts.
+SAMPLER_PARAMS = {
+    "estimator='mlp'": (dict(estimator="mlp"), ValueError, "'estimator' parameter"),
+    "estimator=LogisticRegression()": (
+        dict(estimator=LogisticRegression()),
+        TypeError,
+        "estimator must be a skorch net.*got LogisticRegression",
+    ),
+    "mode='hard'": (dict(mode="hard"), ValueError, "'mode' parameter"),
+    "mode=None": (dict(mode=None), ValueError, "'mode' parameter"),
+    "strength=-0.1": (dict(strength=-0.1), ValueError, "'strength' parameter"),
+    "strength=1.5": (dict(strength=1.5), ValueError, "'strength' parameter"),
+    "strength=nan": (dict(strength=np.nan), ValueError, "'strength' parameter"),
+    "beta=-1": (dict(beta=-1.0), ValueError, "'beta' parameter"),
+    "beta=inf": (dict(beta=np.inf), ValueError, "'beta' parameter"),
+    "beta=nan": (dict(beta=np.nan), ValueError, "'beta' parameter"),
+    "sampling_strategy='bogus'": (
+        dict(sampling_strategy="bogus"),
+        ValueError,
+        "'sampling_strategy' parameter",
+    ),
+    "sampling_strategy=-1": (
+        dict(sampling_strategy=-1),
+        ValueError,
+        "'sampling_strategy' parameter",
+    ),
+    "sampling_strategy=0.5 (3 classes)": (
+        dict(sampling_strategy=0.5),
+        ValueError,
+        '"sampling_strategy" can be a float only when the type of target is binary',
+    ),
+    "sampling_strategy={7: 20} (no class 7)": (
+        dict(sampling_strategy={7: 20}),
+        ValueError,
+        r"The \{7\} target class is/are not present in the data",
+    ),
+    "sampling_strategy={1: 5} (fewer than the 16 rows)": (
+        dict(sampling_strategy={1: 5}),
+        ValueError,
+        "there is 16 samples and 5 samples are asked",
+    ),
+    "sampling_strategy={1: -5}": (
+        dict(sampling_strategy={1: -5}),
+        ValueError,
+        "'sampling_strategy' contains some negative value",
+    ),
+    "sampling_strategy={1: 20.5}": (
+        dict(sampling_strategy={1: 20.5}),
+        ValueError,
+        "sampling_strategy must map each class to an int number of rows; got 20.5",
+    ),
+    "sampling_strategy={1: 10**9} (output beyond memory)": (
+        dict(sampling_strategy={1: 10**9}),
+        ValueError,
+        r"sampling_strategy=\{1: 1000000000\} asks for 1000000032 output rows",
+    ),
+    "probe_size=0": (dict(probe_size=0), ValueError, "'probe_size' parameter"),
+    "probe_size=1.5": (dict(probe_size=1.5), ValueError, "'probe_size' parameter"),
+    "probe_epochs=0": (dict(probe_epochs=0), ValueError, "'probe_epochs' parameter"),
+    "probe_hidden_units=5": (
+        dict(probe_hidden_units=5),
+        ValueError,
+        "'probe_hidden_units' parameter",
+    ),
+    **{
+        f"probe_hidden_units={units!r}": (
+            dict(probe_hidden_units=units),
+            ValueError,
+            r"probe_hidden_units must be a tuple of positive ints; got \(",
+        )
+        for units in ((0,), (-3,), (8.5,), (True,), (8, 0))
+    },
+    "probe_hidden_units=()": (
+        dict(probe_hidden_units=()),
+        ValueError,
+        "probe_hidden_units needs at least one hidden layer",
+    ),
+    "random_state=-1": (dict(random_state=-1), ValueError, "'random_state' parameter"),
+    "random_state='seed'": (
+        dict(random_state="seed"),
+        ValueError,
+        "'random_state' parameter",
+    ),
+}
+
+CLASSIFIER_PARAMS = {
+    **{
+        f"hidden_units={units!r}": (
+            dict(hidden_units=units),
+            ValueError,
+            "hidden_units must be a tuple of positive ints",
+        )
+        for units in ((0,), (-3,), (8.5,), (True,), "64", 64)
+    },
+    "module__hidden_units=(0,)": (
+        dict(module__hidden_units=(0,)),
+        ValueError,
+        "module__hidden_units must be a tuple of positive ints",
+    ),
+    "module='mlp'": (dict(module="mlp"), TypeError, "module must be None, a torch"),
+    **{
+        f"dropout={rate!r}": (
+            dict(dropout=rate),
+            ValueError,
+            r"dropout must be in \[0.0, 1.0\)",
+        )
+        for rate in (-0.1, 1.0)
+    },
+    "dropout=nan": (dict(dropout=np.nan), ValueError, "dropout must be in"),
+    "tactics='class'": (
+        dict(tactics="class"),
+        ValueError,
+        r"got 'class'. Did you mean \('class',\)\?",
+    ),
+    "tactics='atuo'": (dict(tactics="atuo"), ValueError, "Did you mean 'auto'"),
+    "tactics=5": (dict(tactics=5), TypeError, "tactics must be 'auto', 'none' or a"),
+    "tactics=('bogus',)": (
+        dict(tactics=("bogus",)),
+        ValueError,
+        "Unknown tactic 'bogus'",
+    ),
+    "tactics=('class', 'hard')": (
+        dict(tactics=("class", "hard")),
+        ValueError,
+        "both 'class' and 'hard'",
+    ),
+    "tactics=('transfer',) without parent_pool": (
+        dict(tactics=("transfer",)),
+        ValueError,
+        "asks for transfer but parent_pool is empty",
+    ),
+    "class_weight='balance'": (
+        dict(class_weight="balance"),
+        ValueError,
+        "Did you mean 'balanced'",
+    ),
+    "class_weight=5": (dict(class_weight=5), ValueError, "class_weight must be one of"),
+    **{
+        f"class_weight={{0: {weight!r}}}": (
+            dict(class_weight={0: weight}),
+            ValueError,
+            r"class_weight must map labels to finite weights in \[0, 1e\+30\]",
+        )
+        for weight in (-1.0, np.inf, np.nan, 1e38, "a", True)
+    },
+    "class_weight={0: 0, 1: 0, 2: 0} (all zero)": (
+        dict(class_weight={0: 0.0, 1: 0.0, 2: 0.0}),
+        ValueError,
+        r"class_weight gives every class of y \(\[0, 1, 2\]\) a zero weight",
+    ),
+    "class_weight={5: 1.0} (no class 5)": (
+        dict(class_weight={5: 1.0}),
+        ValueError,
+        "are not in class_weight",
+    ),
+    "loss='focall'": (dict(loss="focall"), ValueError, "Did you mean 'focal'"),
+    "focal_gamma=-1": (dict(loss="focal", focal_gamma=-1.0), ValueError, "focal_gamma"),
+    "focal_gamma=inf": (
+        dict(loss="focal", focal_gamma=np.inf),
+        ValueError,
+        "focal_gamma must be in",
+    ),
+    "focal_gamma=1e300": (
+        dict(loss="focal", focal_gamma=1e300),
+        ValueError,
+        r"focal_gamma must be in \[0.0, 1000000.0\]",
+    ),
+    **{
+        f"logit_adjust_tau={tau!r}": (
+            dict(loss="logit_adjusted", logit_adjust_tau=tau),
+            ValueError,
+            r"logit_adjust_tau must be in \[-1000000.0, 1000000.0\]",
+        )
+        for tau in (np.inf, -np.inf, np.nan, 1e300)
+    },
+    "parent_pool='x'": (dict(parent_pool="x"), ValueError, "parent_pool must be None"),
+    "parent_pool=[]": (dict(parent_pool=[]), ValueError, "parent_pool must be None"),
+    "freeze_transfer='yes'": (
+        dict(freeze_transfer="yes"),
+        TypeError,
+        "freeze_transfer must be a bool",
+    ),
+    "imbalance_threshold=1.5": (
+        dict(imbalance_threshold=1.5),
+        ValueError,
+        "imbalance_threshold must be in",
+    ),
+    **{
+        f"{name}=-1": (dict([(name, -1)]), ValueError, f"{name} must be in")
+        for name in (
+            "min_class_for_sampler",
+            "max_samples_for_transfer",
+            "max_min_class_for_transfer",
+            "min_samples_for_lr_scale",
+            "min_samples_for_hard_sampler",
+        )
+    },
+    "min_class_for_sampler=2.5": (
+        dict(min_class_for_sampler=2.5),
+        TypeError,
+        "min_class_for_sampler must be an int",
+    ),
+    "sampler_strength=2.0": (
+        dict(sampler_strength=2.0),
+        ValueError,
+        r"sampler_strength must be in \[0.0, 1.0\]",
+    ),
+    "sampler_beta=-1": (dict(sampler_beta=-1.0), ValueError, "sampler_beta must be in"),
+    "sampler_beta=inf": (
+        dict(sampler_beta=np.inf),
+        ValueError,
+        r"sampler_beta must be in \[0.0, inf\); got inf",
+    ),
+    "sampler_refresh=0": (dict(sampler_refresh=0), ValueError, "sampler_refresh"),
+    "sampler_refresh=1.5": (
+        dict(sampler_refresh=1.5),
+        TypeError,
+        "sampler_refresh must be an int",
+    ),
+    "hard_strength=-0.1": (dict(hard_strength=-0.1), ValueError, "hard_strength"),
+    "hard_beta=inf": (
+        dict(hard_beta=np.inf),
+        ValueError,
+        r"hard_beta must be in \[0.0, inf\); got inf",
+    ),
+    "hard_refresh=0": (dict(hard_refresh=0), ValueError, "hard_refresh must be in"),
+    "lr_scale_alpha=inf": (
+        dict(lr_scale_alpha=np.inf),
+        ValueError,
+        "lr_scale_alpha must be in",
+    ),
+    "lr_scale_alpha=-1": (
+        dict(lr_scale_alpha=-1.0),
+        ValueError,
+        "lr_scale_alpha must be in",
+    ),
+    "reset_threshold=2": (dict(reset_threshold=2.0), ValueError, "reset_threshold"),
+    "probe_size=0": (dict(probe_size=0), ValueError, "probe_size must be in"),
+    "max_epochs=-1": (dict(max_epochs=-1), ValueError, "max_epochs must be in"),
+    "max_epochs=2.5": (dict(max_epochs=2.5), TypeError, "max_epochs must be an int"),
+    **{
+        f"lr={lr!r}": (dict(lr=lr), ValueError, r"lr must be in \(0.0, 1000000.0\]")
+        for lr in (0.0, -1.0, np.inf, np.nan, 1e300)
+    },
+    "batch_size=0": (dict(batch_size=0), ValueError, "batch_size must be in"),
+    "batch_size=2.5": (dict(batch_size=2.5), TypeError, "batch_size must be an int"),
+    "optimizer='adam'": (
+        dict(optimizer="adam"),
+        TypeError,
+        r"optimizer must be a torch optimizer class .*got 'adam'. "
+        r"Did you mean torch.optim.Adam\?",
+    ),
+    "optimizer=None": (dict(optimizer=None), TypeError, "optimizer must be a torch"),
+    "criterion='crossentropy'": (
+        dict(criterion="crossentropy"),
+        TypeError,
+        "criterion must be None, a loss class.*Did you mean torch.nn.CrossEntropyLoss",
+    ),
+    "criterion with loss='focal'": (
+        dict(criterion=torch.nn.NLLLoss, loss="focal"),
+        ValueError,
+        "cannot be combined with criterion",
+    ),
+    "callbacks='x'": (dict(callbacks="x"), TypeError, "callbacks must be None"),
+    "callbacks=[1]": (dict(callbacks=[1]), TypeError, "got the entry 1"),
+    "train_split=1.5": (dict(train_split=1.5), ValueError, "train_split must be in"),
+    "train_split=1": (dict(train_split=1), ValueError, "train_split must be in"),
+    "train_split='x'": (dict(train_split="x"), TypeError, "train_split must be None"),
+    **{
+        f"random_state={seed!r}": (
+            dict(random_state=seed),
+            ValueError,
+            r"random_state must be None, an int in \[0, 2\*\*32 - 1\]",
+        )
+        for seed in (-1, 2**33, 1.5, "seed")
+    },
+    "sampler_strenght=0.3 (misspelled)": (
+        dict(sampler_strenght=0.3),
+        ValueError,
+        "Did you mean 'sampler_strength'",
+    ),
+}
+
+
+@pytest.fixture
+def no_training(monkeypatch):
+    """Make any skorch training loop (both doors train through one) fail."""
+
+    def fit_loop(self, *args, **kwargs):
+        raise AssertionError("training started")
+
+    monkeypatch.setattr(NeuralNet, "fit_loop", fit_loop)
+
+
+@pytest.mark.parametrize(
+    "params, error, match",
+    [pytest.param(*case, id=name) for name, case in SAMPLER_PARAMS.items()],
+)
+def test_sampler_refuses_bad_arguments_before_training(
+    params, error, match, data, no_training
+):
+    """Check that a bad VitalitySampler argument is refused by name, untrained."""
+    sampler = VitalitySampler(**{**FAST_SAMPLER, **params})
+    _assert_raises_named(error, match, lambda: sampler.fit_resample(*data))
+
+
+@pytest.mark.parametrize(
+    "params, error, match",
+    [pytest.param(*case, id=name) for name, case in CLASSIFIER_PARAMS.items()],
+)
+def test_classifier_refuses_bad_arguments_before_training(
+    params, error, match, data, no_training
+):
+    """Check that a bad VitalRouteClassifier argument is refused by name, untrained."""
+    clf = VitalRouteClassifier(**{**FAST_CLASSIFIER, **params})
+    _assert_raises_named(error, match, lambda: clf.fit(*data))
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        dict(loss="focal", focal_gamma=1e6),
+        dict(loss="logit_adjusted", logit_adjust_tau=1e6),
+        dict(loss="logit_adjusted", logit_adjust_tau=-1e6),
+        dict(class_weight={0: 1e30}),
+        dict(class_weight={0: 0.0, 1: 0.0}),  # class 2 keeps weight 1
+        dict(lr=1e6),
+        dict(sampler_beta=1.7e308, tactics=("class",)),
+        dict(hard_beta=1.7e308, tactics=("hard",)),
+        dict(lr_scale_alpha=1.7e308, tactics=("lr_scale",)),
+    ],
+    ids=lambda params: ",".join(f"{k}={v!r}" for k, v in params.items()),
+)
+def test_largest_accepted_values_train_to_finite_probabilities(params, data):
+    """Check that the bounds are not too tight: values at them train (Adam)."""
+    X, y = data
+    check_fitted(_classifier(**params).fit(X, y), X, y)
+
+
+# -- the tactics' own arguments (skorch callbacks, usable in any net) -----------
+def _mlp():
+    layers = torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 3)
+    return torch.nn.Sequential(*layers)
+
+
+CALLBACK_PARAMS = {
+    **{
+        f"{cls.__name__}({name}={value!r})": (
+            lambda cls=cls, name=name, value=value: cls(**{name: value}),
+            f"{name} must be a finite real number",
+        )
+        for cls in (cbs.ClassStressSampler, cbs.HardSampleSampler)
+        for name, value in (
+            ("beta", np.inf),
+            ("beta", np.nan),
+            ("beta", -1.0),
+            ("strength", np.nan),
+            ("strength", 1.5),
+        )
+    },
+    **{
+        f"{cls.__name__}(random_state={seed!r})": (
+            lambda cls=cls, seed=seed: cls(random_state=seed),
+            r"random_state must be None, an int in \[0, 2\*\*32 - 1\]",
+        )
+        for cls in (cbs.ClassStressSampler, cbs.HardSampleSampler)
+        for seed in (-1, "seed")
+    },
+    "ClassStressSampler(refresh_every=0)": (
+        lambda: cbs.ClassStressSampler(refresh_every=0),
+        "refresh_every must be an int >= 1",
+    ),
+    "LayerLRScaler(alpha=inf)": (
+        lambda: cbs.LayerLRScaler(alpha=np.inf),
+        "alpha must be a finite real number >= 0",
+    ),
+    "LayerLRScaler(alpha=nan)": (
+        lambda: cbs.LayerLRScaler(alpha=np.nan),
+        "alpha must be a finite real number >= 0",
+    ),
+    "VitalityMonitor(reset_threshold=inf)": (
+        lambda: cbs.VitalityMonitor(reset_threshold=np.inf),
+        r"reset_threshold must be a finite real number in \[0.0, 1.0\]",
+    ),
+    "VitalityMonitor(reset='yes')": (
+        lambda: cbs.VitalityMonitor(reset="yes"),
+        "reset must be True or False",
+    ),
+    "VitalityMonitor(probe_size=0)": (
+        lambda: cbs.VitalityMonitor(probe_size=0),
+        "probe_size must be an int >= 1",
+    ),
+    "DivergenceGuard(probe_size=2.5)": (
+        lambda: cbs.DivergenceGuard(probe_size=2.5),
+        "probe_size must be an int >= 1",
+    ),
+    "TransferWarmStart(parent_pool=[])": (
+        lambda: cbs.TransferWarmStart([]),
+        "parent_pool must be a non-empty list of",
+    ),
+    "TransferWarmStart(freeze='yes')": (
+        lambda: cbs.TransferWarmStart([("p", _mlp())], freeze="yes"),
+        "freeze must be True or False",
+    ),
+    "TransferWarmStart(probe_size=0)": (
+        lambda: cbs.TransferWarmStart([("p", _mlp())], probe_size=0),
+        "probe_size must be an int >= 1",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    "make, match",
+    [pytest.param(*case, id=name) for name, case in CALLBACK_PARAMS.items()],
+)
+def test_callbacks_refuse_bad_arguments_before_training(make, match, data, no_training):
+    """Check that a tactic callback refuses a bad argument by name, untrained."""
+    X, y = data
+    net = NeuralNetClassifier(
+        _mlp(),
+        criterion=torch.nn.CrossEntropyLoss,
+        max_epochs=1,
+        train_split=None,
+        verbose=0,
+        callbacks=[make()],
+    )
+    _assert_raises_named(ValueError, match, lambda: net.fit(X.astype(np.float32), y))
+
+
+# -- the sampler's output must fit in memory --------------------------------------
+def test_sampler_output_beyond_available_memory_is_refused(data, monkeypatch):
+    """Check that the output size is compared with the available memory, and
+    that mode="class" checks again once the class probabilities scale it."""
+    X, y = _single_row_class()
+    fits = _sampler(mode="sample").fit_resample(X, y)[0]
+    needed = sampler_input.output_bytes(X, y, len(fits))
+    monkeypatch.setattr(sampler_input, "available_bytes", lambda: (needed, "available"))
+    _sampler(mode="sample").fit_resample(X, y)  # exactly what is available
+    monkeypatch.setattr(
+        sampler_input, "available_bytes", lambda: (needed - 1, "available")
+    )
+    with pytest.raises(ValueError, match=r"asks for 48 output rows \(15 added\)"):
+        _sampler(mode="sample").fit_resample(X, y)
+    # class mode: the requested counts fit, the lone row's class grows beyond
+    monkeypatch.setattr(sampler_input, "available_bytes", lambda: (needed, "available"))
+    sampler = _sampler(mode="class")
+    with pytest.raises(ValueError, match="scaled by the class probabilities"):
+        sampler.fit_resample(X, y)
+    assert not hasattr(sampler, "sample_indices_")
+
+
+def test_available_memory_without_psutil(monkeypatch):
+    """Check the fallbacks: /proc/meminfo on Linux, else the documented cap."""
+    monkeypatch.setitem(sys.modules, "psutil", None)  # import psutil fails
+    n_bytes, source = sampler_input.available_bytes()
+    if Path("/proc/meminfo").exists():
+        assert source == "available" and n_bytes > 0
+    real_open = open
+
+    def no_meminfo(path, *args, **kwargs):
+        if str(path) == "/proc/meminfo":
+            raise OSError("no /proc")
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", no_meminfo)
+    assert sampler_input.available_bytes() == (sampler_input.OUTPUT_CAP_BYTES, "cap")
 
 
 # -- classifier: bad input after fit ---------------------------------------------
@@ -408,7 +1113,8 @@ def _same_as_float64(data, convert):
     ],
 )
 def test_convertible_input_is_accepted_as_float64(convert, data):
-    """Check that numeric input in another container gives the float64 results."""
+    """Check that numeric input in another container gives the float64 draws
+    and probabilities."""
     X, _ = data
     X_res = _same_as_float64(data, convert)
     np.testing.assert_allclose(np.asarray(X_res, dtype=float)[: len(X)], X, rtol=1e-6)
@@ -441,23 +1147,30 @@ def test_column_vector_y_is_raveled_as_in_sklearn(data):
     np.testing.assert_array_equal(y_res, _sampler().fit_resample(X, y)[1])
 
 
-# -- the table in docs/reliability.md ---------------------------------------------
-ACCEPTED = {  # case: make(X, y) -> (X, y); what a door does not reject (tested above)
-    "sparse X (CSR)": FIT_REJECTED["sparse X (CSR)"][0],
-    "one-hot y (n, 3)": FIT_REJECTED["one-hot y (n, 3)"][0],
-    "single-row class": lambda X, y: _single_row_class(),
-    "huge finite values (X * 1e30)": lambda X, y: (X * 1e30, y),
-    "object array of numbers": lambda X, y: (X.astype(object), y),
-    "object array of numeric strings": lambda X, y: (X.astype(str).astype(object), y),
-    "list of lists": lambda X, y: (X.tolist(), y.tolist()),
-    "float32 X": lambda X, y: (X.astype(np.float32), y),
-    "numeric DataFrame": lambda X, y: (pd.DataFrame(X), y),
-    "column-vector y (n, 1)": lambda X, y: (X, y[:, None]),
-}
-NOT_APPLICABLE = {("sampler", "single-row class with train_split=0.2")}
+def test_sampler_returns_the_input_rows_untouched(data):
+    """Check that rows a numeric conversion would alter come back as given.
+
+    imbalanced-learn's validation turns an object array of 2**60 + i into
+    float64 (2**60 + 1 becomes 2**60) and a DataFrame of int64 and float64
+    columns into one float64 array; the probe network reads that copy, the
+    output rows are the input's own.
+    """
+    X, y = data
+    big = (2**60 + np.arange(X.size).reshape(X.shape)).astype(object)
+    assert float(big[0, 1]) == float(big[0, 0])  # float64 cannot tell them apart
+    sampler = _sampler()
+    X_res, y_res = sampler.fit_resample(big, y)
+    assert X_res.dtype == object
+    assert X_res.tolist() == big[sampler.sample_indices_].tolist()
+    assert X_res[:, 1].tolist()[: len(y)] == [2**60 + 4 * i + 1 for i in range(len(y))]
+    frame = pd.DataFrame({"big": 2**60 + np.arange(len(y)), "x": X[:, 0]})
+    frame_res, _ = _sampler().fit_resample(frame, y)
+    assert frame_res.dtypes.equals(frame.dtypes)
+    assert frame_res["big"].tolist()[: len(y)] == frame["big"].tolist()
 
 
-def _outcome(call, describe):
+# -- the tables in docs/reliability.md --------------------------------------------
+def _outcome(call, describe, width=100):
     """'TypeName: first line of the message', or 'accepted: ...' for one run."""
     try:
         with warnings.catch_warnings(record=True) as caught:
@@ -465,65 +1178,70 @@ def _outcome(call, describe):
             result = call()
     except (ValueError, TypeError) as exc:
         message = str(exc).splitlines()[0]
-        message = message if len(message) <= 100 else message[:97] + "..."
+        message = message if len(message) <= width else message[: width - 3] + "..."
         return f"{type(exc).__name__}: {message}".replace("|", "\\|")
     warned = any(w.category is DataConversionWarning for w in caught)
     return f"accepted{' (DataConversionWarning)' if warned else ''}: {describe(result)}"
 
 
 def _class_counts(y):
-    y = np.asarray(y)
-    y = y.argmax(axis=1) if y.ndim == 2 and y.shape[1] > 1 else y.ravel()
-    return "/".join(str(c) for c in np.unique(y, return_counts=True)[1])
-
-
-def _dense(X):
-    return X.toarray() if sparse.issparse(X) else np.asarray(X, dtype=float)
+    return "/".join(str(c) for c in np.unique(labels_of(y), return_counts=True)[1])
 
 
 def _describe_resampled(X, y):
     def describe(result):
-        X_res, y_res = result
-        kept = np.array_equal(_dense(X_res)[: len(y)], _dense(X))
+        sampler, (X_res, y_res) = result
+        try:
+            check_resampled(sampler, X, y, (X_res, y_res))
+            kept = "originals kept first and untouched"
+        except AssertionError:
+            kept = "ORIGINAL ROWS CHANGED"
+        n_in, n_out = len(labels_of(y)), len(labels_of(y_res))
+        kind = "sparse" if sparse.issparse(X_res) else type(X_res).__name__
+        dtype = getattr(X_res, "dtype", None)
+        kind += f" {dtype}" if dtype is not None and kind != "DataFrame" else ""
+        counts = _class_counts(y), _class_counts(y_res)
+        if len(counts[0]) > 40:
+            counts = tuple(f"{len(np.unique(labels_of(y)))} classes" for _ in counts)
         return (
-            f"{len(y)} -> {len(y_res)} rows"
-            f"{' (sparse)' if sparse.issparse(X_res) else ''}, "
-            f"{'originals kept first' if kept else 'ORIGINAL ROWS CHANGED'}; "
-            f"class counts {_class_counts(y)} -> {_class_counts(y_res)}"
+            f"{n_in} -> {n_out} rows ({kind}), {kept}; "
+            f"class counts {counts[0]} -> {counts[1]}"
         )
 
     return describe
 
 
-def _describe_fitted(X):
-    def describe(clf):
-        proba = clf.predict_proba(X)
-        finite = "finite" if np.isfinite(proba).all() else "NOT finite"
-        return f"fit; predict_proba {finite}, shape {proba.shape}"
+def _describe_fitted(X, y):
+    def describe(result):
+        clf, _ = result
+        try:
+            check_fitted(clf, X, y)
+            ok = "predict_proba finite, sums to 1"
+        except AssertionError:
+            ok = "PROBABILITIES WRONG"
+        return f"fit; {ok}, shape {clf.predict_proba(X).shape}"
 
     return describe
 
 
-def _print_table():
-    """Print the Markdown table of docs/reliability.md from actual runs."""
-    X, y = _data()
+def _fit_table(X, y):
     print("| case | VitalitySampler | VitalRouteClassifier |")
     print("|---|---|---|")
-    makes = {case: make for case, (make, _) in FIT_REJECTED.items()}
-    for case, make in {**makes, **ACCEPTED}.items():
+    for case in FIT_CASES:
+        make, expected, params = _case(case)
         Xc, yc = make(X, y)
         cells = []
-        for door in ("sampler", "classifier"):
-            if (door, case) in NOT_APPLICABLE:
+        for door in DOORS:
+            if door not in expected:
                 cells.append("n/a")
                 continue
-            if door == "sampler":
-                describe = _describe_resampled(Xc, yc)
-            else:
-                describe = _describe_fitted(Xc)
-            cells.append(
-                _outcome(lambda d=door, X=Xc, y=yc, c=case: _fit(d, X, y, c), describe)
-            )
+            describe = _describe_resampled if door == "sampler" else _describe_fitted
+            door_params = params.get(door)
+
+            def call(d=door, p=door_params, X=Xc, y=yc):
+                return _fit(d, X, y, p)
+
+            cells.append(_outcome(call, describe(Xc, yc)))
         print(f"| {case} | {cells[0]} | {cells[1]} |")
     clf = _classifier().fit(X, y)
     for case, (make, _, _) in PREDICT_REJECTED.items():
@@ -540,5 +1258,36 @@ def _print_table():
         print(f"| {case} | n/a | {cell} |")
 
 
+def _params_table(name, cases, make, call):
+    X, y = _data()
+    print(f"| {name} argument | outcome |")
+    print("|---|---|")
+    for case, (params, _, _) in cases.items():
+        estimator = make(params)
+        outcome = _outcome(
+            lambda e=estimator: call(e, X, y), lambda _: "accepted", width=200
+        )
+        print(f"| `{case}` | {outcome} |")
+
+
+def _print_tables():
+    """Print the Markdown tables of docs/reliability.md from actual runs."""
+    _fit_table(*_data())
+    print()
+    _params_table(
+        "VitalitySampler",
+        SAMPLER_PARAMS,
+        lambda params: VitalitySampler(**{**FAST_SAMPLER, **params}),
+        lambda sampler, X, y: sampler.fit_resample(X, y),
+    )
+    print()
+    _params_table(
+        "VitalRouteClassifier",
+        CLASSIFIER_PARAMS,
+        lambda params: VitalRouteClassifier(**{**FAST_CLASSIFIER, **params}),
+        lambda clf, X, y: clf.fit(X, y),
+    )
+
+
 if __name__ == "__main__":
-    _print_table()
+    _print_tables()

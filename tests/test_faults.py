@@ -1,7 +1,12 @@
-"""Faults: divergence, parents from files, interrupts, save and load."""
+"""Faults: divergence, parents from files, interrupts, save and load, set_params."""
 
+import copy
+import os
 import pickle
 import re
+import signal
+import subprocess
+import sys
 import warnings
 
 import numpy as np
@@ -11,9 +16,9 @@ from sklearn.datasets import make_classification
 from sklearn.exceptions import FitFailedWarning
 from sklearn.model_selection import GridSearchCV
 from skorch import NeuralNetClassifier
-from skorch.callbacks import Callback
+from skorch.callbacks import Callback, EarlyStopping
 
-from skvitalroute import VitalRouteClassifier
+from skvitalroute import VitalitySampler, VitalRouteClassifier
 from skvitalroute.callbacks import DivergenceGuard
 
 FAST = dict(hidden_units=(8,), batch_size=32, probe_size=64)
@@ -248,8 +253,8 @@ def source(data):
 def _transfer_fit(X, y, pool, **params):
     """Transfer only (no epochs), so the module holds exactly what was copied."""
     clf = VitalRouteClassifier(
-        tactics=("transfer",), parent_pool=pool, max_epochs=0, random_state=0,
-        **{**FAST, **params},
+        tactics=("transfer",), parent_pool=pool, random_state=0,
+        **{"max_epochs": 0, **FAST, **params},
     )
     return clf.fit(X, y), dict(clf.callbacks_)["vitality_transfer"]
 
@@ -322,6 +327,35 @@ def test_missing_parent_file_raises(data, tmp_path):
         _transfer_fit(X, y, [("gone", tmp_path / "gone.pt")])
 
 
+@pytest.mark.parametrize("kind", ["module", "state_dict", "file"])
+@pytest.mark.parametrize("value", [float("nan"), float("inf")])
+def test_non_finite_parent_is_skipped_with_a_warning(
+    data, source, tmp_path, kind, value
+):
+    """Check that a parent holding NaN or inf is skipped, never copied, and
+    that training then starts from the fresh initialisation."""
+    X, y = data
+    module = copy.deepcopy(source.module_)
+    with torch.no_grad():
+        module[0].weight[0, 0] = value
+    torch.save(module.state_dict(), tmp_path / "bad.pt")
+    bad = {"module": module, "state_dict": _state(module), "file": tmp_path / "bad.pt"}
+    pool = [("bad", bad[kind]), ("good", source.module_)]
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        _, transfer = _transfer_fit(X, y, pool)
+        picked = transfer.parent_, set(transfer.parent_scores_)
+        clf, transfer = _transfer_fit(X, y, pool[:1], max_epochs=2)
+    messages = [str(w.message) for w in record]
+    skipped = "TransferWarmStart: parent 'bad' holds NaN or infinite values in ["
+    assert sum(m.startswith(skipped) for m in messages) == 2
+    assert picked == ("good", {"good"})
+    assert "TransferWarmStart: no usable parent." in messages
+    assert transfer.parent_ is None  # trained from the fresh initialisation
+    assert all(torch.isfinite(p).all() for p in clf.module_.parameters())
+    _assert_probabilities(clf.predict_proba(X))
+
+
 # -- interrupts -------------------------------------------------------------------
 @pytest.mark.parametrize("method", ["fit", "partial_fit"])
 def test_keyboard_interrupt_keeps_the_last_completed_step(data, method):
@@ -343,6 +377,101 @@ def test_keyboard_interrupt_keeps_the_last_completed_step(data, method):
     assert len(clf.history) == 2 + 5
 
 
+class SendSigint(Callback):
+    """Send this process a real SIGINT (a Ctrl-C) at the end of epoch ``epoch``."""
+
+    def __init__(self, epoch=2):
+        self.epoch = epoch
+
+    def on_epoch_end(self, net, **kwargs):
+        if len(net.history) == self.epoch:
+            os.kill(os.getpid(), signal.SIGINT)
+
+
+def _probe_net(callbacks, max_epochs=50):
+    return NeuralNetClassifier(
+        torch.nn.Sequential(
+            torch.nn.Linear(6, 8), torch.nn.ReLU(), torch.nn.Linear(8, 2)
+        ),
+        criterion=torch.nn.CrossEntropyLoss,
+        max_epochs=max_epochs,
+        train_split=None,
+        verbose=0,
+        callbacks=callbacks,
+    )
+
+
+def test_sampler_propagates_ctrl_c_from_probe_training(data):
+    """Check that a Ctrl-C while the probe trains stops fit_resample: skorch
+    ends training quietly, the sampler re-raises and returns no rows."""
+    X, y = data
+    handler = signal.getsignal(signal.SIGINT)
+    sampler = VitalitySampler(estimator=_probe_net([SendSigint(epoch=2)]))
+    with pytest.raises(KeyboardInterrupt):
+        sampler.fit_resample(X, y)
+    assert not hasattr(sampler, "sample_indices_")
+    assert signal.getsignal(signal.SIGINT) is handler
+
+
+def test_sampler_keeps_skorch_early_stopping(data):
+    """Check that skorch's EarlyStopping, which stops training by raising
+    KeyboardInterrupt itself, is not taken for a Ctrl-C by the sampler."""
+    X, y = data
+    stop = EarlyStopping(monitor="train_loss", patience=1, threshold=1.0)
+    sampler = VitalitySampler(estimator=_probe_net([stop]), random_state=0)
+    X_res, _ = sampler.fit_resample(X, y)
+    assert len(sampler.estimator_.history) == 2  # stopped early, not interrupted
+    np.testing.assert_array_equal(X_res[: len(X)], X)
+
+
+SIGINT_SCRIPT = """
+import sys, numpy as np, torch
+from skorch import NeuralNetClassifier
+from skorch.callbacks import Callback
+from skvitalroute import VitalitySampler
+
+class Ready(Callback):
+    def on_epoch_begin(self, net, **kwargs):
+        if len(net.history) == 1:
+            print("training", flush=True)
+
+rng = np.random.default_rng(0)
+X, y = rng.normal(size=(200, 6)), np.repeat([0, 1], [150, 50])
+net = NeuralNetClassifier(
+    torch.nn.Sequential(torch.nn.Linear(6, 8), torch.nn.ReLU(), torch.nn.Linear(8, 2)),
+    criterion=torch.nn.CrossEntropyLoss, max_epochs=10**6, train_split=None,
+    verbose=0, callbacks=[Ready()],
+)
+X_res, y_res = VitalitySampler(estimator=net, random_state=0).fit_resample(X, y)
+np.save(sys.argv[1], X_res)
+"""
+
+
+def test_sampler_stops_on_a_real_sigint(tmp_path):
+    """Check that SIGINT sent to a process in fit_resample ends it with
+    KeyboardInterrupt (exit by SIGINT) and writes nothing."""
+    script = tmp_path / "resample.py"
+    script.write_text(SIGINT_SCRIPT)
+    out = tmp_path / "resampled.npy"
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    child = subprocess.Popen(
+        [sys.executable, str(script), str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        assert child.stdout.readline().strip() == "training"  # the probe trains
+        child.send_signal(signal.SIGINT)
+        _, stderr = child.communicate(timeout=120)
+    finally:
+        child.kill()
+    assert child.returncode == -signal.SIGINT, stderr
+    assert "KeyboardInterrupt" in stderr
+    assert not out.exists()
+
+
 # -- save and load ----------------------------------------------------------------
 def test_pickle_and_save_params_round_trips_continue_identically(data, tmp_path):
     """Check pickle and save/load_params restore predictions and further training."""
@@ -362,3 +491,20 @@ def test_pickle_and_save_params_round_trips_continue_identically(data, tmp_path)
     for other in (unpickled, loaded):
         other.partial_fit(X, y)
         np.testing.assert_array_equal(other.predict_proba(X), clf.predict_proba(X))
+
+
+# -- set_params on a fitted net -------------------------------------------------------
+def test_set_params_optimizer_on_a_fitted_net_reinitialises_it(data):
+    """Check that a new optimizer class on a fitted net is used from then on
+    (skorch 1.4 stops with "Something went wrong" there), as a new criterion is."""
+    X, y = data
+    clf = VitalRouteClassifier(max_epochs=1, random_state=0, **FAST).fit(X, y)
+    clf.set_params(optimizer=torch.optim.SGD, optimizer__momentum=0.5)
+    assert type(clf.optimizer_) is torch.optim.SGD
+    assert clf.optimizer_.param_groups[0]["momentum"] == 0.5
+    before = _state(clf.module_)
+    clf.partial_fit(X, y)
+    assert not _same_state(before, _state(clf.module_))  # SGD steps were taken
+    clf.fit(X, y)  # a refit builds the new optimizer too
+    assert type(clf.optimizer_) is torch.optim.SGD
+    _assert_probabilities(clf.predict_proba(X))

@@ -1,7 +1,9 @@
 """Shared plumbing of the vitality callbacks: checks, training rows, probing."""
 
+import math
 import numbers
 
+import numpy as np
 from skorch.callbacks import Callback
 
 from skvitalroute._probe import VitalityProbe, probe_batch_rows
@@ -13,13 +15,32 @@ _PROBE_SEED = 0
 
 
 def check_real(name, value, *, low=None, high=None):
-    """Raise a ValueError unless ``value`` is a real number in [low, high]."""
+    """Raise a ValueError unless ``value`` is a finite real number in [low, high]."""
     ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
-    ok = ok and value == value  # not NaN
+    ok = ok and math.isfinite(value)  # neither NaN nor inf
     ok = ok and (low is None or value >= low) and (high is None or value <= high)
     if not ok:
         bounds = f"in [{low}, {high}]" if high is not None else f">= {low}"
-        raise ValueError(f"{name} must be a real number {bounds}; got {value!r}.")
+        raise ValueError(
+            f"{name} must be a finite real number {bounds}; got {value!r}."
+        )
+
+
+def check_random_state_param(name, value):
+    """Raise a ValueError unless ``value`` is a valid ``random_state``.
+
+    That is scikit-learn's ``"random_state"`` constraint: None, an int in
+    [0, 2**32 - 1] or a ``numpy.random.RandomState``; numpy's own message
+    for a bad seed does not say which parameter it came from.
+    """
+    if value is None or isinstance(value, np.random.RandomState):
+        return
+    ok = isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    if not ok or not 0 <= value <= 2**32 - 1:
+        raise ValueError(
+            f"{name} must be None, an int in [0, 2**32 - 1] or a "
+            f"numpy.random.RandomState; got {value!r}."
+        )
 
 
 def check_positive_int(name, value):

@@ -9,6 +9,7 @@ from skvitalroute._sampling import class_probabilities, sample_probabilities
 from skvitalroute.callbacks._base import (
     VitalityCallback,
     check_positive_int,
+    check_random_state_param,
     check_real,
 )
 
@@ -110,6 +111,7 @@ class _ResamplingCallback(VitalityCallback):
         check_real("strength", self.strength, low=0.0, high=1.0)
         check_real("beta", self.beta, low=0.0)
         check_positive_int("refresh_every", self.refresh_every)
+        check_random_state_param("random_state", self.random_state)
 
     def _new_fit(self):
         super()._new_fit()

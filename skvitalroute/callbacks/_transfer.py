@@ -62,8 +62,10 @@ class TransferWarmStart(Callback):
     excluded) takes the k-th weight layer of the parent; its ``weight`` and
     ``bias`` are copied when the shapes agree. Other parameters and buffers
     (batch norm, ...) are matched by name and shape. A parent with no
-    compatible entry, or that cannot read ``X``, is skipped with a
-    ``UserWarning``; so are the picked parent's incompatible entries.
+    compatible entry, with a NaN or infinite value in an entry it would
+    copy, or that cannot read ``X`` (or reads it to a non-finite stasis),
+    is skipped with a ``UserWarning``; so are the picked parent's
+    incompatible entries.
 
     A state dict carries no architecture: the parent is rebuilt as a copy of
     the new module with the state dict loaded, so it must hold every entry of
@@ -173,17 +175,20 @@ class TransferWarmStart(Callback):
                 stacklevel=3,
             )
             return None
+        broken = [key for key, _, source in pairs if not _finite(source)]
+        if broken:
+            _skip(name, f"holds NaN or infinite values in {broken}")
+            return None
         try:
             probe = VitalityProbe(module, probe_size=self.probe_size)
-            self.parent_scores_[name] = probe.observe(X).mean_stasis()
+            score = probe.observe(X).mean_stasis()
         except (RuntimeError, ValueError, TypeError) as exc:
-            warnings.warn(
-                f"TransferWarmStart: parent {name!r} cannot read the new X "
-                f"({exc}); skipped.",
-                UserWarning,
-                stacklevel=3,
-            )
+            _skip(name, f"cannot read the new X ({exc})")
             return None
+        if not np.isfinite(score):
+            _skip(name, "has no finite stasis reading on the new X")
+            return None
+        self.parent_scores_[name] = score
         return pairs, skipped
 
     def _copy(self, child, name, pairs, skipped):
@@ -231,10 +236,19 @@ def _parent_module(name, model, child):
         ) from exc
 
 
-def _skip(name, why):
+def _skip(name, why, stacklevel=4):
     warnings.warn(
-        f"TransferWarmStart: parent {name!r} {why}; skipped.", UserWarning, stacklevel=4
+        f"TransferWarmStart: parent {name!r} {why}; skipped.",
+        UserWarning,
+        stacklevel=stacklevel,
     )
+
+
+def _finite(tensor):
+    """Whether every entry is finite (integer buffers always are)."""
+    if not (tensor.is_floating_point() or tensor.is_complex()):
+        return True
+    return bool(torch.isfinite(tensor).all())
 
 
 def _load_state_dict(name, path):

@@ -1,0 +1,176 @@
+"""Property-based tests of both front doors (hypothesis).
+
+For random small datasets (2-4 classes of 1-15 rows, 1-5 features, scales
+from 1e-3 to 1e3, labels of several types, X as float64, float32, int16,
+a mixed-dtype DataFrame, an object array of 2**60 + i or CSR) and random
+settings, each door keeps its invariants (``tests/_invariants.py``):
+
+- ``VitalitySampler.fit_resample``: every original row first and exactly
+  as given (same dtype, same values), every added row a copy of an input
+  row of the same label, no class shrinks;
+- ``VitalRouteClassifier``: finite probabilities summing to 1 over exactly
+  the classes of ``y``, predicted labels only from those seen at fit, on
+  the training rows and on new rows;
+- both: a run in another Python process gives bit-identical results.
+
+The networks are tiny (4 hidden units, 1-2 epochs) and the example counts
+modest, so that the file stays fast; ``-m slow`` runs more examples with
+fresh random draws.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from _invariants import (
+    CLASSIFIER_X_KINDS,
+    LABEL_KINDS,
+    SAMPLER_X_KINDS,
+    check_fitted,
+    check_resampled,
+    classify,
+    fingerprints,
+    resample,
+)
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+# Deterministic examples (derandomize) and no example database on disk: the
+# default suite draws the same cases on every run.
+FAST = settings(
+    max_examples=30,
+    deadline=None,
+    database=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+MORE = settings(FAST, max_examples=150, derandomize=False)
+TESTS_DIR = Path(__file__).parent
+
+
+@st.composite
+def specs(draw, x_kinds=SAMPLER_X_KINDS):
+    """A dataset spec for :func:`_invariants.make_dataset` (plain JSON)."""
+    n_classes = draw(st.integers(2, 4))
+    labels = draw(st.sampled_from(LABEL_KINDS if n_classes == 2 else LABEL_KINDS[:4]))
+    return {
+        "seed": draw(st.integers(0, 2**16)),
+        "counts": draw(
+            st.lists(st.integers(1, 15), min_size=n_classes, max_size=n_classes)
+        ),
+        "n_features": draw(st.integers(1, 5)),
+        "scale": draw(st.sampled_from([1e-3, 1.0, 1e3])),
+        "labels": labels,
+        "X": draw(st.sampled_from(x_kinds)),
+    }
+
+
+sampler_params = st.fixed_dictionaries({
+    "mode": st.sampled_from(["auto", "class", "sample"]),
+    "strength": st.none() | st.floats(0.0, 1.0),
+    "beta": st.none() | st.floats(0.0, 20.0),
+    "sampling_strategy": st.sampled_from(["auto", "not majority", "all", "minority"]),
+    "probe_size": st.integers(1, 64),
+    "random_state": st.integers(0, 2**31),
+})
+classifier_params = st.fixed_dictionaries({
+    "tactics": st.sampled_from(["auto", "none", ("class",), ("hard",), ("lr_scale",)]),
+    "loss": st.sampled_from(["cross_entropy", "focal", "logit_adjusted"]),
+    "class_weight": st.sampled_from([None, "balanced"]),
+    "max_epochs": st.integers(1, 2),
+    "batch_size": st.sampled_from([-1, 4, 16]),
+    "random_state": st.integers(0, 2**31),
+})
+
+
+def _check_sampler(spec, params):
+    sampler, X, y, result = resample(spec, params)
+    check_resampled(sampler, X, y, result)
+    if sampler.mode_ == "sample":  # each targeted class gets exactly its request
+        assert sampler.n_added_ == dict(sampler.sampling_strategy_)
+
+
+def _check_classifier(spec, params, data):
+    clf, X, y = classify(spec, params)
+    check_fitted(clf, X, y)
+    # new rows, far outside the training range: still labels seen at fit
+    n_new = data.draw(st.integers(1, 20))
+    X_new = np.random.default_rng(spec["seed"] + 1).normal(size=(n_new, X.shape[1]))
+    X_new *= data.draw(st.sampled_from([1.0, 1e6]))
+    if hasattr(X, "columns"):
+        X_new = pd.DataFrame(X_new, columns=X.columns)
+    proba = clf.predict_proba(X_new)
+    assert np.isfinite(proba).all()
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-5)
+    assert set(clf.predict(X_new).tolist()) <= set(clf.classes_.tolist())
+
+
+@FAST
+@given(spec=specs(), params=sampler_params)
+def test_sampler_keeps_every_row_and_every_class(spec, params):
+    """Check that fit_resample returns the original rows untouched, then
+    copies of input rows, and that no class shrinks."""
+    _check_sampler(spec, params)
+
+
+@FAST
+@given(spec=specs(CLASSIFIER_X_KINDS), params=classifier_params, data=st.data())
+def test_classifier_probabilities_are_finite_and_labels_known(spec, params, data):
+    """Check finite probabilities summing to 1 and predicted labels from fit."""
+    _check_classifier(spec, params, data)
+
+
+@pytest.mark.slow
+@MORE
+@given(spec=specs(), params=sampler_params)
+def test_sampler_invariants_many_examples(spec, params):
+    """Check the sampler's invariants on many fresh random examples."""
+    _check_sampler(spec, params)
+
+
+@pytest.mark.slow
+@MORE
+@given(spec=specs(CLASSIFIER_X_KINDS), params=classifier_params, data=st.data())
+def test_classifier_invariants_many_examples(spec, params, data):
+    """Check the classifier's invariants on many fresh random examples."""
+    _check_classifier(spec, params, data)
+
+
+# -- determinism across processes -----------------------------------------------
+CHILD = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from _invariants import fingerprints
+cases = [(s, a, {**c, "tactics": tuple(c["tactics"]) if isinstance(c["tactics"], list)
+                 else c["tactics"]}) for s, a, c in json.loads(sys.stdin.read())]
+print(json.dumps(fingerprints(cases)))
+"""
+
+
+@settings(FAST, max_examples=1)
+@given(
+    cases=st.lists(
+        st.tuples(specs(), sampler_params, classifier_params), min_size=6, max_size=6
+    )
+)
+def test_both_doors_give_identical_results_in_another_process(cases):
+    """Check that another Python process, fresh global RNGs and all, resamples
+    the same rows and predicts the same probabilities bit for bit."""
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    child = subprocess.run(
+        [sys.executable, "-c", CHILD, str(TESTS_DIR)],
+        input=json.dumps(cases),
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+    assert child.returncode == 0, child.stderr
+    np.random.seed(12345)  # this process's global RNG state must not matter
+    assert json.loads(child.stdout) == fingerprints(cases)
