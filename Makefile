@@ -20,8 +20,11 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 
 install: $(VENV)/.installed
 
+# Writes results/compare-DATE-TIME/ (tables as CSV and JSON, comparison.png);
+# options pass through: make compare ARGS="--methods inv_freq vitalroute --seeds 5"
+ARGS ?=
 compare: install
-	$(BIN)/skvitalroute compare
+	$(BIN)/skvitalroute compare $(ARGS)
 
 test: install
 	$(BIN)/python -m pytest -q

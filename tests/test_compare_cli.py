@@ -1,14 +1,29 @@
 """The ``skvitalroute compare`` command: tiny runs, outputs, errors."""
 
 import csv
+import io
 import json
+import os
+import shutil
+import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
+from skorch.callbacks import Callback
 
 from skvitalroute.compare._cli import main
+from skvitalroute.compare._compare import assemble, route_notes
+from skvitalroute.compare._data import Task, digits_task
+from skvitalroute.compare._files import RESULT_FILES
+from skvitalroute.compare._methods import NetConfig
+from skvitalroute.compare._metrics import score_predictions
+from skvitalroute.compare._report import comparison_figure
+from skvitalroute.compare._run import fit_one, make_splits
+
+REPO = Path(__file__).resolve().parents[1]
 
 TINY = ["--epochs", "2", "--folds", "2", "--seeds", "1", "--quiet", "--n-jobs", "1"]
 
@@ -26,7 +41,6 @@ def tiny_run(tmp_path_factory):
         "--out",
         str(out),
     ]
-    import io
     from contextlib import redirect_stdout
 
     buf = io.StringIO()
@@ -110,12 +124,15 @@ def test_holdout_prints_the_original_figures(capsys):
         "--quiet",
         "--n-jobs",
         "1",
+        "--no-out",
     ]
     assert main(argv) == 0
     text = capsys.readouterr().out
     assert "original overall %" in text and "minority acc %" in text
     assert "93.7" in text and "90.1" in text
     assert "holdout: 2 stratified splits" in text
+    # no routed method ran: the router's decision is not shown
+    assert "Training rows per class" in text and "Router on these labels" not in text
 
 
 def test_user_csv_with_categorical_columns(tmp_path, capsys):
@@ -181,8 +198,9 @@ def test_missing_target_column(tmp_path, capsys):
     assert "'label' is not a column" in capsys.readouterr().err
 
 
-def test_failed_fit_names_method_and_split(tmp_path, capsys):
-    """Check a method that cannot fit stops with status 1 and a clear message."""
+def test_failed_fit_names_method_and_split(tmp_path, capsys, monkeypatch):
+    """Check a method that cannot fit stops with status 1, a message, no file."""
+    monkeypatch.chdir(tmp_path)
     rows = ["x,t"] + [f"{i},a" for i in range(20)] + [f"{i},b" for i in range(4)]
     path = tmp_path / "d.csv"
     path.write_text("\n".join(rows) + "\n")
@@ -200,6 +218,7 @@ def test_failed_fit_names_method_and_split(tmp_path, capsys):
     assert main(argv + TINY) == 1
     err = capsys.readouterr().err
     assert "error: method 'smote' failed on seed 0, fold 0" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.csv"]
 
 
 def test_python_dash_m_lists_methods():
@@ -220,3 +239,349 @@ def test_default_run(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "5-fold stratified CV x 3 seeds = 15 splits" in text
     assert (tmp_path / "comparison.png").exists()
+
+
+# ----------------------------------------------------------------- new behaviour
+FAST = ["--folds", "2", "--seeds", "1", "--n-jobs", "1"]
+
+
+@pytest.fixture(autouse=True)
+def _in_tmp(tmp_path, monkeypatch):
+    """Run every test in its own folder: default outputs land there."""
+    monkeypatch.chdir(tmp_path)
+
+
+class _Terminal(io.StringIO):
+    """A captured stderr that says it is a terminal (so the bar is drawn)."""
+
+    def isatty(self):
+        return True
+
+
+@pytest.mark.parametrize("argv", [["--version"], ["compare", "--version"]])
+def test_version(argv, capsys):
+    """Check ``--version`` prints the package version and exits 0."""
+    import skvitalroute
+
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"skvitalroute {skvitalroute.__version__}"
+
+
+def test_default_output_folder(tmp_path, capsys):
+    """Check a run without --out writes every file to results/compare-DATE-TIME/."""
+    assert main(["compare", "--methods", "logreg_balanced", "--quiet", *FAST]) == 0
+    (folder,) = (tmp_path / "results").iterdir()
+    assert folder.name.startswith("compare-")
+    assert sorted(p.name for p in folder.iterdir()) == sorted(RESULT_FILES)
+    assert f"results in results/{folder.name}/: results.csv" in capsys.readouterr().out
+
+
+def test_no_out_writes_nothing(tmp_path, capsys):
+    """Check --no-out prints the report and writes no file."""
+    assert (
+        main(["compare", "--methods", "logreg_balanced", "--quiet", "--no-out", *FAST])
+        == 0
+    )
+    assert "logreg_balanced" in capsys.readouterr().out
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_default_out_dir_is_always_new(tmp_path):
+    """Check two runs of the same second get two folders, named by scenario."""
+    import time
+
+    from skvitalroute.compare._cli import build_parser, default_out_dir
+
+    now = time.strptime("2024-05-06 07:08:09", "%Y-%m-%d %H:%M:%S")
+    args = build_parser().parse_args(["compare"])
+    first = default_out_dir(args, root=tmp_path, now=now)
+    assert first == tmp_path / "compare-20240506-070809"
+    first.mkdir()
+    assert (
+        default_out_dir(args, root=tmp_path, now=now).name
+        == "compare-20240506-070809-2"
+    )
+    args = build_parser().parse_args(["compare", "--scenario", "shift"])
+    assert (
+        default_out_dir(args, root=tmp_path, now=now).name
+        == "compare-shift-20240506-070809"
+    )
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_make_compare_passes_args():
+    """Check ``make compare ARGS=...`` hands the options to the command."""
+    done = subprocess.run(
+        ["make", "-n", "compare", "ARGS=--no-out --seeds 2"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "bin/skvitalroute compare --no-out --seeds 2" in done.stdout
+
+
+@pytest.mark.parametrize(
+    "methods, shown",
+    [
+        (["inv_freq", "logreg_balanced"], False),
+        (["inv_freq", "vitalroute"], True),
+        (["vitalroute_blind"], True),
+    ],
+)
+def test_router_note_only_when_a_method_is_routed(methods, shown):
+    """Check the router's decision is reported only for routed methods."""
+    task = digits_task()
+    splits = make_splits(task, folds=2, seeds=[0])
+    lines = route_notes(task, splits, methods)
+    assert lines[0].startswith("Training rows per class")
+    assert any(line.startswith("Router on these labels") for line in lines) is shown
+    if shown:
+        assert f"({', '.join(methods[-1:])}, tactics='auto')" in lines[1]
+
+
+def test_progress_bar_names_method_and_split(monkeypatch, capsys):
+    """Check the bar on a terminal counts the fits and names the one running."""
+    monkeypatch.setattr(sys, "stderr", _Terminal())
+    argv = ["compare", "--methods", "logreg_balanced", "--no-out", *FAST]
+    assert main(argv) == 0
+    bar = sys.stderr.getvalue()
+    assert "logreg_balanced seed 0 fold 0" in bar
+    assert "logreg_balanced seed 0 fold 1" in bar
+    assert "2/2" in bar
+    monkeypatch.setattr(sys, "stderr", _Terminal())
+    assert main([*argv, "--quiet"]) == 0
+    assert sys.stderr.getvalue() == ""
+
+
+def test_no_progress_bar_when_stderr_is_not_a_terminal(capsys):
+    """Check nothing is drawn on a stderr that is not a terminal."""
+    assert main(["compare", "--methods", "logreg_balanced", "--no-out", *FAST]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_running_labels_follow_the_workers():
+    """Check the labels shown while two workers run are the first unfinished fits."""
+    from skvitalroute.compare._progress import FitProgress, job_label
+    from skvitalroute.compare._run import Split
+
+    stream = _Terminal()
+    bar = FitProgress(3, stream=stream)
+    split = Split(1, 2, np.arange(2), np.arange(2))
+    jobs = [(None, (None, m, split, None), {}) for m in ("a", "b", "c")]
+    bar.running([job_label(j) for j in jobs[:2]])
+    bar.close()
+    assert "a seed 1 fold 2, b seed 1 fold 2" in stream.getvalue()
+    assert (
+        job_label((None, (None, "a", split, None), {"label": "x"})) == "x seed 1 fold 2"
+    )
+
+
+class _CtrlC(Callback):
+    """Send this process a SIGINT at the end of the second epoch."""
+
+    def on_epoch_end(self, net, **kwargs):
+        if len(net.history) == 2:
+            os.kill(os.getpid(), signal.SIGINT)
+
+
+def test_interrupted_fit_is_not_scored():
+    """Check a SIGINT caught by skorch inside fit still stops fit_one."""
+    task = digits_task()
+    split = make_splits(task, folds=2, seeds=[0])[0]
+    config = NetConfig(epochs=5, hidden_units=(8,))
+    handler = signal.getsignal(signal.SIGINT)
+    with pytest.raises(KeyboardInterrupt):
+        fit_one(task, "uniform", split, config, net_params={"callbacks": [_CtrlC()]})
+    assert signal.getsignal(signal.SIGINT) is handler
+    # the same fit without the signal goes through, and the handler is restored
+    record = fit_one(task, "uniform", split, config)
+    assert record["method"] == "uniform"
+    assert signal.getsignal(signal.SIGINT) is handler
+
+
+def test_tiny_run_leaves_no_temporary_file(tiny_run):
+    """Check the output folder holds exactly the four files after a run."""
+    _, _, out = tiny_run
+    assert sorted(p.name for p in out.iterdir()) == sorted(RESULT_FILES)
+
+
+@pytest.mark.parametrize("error", [OSError("disk full"), KeyboardInterrupt()])
+def test_failed_write_leaves_nothing(error, tmp_path, monkeypatch):
+    """Check a write that fails midway removes its files and the folder it made."""
+    from skvitalroute.compare import _report
+
+    def broken_plot(result, path):
+        path.write_bytes(b"half a png")
+        raise error
+
+    monkeypatch.setattr(_report, "plot_comparison", broken_plot)
+    result = synthetic_result()
+    with pytest.raises(type(error)):
+        _report.write_outputs(result, tmp_path / "new" / "run")
+    assert list(tmp_path.iterdir()) == []
+    # an existing folder keeps what the user had there, and nothing else
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("keep")
+    with pytest.raises(type(error)):
+        _report.write_outputs(result, mine)
+    assert [p.name for p in mine.iterdir()] == ["notes.txt"]
+
+
+def test_failed_write_exits_1_and_leaves_nothing(tmp_path, monkeypatch, capsys):
+    """Check the CLI reports a failed write with status 1, after the report."""
+    from skvitalroute.compare import _report
+
+    def broken_plot(result, path):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(_report, "plot_comparison", broken_plot)
+    argv = ["compare", "--methods", "logreg_balanced", "--quiet", "--out", "run", *FAST]
+    assert main(argv) == 1
+    captured = capsys.readouterr()
+    assert "logreg_balanced" in captured.out
+    assert "cannot write the results to run" in captured.err
+    assert (
+        "No space left on device" in captured.err and "no file written" in captured.err
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_dropped_rows_are_counted(tmp_path, capsys):
+    """Check rows with a missing label are counted on stderr and in the report."""
+    rows = ["a,b,label"] + [f"{i},{i % 3},{'xyz'[i % 3]}" for i in range(30)]
+    rows += ["1,2,", "3,4,", "5,6,"]
+    (tmp_path / "d.csv").write_text("\n".join(rows) + "\n")
+    argv = ["compare", "--data", "d.csv", "--target", "label", "--methods"]
+    argv += ["logreg_balanced", "--quiet", "--out", "run", *FAST]
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    assert "dropped 3 rows with no 'label' label" in captured.err
+    assert "Dropped 3 of 33 rows of d.csv: their 'label' is missing." in captured.out
+    assert "(30 rows, 2 columns, 3 classes" in captured.out
+    report = json.loads((tmp_path / "run" / "results.json").read_text())["report"]
+    assert "Dropped 3 of 33 rows" in report
+
+
+# ------------------------------------------------------------------------ the plot
+def synthetic_result():
+    """A result from hand-made predictions: inv_freq near 100 %, so std > 100 - mean."""
+    classes, minority = np.arange(3), [2]
+    task = Task(
+        "t", None, None, classes, {}, minority, None, "synthetic task, 3 classes"
+    )
+    y = np.repeat(classes, 20)
+    records = []
+    errors = {"inv_freq": (0, 2), "uniform": (5, 9), "vitalroute": (0, 1)}
+    for method, per_fold in errors.items():
+        for fold, e in enumerate(per_fold):
+            y_pred = y.copy()
+            y_pred[40 : 40 + e] = 0  # e minority rows predicted as class 0
+            scores = score_predictions(y, y_pred, classes, minority)
+            records.append(
+                {
+                    "method": method,
+                    "seed": 0,
+                    "fold": fold,
+                    "n_train": 30,
+                    **scores,
+                    "fit_time": 0.1,
+                    "vitality": {},
+                }
+            )
+    return assemble(task, records, NetConfig(epochs=7), how="2 synthetic splits")
+
+
+@pytest.fixture(scope="module")
+def figure():
+    """The comparison figure of the synthetic result, drawn."""
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    result = synthetic_result()
+    fig = comparison_figure(result)
+    fig.canvas.draw()
+    yield fig, result
+    plt.close(fig)
+
+
+def test_plot_bars_start_at_zero(figure):
+    """Check the score axis covers the whole 0-100 % scale."""
+    fig, _ = figure
+    assert fig.axes[0].get_xlim() == (0, 100)
+
+
+def test_plot_error_bars_stay_within_100(figure):
+    """Check mean ± std whiskers are clipped to [0, 100] although std is larger."""
+    from matplotlib.container import ErrorbarContainer
+
+    fig, result = figure
+    mean, std = result["summary"]["inv_freq"]["minority_recall"]
+    assert 100 * (mean + std) > 100  # the case the clipping is for
+    ends = []
+    for container in fig.axes[0].containers:
+        if isinstance(container, ErrorbarContainer):
+            for segment in container.lines[2][0].get_segments():
+                ends += list(segment[:, 0])
+    assert len(ends) == 2 * 2 * 3 and 0 <= min(ends) and max(ends) <= 100
+    assert max(ends) == pytest.approx(100)
+
+
+def test_plot_legend_covers_no_panel(figure):
+    """Check the legend sits outside every panel, so it covers no bar."""
+    fig, _ = figure
+    renderer = fig.canvas.get_renderer()
+    assert not any(ax.get_legend() for ax in fig.axes)
+    (legend,) = fig.legends
+    box = legend.get_window_extent(renderer)
+    for ax in fig.axes:
+        assert not box.overlaps(ax.get_window_extent(renderer))
+    labels = [t.get_text() for t in legend.get_texts()]
+    assert labels == [
+        "inv_freq (baseline), balanced acc %",
+        "balanced acc %",
+        "minority recall %",
+    ]
+
+
+def test_plot_marks_the_baseline(figure):
+    """Check a dashed line at inv_freq's mean and a bold, named tick."""
+    fig, result = figure
+    ax = fig.axes[0]
+    (line,) = [ln for ln in ax.lines if "baseline" in ln.get_label()]
+    expected = 100 * result["summary"]["inv_freq"]["balanced_accuracy"][0]
+    assert line.get_xdata()[0] == pytest.approx(expected)
+    bold = [t.get_text() for t in ax.get_yticklabels() if t.get_fontweight() == "bold"]
+    assert bold == ["inv_freq (baseline)"]
+
+
+def test_plot_shows_differences_to_the_baseline(figure):
+    """Check the middle panel plots each method's paired difference in pp."""
+    fig, result = figure
+    ax = fig.axes[1]
+    points = sorted(
+        float(x) for ln in ax.lines if ln.get_marker() == "o" for x in ln.get_xdata()
+    )
+    expected = sorted(
+        100 * result["paired"][m][k]["mean"]
+        for m in ("uniform", "vitalroute")
+        for k in result["paired_metrics"]
+    )
+    assert points == pytest.approx(expected)
+
+
+def test_plot_title_shows_data_and_settings(figure):
+    """Check the figure names the data set and the settings of the run."""
+    import skvitalroute
+
+    fig, _ = figure
+    title = fig.get_suptitle()
+    assert "synthetic task, 3 classes" in title
+    assert "2 synthetic splits" in title and "7 epochs" in title
+    assert f"skvitalroute {skvitalroute.__version__}" in title

@@ -3,8 +3,11 @@
 import argparse
 import sys
 import time
+from pathlib import Path
 
+from skvitalroute import __version__
 from skvitalroute.compare._data import CompareError
+from skvitalroute.compare._files import check_out_dir
 from skvitalroute.compare._run import FitError
 
 #: Defaults of the plain comparison (measured to fit ~3 minutes on 2 cores).
@@ -14,11 +17,15 @@ DEFAULT_EPOCHS = 30
 DEFAULT_HOLDOUT_SEEDS = 10
 HOLDOUT_METHODS = ("uniform", "inv_freq", "vitalroute", "vitalroute_blind")
 SCENARIOS = ("confusable", "shift", "scarce", "transfer")
+#: Parent of the default output folder, ``results/compare-<date>-<time>/``.
+DEFAULT_OUT_ROOT = "results"
+#: Exit status after Ctrl-C (128 + SIGINT, what shells report).
+EXIT_INTERRUPTED = 130
 
 _EPILOG = """\
 examples:
   skvitalroute compare                                  # digits 5:1, every method
-  skvitalroute compare --methods inv_freq vitalroute --seeds 5 --out results/
+  skvitalroute compare --methods inv_freq vitalroute --seeds 5 --out my-run/
   skvitalroute compare --protocol holdout               # the original study's format
   skvitalroute compare --data my.csv --target label --imbalance 10
   skvitalroute compare --scenario transfer
@@ -53,6 +60,29 @@ def _share(text):
         raise argparse.ArgumentTypeError(f"expected a number; got {text!r}") from None
     if not 0 < value < 1:
         raise argparse.ArgumentTypeError(f"expected a share in (0, 1); got {text}")
+    return value
+
+
+def _positive_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number; got {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a finite number > 0; got {text}")
+    return value
+
+
+def _n_jobs(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer; got {text!r}") from None
+    if value == 0:
+        raise argparse.ArgumentTypeError(
+            "expected a number of workers >= 1, or -1 for every core (-2 all but "
+            "one, ...); got 0"
+        )
     return value
 
 
@@ -147,21 +177,36 @@ def _add_compare_arguments(p):
         metavar="W1,W2",
         help="hidden-layer widths (default: 128,64)",
     )
-    n.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate")
+    n.add_argument(
+        "--lr", type=_positive_float, default=1e-3, help="Adam learning rate"
+    )
     n.add_argument("--batch-size", type=_positive_int, default=64)
     o = p.add_argument_group("output")
     o.add_argument(
         "--out",
         metavar="DIR",
-        help="write results.csv, folds.csv, results.json, comparison.png",
+        help="write results.csv, folds.csv, results.json, comparison.png there "
+        f"(default: a new {DEFAULT_OUT_ROOT}/compare-DATE-TIME/)",
+    )
+    o.add_argument(
+        "--no-out", action="store_true", help="print the report only, write no file"
     )
     o.add_argument(
         "--n-jobs",
-        type=int,
+        type=_n_jobs,
         default=-1,
         help="parallel fits through joblib (default: -1, every core)",
     )
-    o.add_argument("--quiet", action="store_true", help="no progress bar")
+    o.add_argument(
+        "--quiet",
+        action="store_true",
+        help="no progress bar (it is off anyway when stderr is not a terminal)",
+    )
+    p.add_argument("--version", action="version", version=_version())
+
+
+def _version():
+    return f"skvitalroute {__version__}"
 
 
 def build_parser():
@@ -175,6 +220,7 @@ def build_parser():
         prog="skvitalroute",
         description="Vitality-routed neural training for imbalanced data.",
     )
+    parser.add_argument("--version", action="version", version=_version())
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     p = sub.add_parser(
         "compare",
@@ -210,6 +256,15 @@ def _check_combinations(parser, args):
         parser.error("--folds has no meaning with --protocol holdout (use --seeds)")
     if args.folds < 2:
         parser.error(f"--folds must be >= 2; got {args.folds}")
+    if args.methods is not None and not _split_methods(args.methods):
+        parser.error(
+            f"--methods got no method name ({' '.join(map(repr, args.methods))}); "
+            "give names such as inv_freq vitalroute, or all (see --list-methods)"
+        )
+    if args.out is not None and args.no_out:
+        parser.error("--out and --no-out contradict each other; give one")
+    if args.out is not None and not args.out.strip():
+        parser.error("--out got an empty folder name")
 
 
 def _list_methods():
@@ -243,6 +298,8 @@ def _run(args):
             tail=args.tail,
             min_rows=min_rows,
         )
+        if task.n_dropped:
+            _say(f"note: dropped {task.n_dropped} rows with no {args.target!r} label")
     else:
         task = digits_task(
             5.0 if args.imbalance is None else args.imbalance, tail=args.tail
@@ -281,6 +338,46 @@ def _run_scenario(args):
     )
 
 
+def default_out_dir(args, *, root=DEFAULT_OUT_ROOT, now=None):
+    """A new folder for this run: ``results/compare[-SCENARIO]-DATE-TIME/``.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed options (``scenario``, ``protocol``).
+    root : str, default="results"
+        Parent folder.
+    now : time.struct_time, default=None
+        The time in the name (default: now, local time).
+
+    Returns
+    -------
+    path : Path
+        A path that does not exist yet (``-2``, ``-3``, ... appended when
+        a run of the same second took the name).
+    """
+    kind = args.scenario or ("holdout" if args.protocol == "holdout" else "")
+    stamp = time.strftime("%Y%m%d-%H%M%S", now or time.localtime())
+    base = Path(root) / "-".join(filter(None, ["compare", kind, stamp]))
+    path, n = base, 1
+    while path.exists():
+        n += 1
+        path = base.with_name(f"{base.name}-{n}")
+    return path
+
+
+def _say(text):
+    sys.stderr.write(f"skvitalroute compare: {text}\n")
+
+
+def _wrote(out, paths):
+    names = ", ".join(p.name for p in paths)
+    text = f"results in {out}{'' if str(out).endswith('/') else '/'}: {names}\n"
+    if not any(p.suffix == ".png" for p in paths):
+        text += "comparison.png skipped: pip install matplotlib\n"
+    return text
+
+
 def main(argv=None):
     """Entry point of the ``skvitalroute`` console script.
 
@@ -292,9 +389,12 @@ def main(argv=None):
     Returns
     -------
     status : int
-        0 on success, 1 when a method fails to fit (the message names the
-        method and split). Bad input exits through argparse with status 2
-        and a message naming the option.
+        0 on success; 1 when a method fails to fit (the message names the
+        method and split) or the results cannot be written; 130 after
+        Ctrl-C (SIGINT). Bad input, including an unusable ``--out``, exits
+        through argparse with status 2 and a message naming the option,
+        before any fit. Only a finished run writes files, all of them or
+        none.
     """
     from skvitalroute.compare._report import render, write_outputs
 
@@ -305,20 +405,30 @@ def main(argv=None):
         return 0
     parser = args.subparser_  # errors show the usage of ``compare``
     _check_combinations(parser, args)
+    out = None if args.no_out else Path(args.out or default_out_dir(args))
     start = time.perf_counter()
     try:
+        if out is not None:
+            check_out_dir(out)
         result = _run_scenario(args) if args.scenario else _run(args)
+        sys.stdout.write(render(result))
+        if out is not None:
+            try:
+                paths = write_outputs(result, out)
+            except OSError as exc:
+                _say(
+                    f"error: cannot write the results to {out} ({exc}); no file written"
+                )
+                return 1
+            sys.stdout.write(_wrote(out, paths))
     except CompareError as exc:
         parser.error(str(exc))
     except FitError as exc:
-        sys.stderr.write(f"skvitalroute compare: error: {exc}\n")
+        _say(f"error: {exc}")
         return 1
-    sys.stdout.write(render(result))
-    if args.out:
-        paths = write_outputs(result, args.out)
-        sys.stdout.write("wrote " + ", ".join(str(p) for p in paths) + "\n")
-        if not any(str(p).endswith(".png") for p in paths):
-            sys.stdout.write("comparison.png skipped: pip install matplotlib\n")
+    except KeyboardInterrupt:
+        _say("interrupted (Ctrl-C); stopped, no results written")
+        return EXIT_INTERRUPTED
     sys.stdout.write(f"total time {time.perf_counter() - start:.0f} s\n")
     return 0
 

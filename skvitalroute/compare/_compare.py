@@ -2,7 +2,8 @@
 
 import time
 
-from skvitalroute.compare._methods import NetConfig, describe
+from skvitalroute.compare._data import CompareError
+from skvitalroute.compare._methods import NetConfig, describe, routed_methods
 from skvitalroute.compare._metrics import (
     CV_METRICS,
     HOLDOUT_METRICS,
@@ -65,6 +66,8 @@ def compare(
         metric), ``paired`` (tests against ``baseline``), ``vitality``
         (what the tactics read), the settings, and the lines of the report.
     """
+    if not methods:
+        raise CompareError("methods is empty: give at least one method name.")
     config = config or NetConfig()
     seeds = list(seeds)
     start = time.perf_counter()
@@ -93,7 +96,7 @@ def compare(
         title=title,
         settings=settings,
     )
-    result["notes"] = route_notes(task, splits) + result["notes"]
+    result["notes"] = route_notes(task, splits, methods) + result["notes"]
     result["elapsed"] = time.perf_counter() - start
     return result
 
@@ -203,17 +206,35 @@ def signal_section(records, metrics):
     )
 
 
-def route_notes(task, splits):
-    """The router's decision on the first training split, as report lines."""
+def route_notes(task, splits, methods=None):
+    """Training rows per class and the router's decision, as report lines.
+
+    Parameters
+    ----------
+    task : Task
+        The data.
+    splits : list of Split
+        The first one is described.
+    methods : sequence of str, default=None
+        The methods run; the router's decision is shown only when one of
+        them is routed (``tactics="auto"``). ``None``: always shown.
+
+    Returns
+    -------
+    lines : list of str
+    """
     from skvitalroute._router import profile_task, route_plan
 
     if not splits:
         return []
     y = task.y[splits[0].train]
-    plan = route_plan(profile_task(y))
     counts = ", ".join(f"{c}:{(y == c).sum()}" for c in task.classes)
-    return [
-        f"Training rows per class (first split): {counts}",
-        "Router on these labels (vitalroute, tactics='auto'):",
+    lines = [f"Training rows per class (first split): {counts}"]
+    routed = routed_methods(methods) if methods is not None else ["vitalroute"]
+    if not routed:
+        return lines
+    plan = route_plan(profile_task(y))
+    return lines + [
+        f"Router on these labels ({', '.join(routed)}, tactics='auto'):",
         *("  " + line for line in plan.explain().splitlines()),
     ]

@@ -39,6 +39,10 @@ class Task:
         Unfitted transformer put first in every pipeline (cloned per fit).
     description : str
         One line for the report.
+    notes : list of str
+        Lines added to the end of the report.
+    n_dropped : int
+        Rows of the source left out (a missing label).
     """
 
     name: str
@@ -50,6 +54,7 @@ class Task:
     preprocessor: object
     description: str = ""
     notes: list = field(default_factory=list)
+    n_dropped: int = 0
 
 
 def tail_fractions(classes, factor, *, tail="step"):
@@ -250,27 +255,15 @@ def csv_task(path, target, *, imbalance=None, tail="step", min_rows=2):
     task : Task
     """
     frame = _read_csv(path)
-    if target not in frame.columns:
-        cols = ", ".join(map(str, frame.columns[:20]))
-        raise CompareError(
-            f"--target {target!r} is not a column of {path}; columns: {cols}"
-        )
-    frame = frame[frame[target].notna()]
+    _check_target_column(path, frame, target)
+    missing = frame[target].isna()
+    n_dropped = int(missing.sum())
+    frame = frame[~missing]
     y = frame[target].to_numpy()
     X = frame.drop(columns=[target])
     if X.shape[1] == 0:
         raise CompareError(f"{path} has no feature column besides {target!r}.")
-    classes, counts = np.unique(y, return_counts=True)
-    if len(classes) < 2:
-        raise CompareError(
-            f"--target {target!r} needs at least 2 classes; got {len(classes)}."
-        )
-    if counts.min() < min_rows:
-        bad = classes[counts.argmin()]
-        raise CompareError(
-            f"class {bad!r} of {target!r} has {counts.min()} rows; at least {min_rows} "
-            "are needed (one per fold); drop it or use fewer --folds."
-        )
+    classes, counts = _check_labels(y, target, n_dropped, min_rows)
     if imbalance is None:
         fractions, minority = {c: 1.0 for c in classes}, _fallback_minority(y, classes)
         how = "as given"
@@ -281,4 +274,77 @@ def csv_task(path, target, *, imbalance=None, tail="step", min_rows=2):
         f"{path} ({len(y)} rows, {X.shape[1]} columns, {len(classes)} classes of "
         f"{target!r}); {how}; minority classes: {', '.join(map(str, minority))}"
     )
-    return Task("csv", X, y, classes, fractions, minority, column_preprocessor(X), desc)
+    task = Task("csv", X, y, classes, fractions, minority, column_preprocessor(X), desc)
+    if n_dropped:
+        task.n_dropped = n_dropped
+        task.notes.append(
+            f"Dropped {n_dropped} of {n_dropped + len(y)} rows of {path}: their "
+            f"{target!r} is missing."
+        )
+    return task
+
+
+def _header(path):
+    """The header row as written in the file (pandas renames duplicates)."""
+    import pandas as pd
+
+    try:
+        row = pd.read_csv(path, header=None, nrows=1, dtype=str, keep_default_na=False)
+    except Exception:  # already read once by _read_csv; be safe anyway
+        return None
+    return [str(v) for v in row.iloc[0].tolist()]
+
+
+def _check_target_column(path, frame, target):
+    header = _header(path)
+    if header is not None and header.count(target) > 1:
+        where = [i + 1 for i, name in enumerate(header) if name == target]
+        raise CompareError(
+            f"--target {target!r} names {len(where)} columns of {path} (columns "
+            f"{', '.join(map(str, where))}); rename the duplicates so the label "
+            "column is unique."
+        )
+    if header is not None and target in frame.columns and target not in header:
+        original = target.rsplit(".", 1)[0]
+        raise CompareError(
+            f"--target {target!r} is not in the header of {path}: it is pandas' "
+            f"name for a repeated column {original!r}; rename the duplicates."
+        )
+    if target not in frame.columns:
+        cols = ", ".join(map(str, frame.columns[:20]))
+        raise CompareError(
+            f"--target {target!r} is not a column of {path}; columns: {cols}"
+        )
+
+
+def _check_labels(y, target, n_dropped, min_rows):
+    """Classes and counts of ``y``, refusing what cannot be compared."""
+    from sklearn.utils.multiclass import type_of_target
+
+    kind = type_of_target(y) if len(y) else "empty"
+    if kind == "continuous":
+        values = ", ".join(f"{v:g}" for v in np.unique(y)[:3])
+        raise CompareError(
+            f"--target {target!r} looks continuous ({len(np.unique(y))} distinct "
+            f"values in {len(y)} rows, such as {values}); compare needs class "
+            "labels: choose a label column or bin this one first (e.g. pandas.cut)."
+        )
+    classes, counts = np.unique(y, return_counts=True)
+    if len(classes) < 2:
+        dropped = f" after dropping {n_dropped} rows without one" if n_dropped else ""
+        raise CompareError(
+            f"--target {target!r} needs at least 2 classes{dropped}; "
+            f"got {len(classes)}."
+        )
+    if counts.min() < min_rows:
+        bad = classes[counts.argmin()]
+        raise CompareError(
+            f"class {_plain(bad)!r} of {target!r} has {counts.min()} rows; at least "
+            f"{min_rows} are needed (one per fold); drop it or use fewer --folds."
+        )
+    return classes, counts
+
+
+def _plain(value):
+    """A numpy scalar as the Python value it holds (``5``, not ``np.int64(5)``)."""
+    return value.item() if isinstance(value, np.generic) else value

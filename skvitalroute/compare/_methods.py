@@ -140,6 +140,27 @@ def describe(name):
     return entry[0] if entry else name
 
 
+def routed_methods(names):
+    """The methods among ``names`` whose tactics the router picks.
+
+    Parameters
+    ----------
+    names : sequence of str
+        Method names.
+
+    Returns
+    -------
+    names : list of str
+        Those built with ``tactics="auto"``, in the given order.
+
+    Examples
+    --------
+    >>> routed_methods(["inv_freq", "vitalroute", "logreg_balanced"])
+    ['vitalroute']
+    """
+    return [m for m in names if m in _NEURAL and _NEURAL[m][1].get("tactics") == "auto"]
+
+
 def check_methods(names):
     """Validate method names, keeping their order and dropping repeats.
 

@@ -3,9 +3,12 @@
 import csv
 import json
 import math
+import textwrap
 from pathlib import Path
 
 import numpy as np
+
+from skvitalroute.compare._files import write_files
 
 #: The original study's holdout figures (digits 5:1): overall, minority accuracy %.
 ORIGINAL_HOLDOUT = {
@@ -282,8 +285,20 @@ def _write_csv(path, rows):
             )
 
 
+def _have_matplotlib():
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def write_outputs(result, out_dir):
     """Write ``results.csv``, ``folds.csv``, ``results.json`` and ``comparison.png``.
+
+    Every file is written under a temporary name and renamed once all are
+    complete; on any failure (also ``KeyboardInterrupt``) nothing is left:
+    no temporary file, no file of this call, no folder it created.
 
     Parameters
     ----------
@@ -297,20 +312,21 @@ def write_outputs(result, out_dir):
     paths : list of Path
         The files written (the figure is skipped without matplotlib).
     """
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    paths = [out / "results.csv", out / "folds.csv", out / "results.json"]
-    _write_csv(paths[0], summary_rows(result))
-    _write_csv(paths[1], fold_rows(result))
     payload = dict(result)
     payload["report"] = render(result)
-    paths[2].write_text(json.dumps(_jsonable(payload), indent=2) + "\n")
-    figure = plot_comparison(result, out / "comparison.png")
-    return paths + ([figure] if figure else [])
+    text = json.dumps(_jsonable(payload), indent=2) + "\n"
+    writers = [
+        ("results.csv", lambda p: _write_csv(p, summary_rows(result))),
+        ("folds.csv", lambda p: _write_csv(p, fold_rows(result))),
+        ("results.json", lambda p: p.write_text(text)),
+    ]
+    if _have_matplotlib():
+        writers.append(("comparison.png", lambda p: plot_comparison(result, p)))
+    return write_files(out_dir, writers)
 
 
 def plot_comparison(result, path):
-    """Bar chart with error bars, and a per-class recall heatmap.
+    """Save :func:`comparison_figure` as a PNG.
 
     Parameters
     ----------
@@ -331,19 +347,66 @@ def plot_comparison(result, path):
         import matplotlib.pyplot as plt
     except ImportError:
         return None
-    order = method_order(result)
-    fig, (ax, hm) = plt.subplots(
-        1,
-        2,
-        figsize=(13, 0.45 * len(order) + 2.5),
-        gridspec_kw={"width_ratios": [1, 1.3]},
-    )
-    _bars(ax, result, order)
-    fig.colorbar(_heatmap(hm, result, order), ax=hm)
-    fig.tight_layout()
+    fig = comparison_figure(result)
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return Path(path)
+
+
+def comparison_figure(result):
+    """The comparison as a figure: scores, differences to the baseline, recall.
+
+    Left, mean ± std bars of the headline and minority metrics on the whole
+    0-100 % scale (error bars clipped to it), the baseline's mean marked;
+    middle, the paired differences to the baseline in percentage points
+    with their 95 % intervals (where small gaps can be read); right, the
+    per-class recall. The title gives the data and the settings.
+
+    Parameters
+    ----------
+    result : dict
+        The comparison result.
+
+    Returns
+    -------
+    figure : matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    order = method_order(result)
+    paired = bool(result.get("paired"))
+    widths = [1, 0.8, 1.25] if paired else [1, 1.25]
+    fig, axes = plt.subplots(
+        1,
+        len(widths),
+        figsize=(5.2 * sum(widths), 0.42 * len(order) + 3.4),
+        gridspec_kw={"width_ratios": widths},
+        layout="constrained",
+    )
+    _bars(axes[0], result, order)
+    if paired:
+        _differences(axes[1], result, order)
+    fig.colorbar(_heatmap(axes[-1], result, order), ax=axes[-1])
+    # one legend under the panels (the colours mean the same in both), never
+    # over a bar
+    fig.legend(
+        *axes[0].get_legend_handles_labels(),
+        loc="outside lower center",
+        ncol=3,
+        fontsize=8,
+        frameon=False,
+    )
+    fig.suptitle(_figure_title(result), fontsize=9, ha="left", x=0.01)
+    return fig
+
+
+def _figure_title(result):
+    from skvitalroute import __version__
+
+    lines = [f"{result['title']} (skvitalroute {__version__})"]
+    for text in (result["task"], result["settings_line"]):
+        lines += textwrap.wrap(text, 190)
+    return "\n".join(lines)
 
 
 def _bars(ax, result, order):
@@ -351,18 +414,71 @@ def _bars(ax, result, order):
     bottom_up = order[::-1]
     pos = np.arange(len(order))
     bars = [result["metrics"][0], result["paired_metrics"][1]]
+    summary = result["summary"]
     for i, k in enumerate(bars):
-        means = [100 * result["summary"][m][k][0] for m in bottom_up]
-        stds = [100 * result["summary"][m][k][1] for m in bottom_up]
+        means = np.array([100 * summary[m][k][0] for m in bottom_up])
+        stds = np.array([100 * summary[m][k][1] for m in bottom_up])
+        # a score cannot leave [0, 100]: clip the whiskers, not the data
+        xerr = [np.minimum(stds, means), np.minimum(stds, 100 - means)]
         ax.barh(
-            pos + (i - 0.5) * 0.4, means, 0.4, xerr=stds, capsize=3, label=_LABELS[k]
+            pos + (0.5 - i) * 0.4,
+            means,
+            0.4,
+            xerr=xerr,
+            capsize=2,
+            color=f"C{i}",
+            label=_LABELS[k],
         )
-    ax.set_yticks(pos, bottom_up)
-    lo = min(100 * result["summary"][m][k][0] for m in order for k in bars)
-    ax.set_xlim(max(0, lo - 10), 100)
-    ax.set_xlabel("% (mean ± std over splits)")
-    ax.legend(loc="lower left", fontsize=8)
-    ax.set_title("Methods, sorted by balanced accuracy")
+    baseline = result["baseline"]
+    if baseline in summary:
+        ax.axvline(
+            100 * summary[baseline][bars[0]][0],
+            color="0.3",
+            ls="--",
+            lw=1,
+            label=f"{baseline} (baseline), {_LABELS[bars[0]]}",
+        )
+    ax.set_yticks(pos, [_tick(m, baseline) for m in bottom_up])
+    _bold_baseline(ax, baseline)
+    ax.set_xlim(0, 100)
+    ax.set_ylim(-0.6, len(order) - 0.4)
+    ax.set_xlabel("% (mean ± std over splits, clipped to 0-100)")
+    ax.set_title("Scores, sorted by " + _LABELS[bars[0]].rstrip(" %"), fontsize=10)
+
+
+def _tick(method, baseline):
+    return f"{method} (baseline)" if method == baseline else method
+
+
+def _bold_baseline(ax, baseline):
+    for label in ax.get_yticklabels():
+        if label.get_text() == _tick(baseline, baseline):
+            label.set_fontweight("bold")
+
+
+def _differences(ax, result, order):
+    """Paired differences to the baseline (pp), 95 % intervals, best on top."""
+    bottom_up = order[::-1]
+    pos = np.arange(len(order))
+    baseline, paired = result["baseline"], result["paired"]
+    for i, k in enumerate(result["paired_metrics"]):
+        shown = [(p, paired[m][k]) for p, m in enumerate(bottom_up) if m in paired]
+        if not shown:
+            continue
+        y = np.array([p for p, _ in shown]) + (0.5 - i) * 0.4
+        mean = np.array([100 * d["mean"] for _, d in shown])
+        lo = np.array([100 * d["ci_low"] for _, d in shown])
+        hi = np.array([100 * d["ci_high"] for _, d in shown])
+        err = np.nan_to_num([mean - lo, hi - mean])  # no interval from one split
+        ax.errorbar(mean, y, xerr=err, fmt="o", ms=4, capsize=2, color=f"C{i}")
+    ax.axvline(0, color="0.3", ls="--", lw=1)
+    ax.set_yticks(pos, [_tick(m, baseline) for m in bottom_up])
+    _bold_baseline(ax, baseline)
+    ax.set_ylim(-0.6, len(order) - 0.4)
+    ax.set_xlabel(f"method - {baseline}, pp (mean, 95 % interval over splits)")
+    ax.set_title(
+        f"Paired difference to {baseline} (dashed: no difference)", fontsize=10
+    )
 
 
 def _heatmap(ax, result, order):
@@ -387,5 +503,5 @@ def _heatmap(ax, result, order):
     classes = [str(c) for c in result["classes"]]
     ax.set_xticks(np.arange(len(classes)), classes)
     ax.set_xlabel("class (minority: " + ", ".join(map(str, result["minority"])) + ")")
-    ax.set_title("Per-class recall %")
+    ax.set_title("Per-class recall % (mean over splits)", fontsize=10)
     return im

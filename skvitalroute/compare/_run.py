@@ -1,6 +1,5 @@
 """Splits of the protocols and the fits, in parallel, with a progress bar."""
 
-import sys
 import time
 from dataclasses import dataclass
 
@@ -9,6 +8,7 @@ from sklearn.model_selection import StratifiedKFold, StratifiedShuffleSplit
 from sklearn.preprocessing import FunctionTransformer
 
 from skvitalroute.compare._data import CompareError, induce_imbalance
+from skvitalroute.compare._interrupt import interrupt_guard
 from skvitalroute.compare._methods import (
     NEURAL_METHODS,
     NetConfig,
@@ -16,6 +16,7 @@ from skvitalroute.compare._methods import (
     vitality_readings,
 )
 from skvitalroute.compare._metrics import score_predictions
+from skvitalroute.compare._progress import FitProgress, job_label
 
 
 class FitError(RuntimeError):
@@ -171,13 +172,16 @@ def fit_one(
     before = torch.get_num_threads()
     if threads:
         torch.set_num_threads(threads)
-    if method in NEURAL_METHODS:
-        _warm_up()
+    # skorch catches a Ctrl-C inside fit and returns a half-trained net: the
+    # guard raises it again, so an interrupted fit is never scored
     try:
-        start = time.perf_counter()
-        pipe.fit(_take(task.X, split.train), y_train)
-        fit_time = time.perf_counter() - start
-        y_pred = pipe.predict(_take(task.X, split.test))
+        with interrupt_guard():
+            if method in NEURAL_METHODS:
+                _warm_up()
+            start = time.perf_counter()
+            pipe.fit(_take(task.X, split.train), y_train)
+            fit_time = time.perf_counter() - start
+            y_pred = pipe.predict(_take(task.X, split.test))
     except Exception as exc:
         raise FitError(
             f"method {method!r} failed on seed {split.seed}, fold {split.fold}: {exc}"
@@ -212,28 +216,18 @@ def progress_bar(total, *, quiet=False, desc="fits"):
 
     Returns
     -------
-    bar : object with ``update(n)`` and ``close()``
+    bar : FitProgress
+        With ``running(labels)``, ``update(n)`` and ``close()``.
     """
-    disable = quiet or not sys.stderr.isatty()
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:  # pragma: no cover - tqdm comes with skorch
-        disable = True
-    if disable:
-        return _NoBar()
-    return tqdm(total=total, desc=desc, unit="fit", file=sys.stderr, leave=False)
-
-
-class _NoBar:
-    def update(self, n=1):
-        pass
-
-    def close(self):
-        pass
+    return FitProgress(total, quiet=quiet, desc=desc)
 
 
 def run_fits(jobs, *, n_jobs=1, quiet=False, desc="fits"):
     """Run fit jobs, in parallel through joblib, updating a progress bar.
+
+    The bar shows the fits done and, by method and split, the fits being
+    fitted: joblib hands the jobs out in order, one at a time, so those are
+    the first unfinished ones, as many as there are workers.
 
     Parameters
     ----------
@@ -251,21 +245,29 @@ def run_fits(jobs, *, n_jobs=1, quiet=False, desc="fits"):
     results : list
         In the order of ``jobs``.
     """
-    from joblib import Parallel, delayed
+    from joblib import Parallel, delayed, effective_n_jobs
 
     bar = progress_bar(len(jobs), quiet=quiet, desc=desc)
     results = [None] * len(jobs)
+    labels = [job_label(job) for job in jobs]
+    pending = list(range(len(jobs)))
+    workers = max(1, effective_n_jobs(n_jobs))
 
     def indexed(i, func, args, kwargs):
         return i, func(*args, **kwargs)
 
     try:
-        parallel = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
+        bar.running(labels[j] for j in pending[:workers])
+        parallel = Parallel(
+            n_jobs=n_jobs, return_as="generator_unordered", batch_size=1
+        )
         for i, result in parallel(
             delayed(indexed)(i, *job) for i, job in enumerate(jobs)
         ):
             results[i] = result
+            pending.remove(i)
             bar.update(1)
+            bar.running(labels[j] for j in pending[:workers])
     finally:
         bar.close()
     return results
