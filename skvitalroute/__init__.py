@@ -3,8 +3,8 @@
 from skvitalroute._classifier import VitalRouteClassifier
 from skvitalroute._display import VitalityDisplay
 from skvitalroute._probe import VitalityProbe
-from skvitalroute._router import RoutePlan, TaskProfile, profile_task, route_plan
 from skvitalroute._sampler import VitalitySampler
+from skvitalroute.routing import RoutePlan, TaskProfile, profile_task, route_plan
 
 __version__ = "0.1.0"
 

@@ -1,6 +1,7 @@
 """VitalRouteClassifier: a skorch classifier that routes its own tactics."""
 
 from contextlib import contextmanager
+from dataclasses import replace
 
 import numpy as np
 import torch
@@ -24,7 +25,6 @@ from skvitalroute._device import check_device
 from skvitalroute._losses import build_loss, class_weight_vector, per_row, weighted_mean
 from skvitalroute._module import MLPModule
 from skvitalroute._repr import params_html, text_repr, with_inherited_signature
-from skvitalroute._router import RoutePlan, profile_task, route_plan
 from skvitalroute._sample_weight import (
     batch_sample_weight,
     check_sample_weight,
@@ -32,28 +32,19 @@ from skvitalroute._sample_weight import (
     with_sample_weight,
 )
 from skvitalroute._validation import check_float32_range, check_label_values
-from skvitalroute.callbacks import (
-    ClassStressSampler,
-    DivergenceGuard,
-    HardSampleSampler,
-    LayerLRScaler,
-    TransferWarmStart,
-    VitalityMonitor,
-    layer_param_groups,
+from skvitalroute.callbacks import layer_param_groups
+from skvitalroute.callbacks._registry import reserved_callback_names, tactic_callbacks
+from skvitalroute.routing import (
+    explicit_plan,
+    get_router,
+    profile_task,
+    router_parameters,
 )
 
 _FLOAT_DTYPES = (np.float64, np.float32)
 _SEED_MAX = np.iinfo(np.int32).max
-# Names of the callbacks the router adds; reserved so a user's callback
-# cannot be mistaken for (or replaced by) one of them.
-_TACTIC_CALLBACKS = (
-    "vitality_transfer",
-    "vitality_class_sampler",
-    "vitality_hard_sampler",
-    "vitality_lr_scaler",
-    "vitality_monitor",
-    "divergence_guard",
-)
+# Epochs of a fit whose max_epochs is None and whose route sets no budget.
+_DEFAULT_EPOCHS = 30
 
 _NON_SCALAR_KEYS = [
     "vitality_class_probs",
@@ -282,9 +273,9 @@ class VitalRouteClassifier(NeuralNetClassifier):
     >>> X, y = make_classification(n_samples=120, random_state=0)
     >>> clf = VitalRouteClassifier(hidden_units=(16,), max_epochs=3, random_state=0)
     >>> clf.fit(X, y).route_.label
-    'hard+lr_scale'
-    >>> print(clf.route_.reasons["class"])
-    ratio 1.000 >= 0.25, min class 60 >= 15, 2 classes
+    'logit_adjusted'
+    >>> print(clf.route_.reasons["max_epochs"])
+    not routed: the user's max_epochs=3 wins
     >>> clf.predict(X[:3]).shape
     (3,)
     >>> len(clf.history), "vitality_mean_stasis" in clf.history[-1]
@@ -294,6 +285,8 @@ class VitalRouteClassifier(NeuralNetClassifier):
     history_ = _PrivateState()
     initialized_ = _PrivateState()
     virtual_params_ = _PrivateState()
+    # router__<name> parameters reach the router (skorch-style prefix)
+    prefixes_ = [*NeuralNetClassifier.prefixes_, "router"]
 
     def __init__(
         self,
@@ -303,17 +296,12 @@ class VitalRouteClassifier(NeuralNetClassifier):
         dropout=0.0,
         tactics="auto",
         class_weight=None,
-        loss="cross_entropy",
+        loss="auto",
         focal_gamma=2.0,
         logit_adjust_tau=1.0,
         parent_pool=None,
         freeze_transfer=False,
-        imbalance_threshold=0.25,
-        min_class_for_sampler=15,
-        max_samples_for_transfer=200,
-        max_min_class_for_transfer=12,
-        min_samples_for_lr_scale=80,
-        min_samples_for_hard_sampler=40,
+        router="default",
         sampler_strength=0.7,
         sampler_beta=4.0,
         sampler_refresh=2,
@@ -323,7 +311,7 @@ class VitalRouteClassifier(NeuralNetClassifier):
         lr_scale_alpha=4.0,
         reset_threshold=0.12,
         probe_size=1024,
-        max_epochs=30,
+        max_epochs=None,
         lr=1e-3,
         batch_size=64,
         optimizer=torch.optim.Adam,
@@ -357,12 +345,7 @@ class VitalRouteClassifier(NeuralNetClassifier):
         self.logit_adjust_tau = logit_adjust_tau
         self.parent_pool = parent_pool
         self.freeze_transfer = freeze_transfer
-        self.imbalance_threshold = imbalance_threshold
-        self.min_class_for_sampler = min_class_for_sampler
-        self.max_samples_for_transfer = max_samples_for_transfer
-        self.max_min_class_for_transfer = max_min_class_for_transfer
-        self.min_samples_for_lr_scale = min_samples_for_lr_scale
-        self.min_samples_for_hard_sampler = min_samples_for_hard_sampler
+        self.router = router
         self.sampler_strength = sampler_strength
         self.sampler_beta = sampler_beta
         self.sampler_refresh = sampler_refresh
@@ -411,7 +394,7 @@ class VitalRouteClassifier(NeuralNetClassifier):
 
     def _get_params_html(self, deep=True, doc_link=""):
         params = super()._get_params_html(deep=deep, doc_link=doc_link)
-        return params_html(self, params, skip=_TACTIC_CALLBACKS)
+        return params_html(self, params, skip=reserved_callback_names())
 
     def set_params(self, **params):
         """Set the parameters of this estimator, as skorch does.
@@ -742,13 +725,14 @@ class VitalRouteClassifier(NeuralNetClassifier):
             return super().initialize_criterion()
         weight = getattr(self, "class_weight_", None)
         prior = getattr(self, "class_prior_", None)
-        if self.loss == "logit_adjusted" and prior is None:
+        loss = self._resolved("loss")
+        if loss == "logit_adjusted" and prior is None:
             raise ValueError(
                 "loss='logit_adjusted' needs the class prior of the training "
                 "labels: call fit instead of initialize."
             )
         self.criterion_ = build_loss(
-            self.loss,
+            loss,
             weight=weight,
             prior=prior,
             gamma=self.focal_gamma,
@@ -794,11 +778,12 @@ class VitalRouteClassifier(NeuralNetClassifier):
         self : VitalRouteClassifier
         """
         super().initialize_callbacks()
-        clash = [n for n, _ in self.callbacks_ if n in _TACTIC_CALLBACKS]
+        reserved = reserved_callback_names()
+        clash = [n for n, _ in self.callbacks_ if n in reserved]
         if clash:
             raise ValueError(
                 f"Callback name(s) {clash} are reserved for the vitality "
-                f"tactics {list(_TACTIC_CALLBACKS)}; rename your callback."
+                f"tactics {list(reserved)}; rename your callback."
             )
         self._install_tactic_callbacks()
         return self
@@ -1008,30 +993,74 @@ class VitalRouteClassifier(NeuralNetClassifier):
             self.criterion_ = to_device(self.criterion_, self.device)
 
     def _route(self, profile):
-        if self.tactics == "auto":
-            return route_plan(
-                profile,
-                parent_pool_available=bool(self.parent_pool),
-                imbalance_threshold=self.imbalance_threshold,
-                min_class_for_sampler=self.min_class_for_sampler,
-                max_samples_for_transfer=self.max_samples_for_transfer,
-                max_min_class_for_transfer=self.max_min_class_for_transfer,
-                min_samples_for_lr_scale=self.min_samples_for_lr_scale,
-                min_samples_for_hard_sampler=self.min_samples_for_hard_sampler,
-            )
-        chosen = () if self.tactics == "none" else tuple(self.tactics)
-        reasons = dict.fromkeys(
-            ("transfer", "class", "hard", "lr_scale"),
-            f"set by tactics={self.tactics!r}",
+        """The plan: the router's under ``tactics="auto"``, else explicit."""
+        if self.tactics != "auto":
+            return explicit_plan(self.tactics)
+        params = self.get_params_for("router")
+        takes_batch = "batch_size" in router_parameters(self.router)
+        if takes_batch and "batch_size" not in params:
+            # the budget is counted in optimizer steps of this net's batches
+            size = self.batch_size
+            params["batch_size"] = profile.n_samples if size == -1 else size
+        plan = get_router(self.router)(
+            profile, parent_pool_available=bool(self.parent_pool), **params
         )
-        reasons["monitor"] = "always on"
-        return RoutePlan(
-            use_class_sampler="class" in chosen,
-            use_hard_sampler="hard" in chosen,
-            use_lr_scale="lr_scale" in chosen,
-            use_transfer="transfer" in chosen,
-            reasons=reasons,
-        )
+        return self._user_wins(plan)
+
+    def _user_wins(self, plan):
+        """Drop the routed settings the user set explicitly, saying so."""
+        given = {
+            "loss": (self.loss != "auto" and f"loss={self.loss!r}")
+            or (self.criterion is not None and "criterion")
+            or (self.class_weight is not None and "class_weight"),
+            "max_epochs": self.max_epochs is not None
+            and f"max_epochs={self.max_epochs!r}",
+        }
+        dropped = {k: v for k, v in given.items() if v and k in plan.settings}
+        if not dropped:
+            return plan
+        settings = {k: v for k, v in plan.settings.items() if k not in dropped}
+        reasons = dict(plan.reasons)
+        for key, by in dropped.items():
+            reasons[key] = f"not routed: the user's {by} wins"
+        return replace(plan, settings=settings, reasons=reasons)
+
+    def _resolved(self, name):
+        """The value of parameter ``name`` this fit uses.
+
+        A parameter left to the router (``loss="auto"``, ``max_epochs=None``)
+        takes the route's setting, else its fallback; an explicit value
+        always wins.
+        """
+        value = getattr(self, name)
+        if value not in (None, "auto"):
+            return value
+        plan = getattr(self, "route_", None)
+        settings = {} if plan is None else plan.settings
+        fallback = {"loss": "cross_entropy", "max_epochs": _DEFAULT_EPOCHS}[name]
+        return settings.get(name, fallback)
+
+    def fit_loop(self, X, y=None, epochs=None, **fit_params):
+        """Run skorch's fit loop for the routed number of epochs.
+
+        Parameters
+        ----------
+        X, y : array-like
+            Training data (encoded labels).
+        epochs : int or None, default=None
+            Epochs to run; None uses ``max_epochs`` or, when it is None,
+            the route's budget (30 epochs without one).
+        **fit_params : dict
+            Passed to skorch.
+
+        Returns
+        -------
+        self : VitalRouteClassifier
+        """
+        if epochs is None:
+            epochs = self._resolved("max_epochs")
+        self.max_epochs_ = epochs
+        return super().fit_loop(X, y, epochs=epochs, **fit_params)
 
     def _draw_seed(self, offset):
         # An int random_state gives the same seed every fit; None or a
@@ -1040,50 +1069,13 @@ class VitalRouteClassifier(NeuralNetClassifier):
         base = check_random_state(self.random_state).randint(_SEED_MAX)
         return (int(base) + int(offset)) % _SEED_MAX
 
-    def _tactic_callbacks(self):
-        """Build this fit's tactic callbacks from ``route_``, in run order."""
-        plan, seed = getattr(self, "route_", None), getattr(self, "_seed_", None)
-        size = self.probe_size
-        # First, so that it checks the parameters before any tactic reads them.
-        out = [("divergence_guard", DivergenceGuard(probe_size=size))]
-        # Distinct seeds per sampler, derived from this fit's seed.
-        seeds = (None, None) if seed is None else (seed + 1, seed + 2)
-        if plan is not None and plan.use_transfer:
-            transfer = TransferWarmStart(
-                self.parent_pool, freeze=self.freeze_transfer, probe_size=size
-            )
-            out.append(("vitality_transfer", transfer))
-        if plan is not None and plan.use_class_sampler:
-            sampler = ClassStressSampler(
-                strength=self.sampler_strength,
-                beta=self.sampler_beta,
-                refresh_every=self.sampler_refresh,
-                probe_size=size,
-                random_state=seeds[0],
-            )
-            out.append(("vitality_class_sampler", sampler))
-        if plan is not None and plan.use_hard_sampler:
-            sampler = HardSampleSampler(
-                strength=self.hard_strength,
-                beta=self.hard_beta,
-                refresh_every=self.hard_refresh,
-                probe_size=size,
-                random_state=seeds[1],
-            )
-            out.append(("vitality_hard_sampler", sampler))
-        if plan is not None and plan.use_lr_scale:
-            scaler = LayerLRScaler(alpha=self.lr_scale_alpha, probe_size=size)
-            out.append(("vitality_lr_scaler", scaler))
-        monitor = VitalityMonitor(
-            reset=True, reset_threshold=self.reset_threshold, probe_size=size
-        )
-        out.append(("vitality_monitor", monitor))
-        return out
-
     def _install_tactic_callbacks(self):
         """Replace the tactic callbacks in ``callbacks_`` (before PrintLog)."""
-        kept = [(n, cb) for n, cb in self.callbacks_ if n not in _TACTIC_CALLBACKS]
-        ours = self._tactic_callbacks()
+        reserved = reserved_callback_names()
+        kept = [(n, cb) for n, cb in self.callbacks_ if n not in reserved]
+        plan = getattr(self, "route_", None)
+        tactics = () if plan is None else plan.tactics
+        ours = tactic_callbacks(self, tactics, getattr(self, "_seed_", None))
         for _, cb in ours:
             cb.initialize()
         cut = next(

@@ -18,7 +18,7 @@ import numpy as np
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.validation import check_is_fitted
 
-from skvitalroute._router import RoutePlan, TaskProfile
+from skvitalroute.routing import RoutePlan, TaskProfile
 
 FORMAT = "skvitalroute-labels"
 VERSION = 1

@@ -16,8 +16,8 @@ import torch
 
 from skvitalroute._losses import LOSSES
 from skvitalroute.callbacks._base import check_random_state_param
-
-TACTICS = ("class", "hard", "lr_scale", "transfer", "monitor")
+from skvitalroute.callbacks._registry import TACTICS, check_tactic_names
+from skvitalroute.routing import ROUTERS, check_router_params, router_parameters
 
 # Largest scale of the loss and the optimizer step. They multiply float32
 # arithmetic: past it training overflows (Adam's step is lr / (1 - beta1**t),
@@ -35,12 +35,6 @@ _NUMBERS = {
     "dropout": (Real, 0.0, 1.0, True, False),
     "focal_gamma": (Real, 0.0, _SCALE_MAX, True, True),
     "logit_adjust_tau": (Real, -_SCALE_MAX, _SCALE_MAX, True, True),
-    "imbalance_threshold": (Real, 0.0, 1.0, True, True),
-    "min_class_for_sampler": (Integral, 0, None, True, True),
-    "max_samples_for_transfer": (Integral, 0, None, True, True),
-    "max_min_class_for_transfer": (Integral, 0, None, True, True),
-    "min_samples_for_lr_scale": (Integral, 0, None, True, True),
-    "min_samples_for_hard_sampler": (Integral, 0, None, True, True),
     "sampler_strength": (Real, 0.0, 1.0, True, True),
     "sampler_beta": (Real, 0.0, None, True, True),
     "sampler_refresh": (Integral, 1, None, True, True),
@@ -50,7 +44,6 @@ _NUMBERS = {
     "lr_scale_alpha": (Real, 0.0, None, True, True),
     "reset_threshold": (Real, 0.0, 1.0, True, True),
     "probe_size": (Integral, 1, None, True, True),
-    "max_epochs": (Integral, 0, None, True, True),
     "lr": (Real, 0.0, _SCALE_MAX, False, True),
 }
 
@@ -84,34 +77,34 @@ def _check_number(name, value, kind, low, high, low_closed, high_closed):
 
 
 def _check_tactics(tactics):
+    known = list(TACTICS)
     if isinstance(tactics, str):
         if tactics not in ("auto", "none"):
-            close = difflib.get_close_matches(tactics, ("auto", "none", *TACTICS), n=1)
+            close = difflib.get_close_matches(tactics, ("auto", "none", *known), n=1)
             hint = ""
             if close:  # a single tactic is a one-element tuple
                 wanted = (close[0],) if close[0] in TACTICS else close[0]
                 hint = f" Did you mean {wanted!r}?"
             raise ValueError(
                 "tactics must be 'auto', 'none' or a tuple of "
-                f"{list(TACTICS)}; got {tactics!r}." + hint
+                f"{known}; got {tactics!r}." + hint
             )
         return
     if not isinstance(tactics, tuple | list):
         raise TypeError(
-            f"tactics must be 'auto', 'none' or a tuple of {list(TACTICS)}; "
-            f"got {tactics!r}."
+            f"tactics must be 'auto', 'none' or a tuple of {known}; got {tactics!r}."
         )
-    for tactic in tactics:
-        if tactic not in TACTICS:
-            raise ValueError(
-                f"Unknown tactic {tactic!r} in tactics={tactics!r}; choose from "
-                f"{list(TACTICS)}." + _did_you_mean(tactic, TACTICS)
-            )
-    if "class" in tactics and "hard" in tactics:
+    check_tactic_names(tactics)
+
+
+def _check_router(est):
+    router = est.router
+    if not callable(router) and router not in ROUTERS:
         raise ValueError(
-            f"tactics={tactics!r} contains both 'class' and 'hard'; each "
-            "replaces the training sampler, so use one of them."
+            f"router must be one of {list(ROUTERS)} or a callable returning a "
+            f"RoutePlan; got {router!r}." + _did_you_mean(router, ROUTERS)
         )
+    check_router_params(router, est.get_params_for("router"))
 
 
 def check_hidden_units(hidden_units, name="hidden_units"):
@@ -260,11 +253,11 @@ def _check_transfer(est):
 def _check_criterion_args(est):
     if est.criterion is None:
         return
-    if est.loss != "cross_entropy" or est.class_weight is not None:
+    if est.loss not in ("auto", "cross_entropy") or est.class_weight is not None:
         raise ValueError(
             "loss and class_weight configure the built-in criterion; they cannot "
             f"be combined with criterion={est.criterion!r}. Leave criterion=None "
-            "or keep loss='cross_entropy' and class_weight=None."
+            "or keep loss='auto' and class_weight=None."
         )
 
 
@@ -296,7 +289,8 @@ def check_vitality_params(est):
         Naming the parameter, what is allowed and what was received.
     """
     _check_tactics(est.tactics)
-    _check_option("loss", est.loss, LOSSES)
+    _check_router(est)
+    _check_option("loss", est.loss, ("auto", *LOSSES))
     _check_class_weight(est.class_weight)
     check_hidden_units(est.hidden_units)
     for name, spec in _NUMBERS.items():
@@ -305,6 +299,8 @@ def check_vitality_params(est):
     for name in ("module", "criterion", "optimizer"):
         _check_component(name, getattr(est, name))
     _check_callbacks(est.callbacks)
+    if est.max_epochs is not None:
+        _check_number("max_epochs", est.max_epochs, Integral, 0, None, True, True)
     batch = est.batch_size
     if batch != -1:
         _check_number("batch_size", batch, Integral, 1, None, True, True)
@@ -344,7 +340,14 @@ def check_unknown_kwargs(est):
     for key in sorted(getattr(est, "_params_to_validate", ())):
         if key in known or "__" in key or key.endswith("_") or key.startswith(prefixes):
             continue
+        takers = [r for r in ROUTERS if key in router_parameters(r)]
+        if takers:
+            hint = (
+                f" Router thresholds are set as router__{key} (a parameter of "
+                f"router={takers[0]!r})."
+            )
+        else:
+            hint = _did_you_mean(key, sorted(known))
         raise ValueError(
-            f"{type(est).__name__} got an unexpected argument {key!r}."
-            + _did_you_mean(key, sorted(known))
+            f"{type(est).__name__} got an unexpected argument {key!r}." + hint
         )

@@ -79,7 +79,8 @@ class VitalityDisplay:
     >>> from sklearn.datasets import make_classification
     >>> from skvitalroute import VitalityDisplay, VitalRouteClassifier
     >>> X, y = make_classification(n_samples=100, random_state=0)
-    >>> clf = VitalRouteClassifier(hidden_units=(8,), max_epochs=3).fit(X, y)
+    >>> clf = VitalRouteClassifier(hidden_units=(8,), max_epochs=3,
+    ...                            tactics=("lr_scale",)).fit(X, y)
     >>> display = VitalityDisplay.from_estimator(clf, plot=False)
     >>> display.epochs.tolist(), list(display.layer_stasis)
     ([1, 2, 3], ['0'])

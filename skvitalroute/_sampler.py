@@ -19,7 +19,6 @@ from skvitalroute._classifier_params import check_hidden_units
 from skvitalroute._interrupt import propagate_user_interrupt
 from skvitalroute._module import MLPModule
 from skvitalroute._probe import VitalityProbe
-from skvitalroute._router import profile_task, route_plan
 from skvitalroute._sampler_input import (
     check_output_fits,
     numeric_copy,
@@ -28,6 +27,7 @@ from skvitalroute._sampler_input import (
 )
 from skvitalroute._sampling import class_probabilities, sample_probabilities
 from skvitalroute._validation import check_float32_range, check_label_values
+from skvitalroute.routing import profile_task, route_plan
 
 _SEED_MAX = np.iinfo(np.int32).max
 # SPEC §3 defaults of the two tactics: (strength, beta).

@@ -7,6 +7,8 @@ would become ``inf`` inside the net (NaN probabilities, or an error from
 deep inside torch). This check names the problem instead.
 """
 
+import difflib
+
 import numpy as np
 from scipy import sparse
 
@@ -41,7 +43,9 @@ def check_float32_range(X, estimator):
 
     Examples
     --------
-    >>> import numpy as np
+    >>> import difflib
+
+import numpy as np
     >>> from sklearn.linear_model import LogisticRegression
     >>> from skvitalroute._validation import check_float32_range
     >>> X = np.array([[1e39]])
@@ -121,3 +125,27 @@ def check_label_values(y):
             f"{first[True]!r} and {first[False]!r}). Use one type for every "
             "label, e.g. y.astype(str)."
         )
+
+
+def did_you_mean(value, options):
+    """A " Did you mean 'x'?" suffix naming the closest option, or "".
+
+    Parameters
+    ----------
+    value : object
+        What was received.
+    options : iterable
+        What is allowed.
+
+    Returns
+    -------
+    hint : str
+
+    Examples
+    --------
+    >>> from skvitalroute._validation import did_you_mean
+    >>> did_you_mean("hrad", ["class", "hard"])
+    " Did you mean 'hard'?"
+    """
+    close = difflib.get_close_matches(str(value), [str(o) for o in options], n=1)
+    return f" Did you mean {close[0]!r}?" if close else ""

@@ -658,13 +658,22 @@ CLASSIFIER_PARAMS = {
         TypeError,
         "freeze_transfer must be a bool",
     ),
-    "imbalance_threshold=1.5": (
+    "imbalance_threshold=1.5 (old name)": (
         dict(imbalance_threshold=1.5),
         ValueError,
-        "imbalance_threshold must be in",
+        "Router thresholds are set as router__imbalance_threshold",
+    ),
+    "router__imbalance_threshold=1.5": (
+        dict(router="vitalroute", router__imbalance_threshold=1.5),
+        ValueError,
+        "'imbalance_threshold' parameter of router 'vitalroute'",
     ),
     **{
-        f"{name}=-1": (dict([(name, -1)]), ValueError, f"{name} must be in")
+        f"router__{name}=-1": (
+            dict([("router", "vitalroute"), (f"router__{name}", -1)]),
+            ValueError,
+            f"'{name}' parameter of router 'vitalroute'",
+        )
         for name in (
             "min_class_for_sampler",
             "max_samples_for_transfer",
@@ -673,10 +682,30 @@ CLASSIFIER_PARAMS = {
             "min_samples_for_hard_sampler",
         )
     },
-    "min_class_for_sampler=2.5": (
-        dict(min_class_for_sampler=2.5),
+    "router__min_class_for_sampler=2.5": (
+        dict(router="vitalroute", router__min_class_for_sampler=2.5),
         TypeError,
-        "min_class_for_sampler must be an int",
+        "must be an int",
+    ),
+    "router__min_steps=-5": (
+        dict(router__min_steps=-5),
+        ValueError,
+        "'min_steps' parameter of router 'default'",
+    ),
+    "router__min_class_for_sampler with the default router": (
+        dict(router__min_class_for_sampler=3),
+        ValueError,
+        "router__min_class_for_sampler is not a parameter of router 'default'",
+    ),
+    "router='vitalrout'": (
+        dict(router="vitalrout"),
+        ValueError,
+        "router must be one of .* Did you mean 'vitalroute'",
+    ),
+    "max_epochs='auto'": (
+        dict(max_epochs="auto"),
+        TypeError,
+        "max_epochs must be an int",
     ),
     "sampler_strength=2.0": (
         dict(sampler_strength=2.0),

@@ -32,14 +32,16 @@ def test_make_data_is_imbalanced_enough_to_route_the_class_sampler(bench):
 
 def test_fit_table_compares_routed_fits_with_plain_skorch(bench):
     """Check one row per config, the routed run really routed, ratios vs plain."""
-    configs = ("plain", "plain+groups", "auto", "hard+lr_scale")
+    configs = ("plain", "plain+groups", "auto", "class", "hard+lr_scale")
     rows = bench.bench_fit((400,), (3,), configs=configs, epochs=1, repeats=1)
     assert _columns_ok(rows, bench.FIT_COLUMNS)
     by_config = {row["config"]: row for row in rows}
     assert by_config["plain"]["vs plain"] == "1.000"
-    assert by_config["auto"]["route"] == "imbalance"
+    assert by_config["auto"]["route"] == "logit_adjusted"  # the default router
+    assert by_config["class"]["route"] == "imbalance"
     assert by_config["hard+lr_scale"]["route"] == "hard+lr_scale"
-    assert by_config["auto"]["probe calls"] == 2  # class sampler + monitor, 1 epoch
+    assert by_config["auto"]["probe calls"] == 1  # the monitor, 1 epoch
+    assert by_config["class"]["probe calls"] == 2  # class sampler + monitor
     assert by_config["hard+lr_scale"]["probe calls"] == 3
     assert by_config["plain"]["probe calls"] == "-"
     assert by_config["plain+groups"]["route"] == "-"
@@ -106,7 +108,7 @@ def test_cli_writes_the_markdown_report(bench, tmp_path):
 
 def test_hook_check_sees_no_probe_hook_during_training(bench):
     """Check the hooks table: probes read, yet no hook is live in a batch."""
-    rows = bench.check_hooks(300, 3, configs=("auto",), epochs=1)
+    rows = bench.check_hooks(300, 3, configs=("class",), epochs=1)
     assert _columns_ok(rows, bench.HOOK_COLUMNS)
     assert rows[0]["probe readings"] == 2 and rows[0]["training batches"] == 5
     assert rows[0]["hooks live in a training batch (max)"] == 0

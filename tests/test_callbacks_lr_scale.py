@@ -233,7 +233,7 @@ def test_step_lr_in_the_classifier_decays_every_layer_alike():
     ).fit(X, y)
     lrs = [g["lr"] for g in clf.optimizer_.param_groups]
     assert lrs == pytest.approx([1e-6] * 3)
-    scaler = dict(clf.callbacks_)["vitality_lr_scaler"]
+    scaler = dict(clf.callbacks_)["vitality_lr_scale"]
     expected = {name: 1e-5 * scale for name, scale in scaler.scales_.items()}
     assert scaler.lrs_ == pytest.approx(expected)
 

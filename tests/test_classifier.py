@@ -53,7 +53,8 @@ def test_fitted_attributes(fitted, data):
     assert fitted.n_features_in_ == 6
     assert not hasattr(fitted, "feature_names_in_")
     assert fitted.profile_.n_samples == 90 and fitted.profile_.n_classes == 3
-    assert fitted.route_.label == "hard+lr_scale"
+    assert fitted.route_.router == "default"
+    assert fitted.route_.settings["loss"] == "logit_adjusted"
     assert len(fitted.history) == FAST["max_epochs"]
     assert isinstance(fitted.module_, MLPModule)
     assert fitted.module_[0].in_features == 6 and fitted.module_[-1].out_features == 3
@@ -259,48 +260,84 @@ def _pool(n_features, n_classes=2):
         ([6] * 5, False, "monitor"),
     ],
 )
-def test_route_label_for_spec_examples(counts, pool, label):
-    """Check that fit routes the SPEC §4 examples to their documented labels."""
+def test_seed_router_reproduces_spec_examples(counts, pool, label):
+    """Check that router='vitalroute' routes the seed's examples to their
+    labels and installs exactly the matching callbacks (the seed's monitor
+    resets dead units)."""
     X, y = _blocks(counts)
     pool = _pool(4, len(counts)) if pool else None
-    clf = VitalRouteClassifier(parent_pool=pool, **{**FAST, "max_epochs": 0})
+    clf = VitalRouteClassifier(
+        parent_pool=pool, router="vitalroute", **{**FAST, "max_epochs": 0}
+    )
     clf.fit(X, y)
     assert clf.route_.label == label
+    assert clf.route_.router == "vitalroute"
     names = [n for n, _ in clf.callbacks_]
-    assert "vitality_monitor" in names
-    assert ("vitality_class_sampler" in names) == (label == "imbalance")
-    assert ("vitality_hard_sampler" in names) == ("hard" in label)
-    assert ("vitality_lr_scaler" in names) == ("lr_scale" in label)
+    assert "vitality_reset" in names and "vitality_monitor" not in names
+    assert ("vitality_class" in names) == (label == "imbalance")
+    assert ("vitality_hard" in names) == ("hard" in label)
+    assert ("vitality_lr_scale" in names) == ("lr_scale" in label)
     assert ("vitality_transfer" in names) == ("transfer" in label)
 
 
 def test_router_thresholds_are_parameters():
-    """Check that a router threshold passed to the constructor changes the route."""
+    """Check that a router__ threshold changes the route, and that
+    GridSearchCV-style set_params reaches it."""
     X, y = _blocks([60, 20])
-    kw = dict(max_epochs=0, hidden_units=(8,), probe_size=64)
+    kw = dict(max_epochs=0, hidden_units=(8,), probe_size=64, router="vitalroute")
     assert VitalRouteClassifier(**kw).fit(X, y).route_.label == "hard+lr_scale"
-    strict = VitalRouteClassifier(imbalance_threshold=0.5, **kw).fit(X, y)
+    strict = VitalRouteClassifier(router__imbalance_threshold=0.5, **kw).fit(X, y)
     assert strict.route_.label == "imbalance"
     assert "0.333 < 0.5" in strict.route_.reasons["class"]
+    clf = VitalRouteClassifier(**kw).set_params(router__imbalance_threshold=0.5)
+    assert clf.get_params()["router__imbalance_threshold"] == 0.5
+    assert clone(clf).fit(X, y).route_.label == "imbalance"
+
+
+def test_default_router_budget_and_loss_yield_to_the_user():
+    """Check that the default router sets the loss and the epochs only where
+    the user left them to it, and says so in the plan."""
+    X, y = _blocks([60, 20])
+    kw = dict(hidden_units=(8,), probe_size=64, router__max_epochs=3)
+    auto = VitalRouteClassifier(**kw).fit(X, y)
+    assert auto.route_.settings["loss"] == "logit_adjusted"
+    assert isinstance(auto.criterion_, LogitAdjustedLoss)
+    assert auto.max_epochs_ == auto.route_.settings["max_epochs"] == 3
+    assert len(auto.history) == 3
+    user = VitalRouteClassifier(loss="focal", max_epochs=2, **kw).fit(X, y)
+    assert isinstance(user.criterion_, FocalLoss)
+    assert len(user.history) == user.max_epochs_ == 2
+    assert "loss" not in user.route_.settings
+    text = user.route_.explain()
+    assert "loss: not routed: the user's loss='focal' wins" in text
+    assert "max_epochs: not routed: the user's max_epochs=2 wins" in text
+    weighted = VitalRouteClassifier(class_weight="balanced", **kw).fit(X, y)
+    assert type(weighted.criterion_) is torch.nn.CrossEntropyLoss
 
 
 @pytest.mark.parametrize(
     "tactics, names",
     [
         ("none", ["vitality_monitor"]),
-        (("class", "lr_scale"), ["vitality_class_sampler", "vitality_lr_scaler"]),
-        (["hard"], ["vitality_hard_sampler"]),
+        (("class", "lr_scale"), ["vitality_class", "vitality_lr_scale"]),
+        (["hard"], ["vitality_hard"]),
+        (("reset",), ["vitality_reset"]),
     ],
 )
 def test_explicit_tactics_override_router(data, tactics, names):
-    """Check that explicit tactics are used as given, with readable reasons."""
+    """Check that explicit tactics are used as given, with readable reasons,
+    and that only the reset tactic replaces the record-only monitor."""
     X, y = data
     clf = VitalRouteClassifier(tactics=tactics, max_epochs=0, hidden_units=(8,))
     clf.fit(X, y)
     ours = [n for n, _ in clf.callbacks_ if n.startswith("vitality_")]
-    assert ours == [n for n in names if n != "vitality_monitor"] + ["vitality_monitor"]
+    if not {"vitality_reset", "vitality_monitor"} & set(names):
+        names = [*names, "vitality_monitor"]
+    assert ours == names
     assert "set by tactics" in clf.route_.reasons["class"]
     assert clf.route_.explain().startswith("route: ")
+    monitor = dict(clf.callbacks_).get("vitality_monitor")
+    assert monitor is None or monitor.reset is False
 
 
 def test_history_records_vitality_every_epoch(fitted):

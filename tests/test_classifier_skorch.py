@@ -54,8 +54,8 @@ def test_user_callbacks_run_before_tactics_and_are_not_mutated(data):
     clf = VitalRouteClassifier(callbacks=user, tactics=("hard",), **FAST)
     clf.fit(X, y)
     names = [n for n, _ in clf.callbacks_]
-    assert names.index("recorder") < names.index("vitality_hard_sampler")
-    assert names.index("vitality_hard_sampler") < names.index("vitality_monitor")
+    assert names.index("recorder") < names.index("vitality_hard")
+    assert names.index("vitality_hard") < names.index("vitality_monitor")
     assert isinstance(clf.callbacks_[-1][1], PrintLog)
     assert clf.callbacks == user and len(user) == 1  # the parameter is untouched
     assert len(recorder.train_rows_) == FAST["max_epochs"] * len(X)
@@ -92,7 +92,8 @@ def test_validation_split_happens_before_resampling():
     )
     recorder = RecordBatches()
     clf = VitalRouteClassifier(
-        train_split=0.25, callbacks=[recorder], random_state=0, **FAST
+        train_split=0.25, callbacks=[recorder], random_state=0,
+        tactics=("class",), **FAST
     )
     clf.fit(X, y)
     assert clf.route_.use_class_sampler

@@ -41,22 +41,22 @@ def test_parameters_reach_the_tactic_callbacks(imbalanced):
     """Check that strengths, refreshes and probe size reach the callbacks."""
     X, y = imbalanced
     clf = VitalRouteClassifier(
-        tactics=("class", "lr_scale"), sampler_strength=0.3, sampler_beta=2.0,
+        tactics=("class", "lr_scale", "reset"), sampler_strength=0.3, sampler_beta=2.0,
         sampler_refresh=3, lr_scale_alpha=2.5, reset_threshold=0.5,
         **{**FAST, "max_epochs": 0, "probe_size": 32},
     ).fit(X, y)
     cbs = dict(clf.callbacks_)
-    sampler = cbs["vitality_class_sampler"]
+    sampler = cbs["vitality_class"]
     assert (sampler.strength, sampler.beta, sampler.refresh_every) == (0.3, 2.0, 3)
     assert sampler.probe_size == 32 and sampler.random_state is not None
-    assert cbs["vitality_lr_scaler"].alpha == 2.5
-    assert cbs["vitality_monitor"].reset_threshold == 0.5
+    assert cbs["vitality_lr_scale"].alpha == 2.5
+    assert cbs["vitality_reset"].reset_threshold == 0.5
 
     hard = VitalRouteClassifier(
         tactics=("hard",), hard_strength=0.2, hard_beta=1.0, hard_refresh=2,
         **{**FAST, "max_epochs": 0},
     ).fit(X, y)
-    sampler = dict(hard.callbacks_)["vitality_hard_sampler"]
+    sampler = dict(hard.callbacks_)["vitality_hard"]
     assert (sampler.strength, sampler.beta, sampler.refresh_every) == (0.2, 1.0, 2)
 
 
@@ -64,9 +64,11 @@ def test_class_sampler_draws_the_training_rows(imbalanced):
     """Check that the routed class sampler feeds the batches, balancing classes."""
     X, y = imbalanced
     counter = CountLabels()
-    clf = VitalRouteClassifier(callbacks=[counter], random_state=0, **FAST).fit(X, y)
+    clf = VitalRouteClassifier(
+        callbacks=[counter], random_state=0, router="vitalroute", **FAST
+    ).fit(X, y)
     assert clf.route_.label == "imbalance"
-    assert clf.train_sampler_ is dict(clf.callbacks_)["vitality_class_sampler"].sampler_
+    assert clf.train_sampler_ is dict(clf.callbacks_)["vitality_class"].sampler_
     assert counter.counts_.sum() == FAST["max_epochs"] * len(X)
     # uniform rows give the minority ~15 %; class sampling gives it >= 15 % of
     # (1 - strength) plus its share of the stress softmax (about a half)
@@ -85,7 +87,7 @@ def test_lr_scales_reach_the_optimizer(imbalanced):
     clf = VitalRouteClassifier(tactics=("lr_scale",), lr=0.01, **FAST).fit(X, y)
     scales = clf.history[-1, "vitality_lr_scales"]
     assert set(scales) == {"0", "2"}  # the two hidden Linear layers
-    stepped = dict(clf.callbacks_)["vitality_lr_scaler"].lrs_  # rates of the last step
+    stepped = dict(clf.callbacks_)["vitality_lr_scale"].lrs_  # rates of the last step
     for name, scale in scales.items():
         assert stepped[name] == pytest.approx(0.01 * scale)
     groups = [g["lr"] for g in clf.optimizer_.param_groups]
@@ -118,7 +120,7 @@ def test_tactics_are_rebuilt_every_fit(imbalanced):
     first = dict(clf.callbacks_)["vitality_monitor"]
     clf.set_params(tactics=("hard", "lr_scale")).fit(X, y)
     names = [n for n, _ in clf.callbacks_ if n.startswith("vitality_")]
-    assert names == ["vitality_hard_sampler", "vitality_lr_scaler", "vitality_monitor"]
+    assert names == ["vitality_hard", "vitality_lr_scale", "vitality_monitor"]
     assert dict(clf.callbacks_)["vitality_monitor"] is not first
     assert clf.callbacks is None
 
@@ -127,14 +129,15 @@ def test_warm_start_reroutes_and_keeps_training(imbalanced):
     """Check that a warm-start fit routes the new labels and keeps the module."""
     X, y = imbalanced
     clf = VitalRouteClassifier(
-        warm_start=True, loss="logit_adjusted", random_state=0, **FAST
+        warm_start=True, loss="logit_adjusted", random_state=0,
+        router="vitalroute", **FAST
     ).fit(X, y)
     module = clf.module_
     balanced = np.r_[np.flatnonzero(y == 0)[:30], np.flatnonzero(y == 1)[:30]]
     clf.fit(X[balanced], y[balanced])
     assert clf.module_ is module
     assert clf.route_.label == "hard"  # 60 balanced rows
-    assert "vitality_class_sampler" not in dict(clf.callbacks_)
+    assert "vitality_class" not in dict(clf.callbacks_)
     np.testing.assert_allclose(clf.class_prior_, [0.5, 0.5])
     assert len(clf.history) == 2 * FAST["max_epochs"]
     torch.testing.assert_close(

@@ -37,7 +37,8 @@ def tiny_run(tmp_path_factory):
         "--methods",
         "uniform,inv_freq",
         "vitalroute",
-        "vitalroute_blind",
+        "vitalroute_seed",
+        "vitalroute_seed_blind",
         "--out",
         str(out),
     ]
@@ -56,8 +57,9 @@ def test_tiny_run_prints_the_tables(tiny_run):
     assert "2-fold stratified CV x 1 seeds = 2 splits" in text
     assert "Paired against inv_freq" in text and "Wilcoxon" in text
     assert "What the vitality tactics read" in text and "class prob lo-hi" in text
-    assert "route: imbalance" in text
-    assert "Signal on vs off (vitalroute - vitalroute_blind" in text
+    assert "route: imbalance" in text  # the seed's table on these labels
+    assert "route: logit_adjusted" in text  # the default router
+    assert "Signal on vs off (vitalroute_seed - vitalroute_seed_blind" in text
     lines = text.splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith("method "))
     end = lines.index("", start)
@@ -67,7 +69,8 @@ def test_tiny_run_prints_the_tables(tiny_run):
         "uniform",
         "inv_freq",
         "vitalroute",
-        "vitalroute_blind",
+        "vitalroute_seed",
+        "vitalroute_seed_blind",
     }
     assert bal == sorted(bal, reverse=True)
 
@@ -81,22 +84,24 @@ def test_tiny_run_writes_csv_json_png(tiny_run):
         "uniform",
         "inv_freq",
         "vitalroute",
-        "vitalroute_blind",
+        "vitalroute_seed",
+        "vitalroute_seed_blind",
     }
     assert all(r["n_fits"] == "2" for r in rows)
     route = {r["method"]: r["route"] for r in rows}
-    assert route["vitalroute"] == "imbalance"
+    assert route["vitalroute"] == "logit_adjusted"
+    assert route["vitalroute_seed"] == "imbalance"
     bal = [float(r["balanced_accuracy_mean"]) for r in rows]
     assert bal == sorted(bal, reverse=True)
     inv = next(r for r in rows if r["method"] == "inv_freq")
     assert inv["balanced_accuracy_diff_vs_inv_freq_mean"] == ""
     with open(out / "folds.csv") as fh:
         folds = list(csv.DictReader(fh))
-    assert len(folds) == 8 and "recall_9" in folds[0]
+    assert len(folds) == 10 and "recall_9" in folds[0]
     data = json.loads((out / "results.json").read_text())
-    assert len(data["records"]) == 8
+    assert len(data["records"]) == 10
     assert data["settings"]["epochs"] == 2 and data["minority"] == [5, 6, 7, 8, 9]
-    v = data["vitality"]["vitalroute"]
+    v = data["vitality"]["vitalroute_seed"]
     assert 0 < v["prob_lo"] <= 0.1 <= v["prob_hi"] < 1
     # the summary in the JSON matches the fits it was computed from
     fits = [r["balanced_accuracy"] for r in data["records"] if r["method"] == "uniform"]
@@ -229,7 +234,7 @@ def test_python_dash_m_lists_methods():
         text=True,
         check=True,
     )
-    assert "vitalroute_blind" in done.stdout and "hgb_balanced" in done.stdout
+    assert "vitalroute_seed_blind" in done.stdout and "hgb_balanced" in done.stdout
 
 
 @pytest.mark.slow
@@ -328,7 +333,7 @@ def test_make_compare_passes_args():
     [
         (["inv_freq", "logreg_balanced"], False),
         (["inv_freq", "vitalroute"], True),
-        (["vitalroute_blind"], True),
+        (["vitalroute_seed_blind"], True),
     ],
 )
 def test_router_note_only_when_a_method_is_routed(methods, shown):

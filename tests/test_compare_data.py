@@ -129,8 +129,11 @@ def test_check_methods_and_build():
         pipe = build_method(name, StandardScaler(), NetConfig(epochs=3), random_state=1)
         assert pipe.steps[0][0] == "preprocess" and pipe.steps[-1][0] == "model"
     net = build_method(
-        "vitalroute_blind", StandardScaler(), NetConfig(epochs=3), random_state=1
+        "vitalroute_seed_blind", StandardScaler(), NetConfig(epochs=3), random_state=1
     )[-1]
     assert net.sampler_beta == 0 and net.max_epochs == 3 and net.tactics == "auto"
+    assert net.router == "vitalroute"
+    auto = build_method("vitalroute", StandardScaler(), NetConfig(), random_state=1)
+    assert auto[-1].max_epochs is None and auto[-1].router == "default"
     inv = build_method("inv_freq", StandardScaler(), NetConfig(), random_state=1)[-1]
     assert inv.class_weight == "balanced" and inv.tactics == "none"

@@ -56,7 +56,7 @@ def test_scarce_splits_draw_per_class():
     [
         ("confusable", "Confusable classes 0 and 1"),
         ("shift", "class 3 prob before -> after"),
-        ("scarce", "Router on the scarce labels: hard+lr_scale"),
+        ("scarce", "Seed router on the scarce labels: hard+lr_scale"),
         ("transfer", "The parent the tactic picked (lowest stasis)"),
     ],
 )

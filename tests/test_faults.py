@@ -362,7 +362,10 @@ def test_keyboard_interrupt_keeps_the_last_completed_step(data, method):
     """Check that an interrupt stops training quietly, keeping the last step."""
     X, y = data
     stop = Interrupt(epoch=2, batch=3)
-    clf = VitalRouteClassifier(callbacks=[stop], random_state=0, max_epochs=5, **FAST)
+    clf = VitalRouteClassifier(
+        callbacks=[stop], random_state=0, max_epochs=5, tactics=("hard", "lr_scale"),
+        **FAST,
+    )
     rng_before = torch.get_rng_state()
     getattr(clf, method)(X, y)  # skorch catches KeyboardInterrupt
     assert torch.equal(torch.get_rng_state(), rng_before)

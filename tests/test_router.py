@@ -94,11 +94,13 @@ def test_router_invariants(counts, pool):
     profile = profile_task(_labels(counts))
     plan = route_plan(profile, parent_pool_available=pool)
     n, k = sum(counts), len(counts)
+    # the seed's monitor always resets dead units
+    assert plan.use_reset and plan.tactics[-1] == "reset"
     # the class sampler excludes the hard sampler and lr scaling
     assert not (plan.use_class_sampler and (plan.use_hard_sampler or plan.use_lr_scale))
     # a single class never gets a label-driven tactic
     if k == 1:
-        assert plan.tactics in ((), ("transfer",))
+        assert plan.tactics in (("reset",), ("transfer", "reset"))
     if not pool:
         assert not plan.use_transfer
     if plan.use_class_sampler:

@@ -15,7 +15,9 @@ DEFAULT_FOLDS = 5
 DEFAULT_SEEDS = 3
 DEFAULT_EPOCHS = 30
 DEFAULT_HOLDOUT_SEEDS = 10
-HOLDOUT_METHODS = ("uniform", "inv_freq", "vitalroute", "vitalroute_blind")
+HOLDOUT_METHODS = (
+    "uniform", "inv_freq", "vitalroute", "vitalroute_seed", "vitalroute_seed_blind"
+)
 SCENARIOS = ("confusable", "shift", "scarce", "transfer")
 #: Parent of the default output folder, ``results/compare-<date>-<time>/``.
 DEFAULT_OUT_ROOT = "results"
@@ -168,7 +170,9 @@ def _add_compare_arguments(p):
     n.add_argument(
         "--epochs",
         type=_positive_int,
-        help=f"training epochs (default: {DEFAULT_EPOCHS}; scenarios have their own)",
+        help=f"training epochs of every neural method (default: {DEFAULT_EPOCHS} for "
+        "the fixed-budget methods, the router's budget for vitalroute and "
+        "vitalroute_inv_freq; scenarios have their own)",
     )
     n.add_argument(
         "--hidden-units",
@@ -284,7 +288,7 @@ def _run(args):
     methods = check_methods(_split_methods(args.methods) if args.methods else default)
     seeds = range(args.seeds or (DEFAULT_HOLDOUT_SEEDS if holdout else DEFAULT_SEEDS))
     config = NetConfig(
-        epochs=args.epochs or DEFAULT_EPOCHS,
+        epochs=args.epochs,
         hidden_units=args.hidden_units,
         lr=args.lr,
         batch_size=args.batch_size,

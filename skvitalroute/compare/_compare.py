@@ -162,7 +162,7 @@ def assemble(
         },
         "settings_line": (
             f"{how}; every neural method: MLP {tuple(config.hidden_units)}, "
-            f"{config.epochs} epochs, Adam lr={config.lr:g}, "
+            f"{_epochs_text(config.epochs)}, Adam lr={config.lr:g}, "
             f"batch {config.batch_size}; inputs standardized"
         ),
         "classes": list(task.classes),
@@ -179,12 +179,21 @@ def assemble(
     }
 
 
+def _epochs_text(epochs):
+    if epochs is not None:
+        return f"{epochs} epochs"
+    return "30 epochs (the routed vitalroute methods: the router's budget)"
+
+
+SIGNAL_PAIR = ("vitalroute_seed", "vitalroute_seed_blind")
+
+
 def _has_control(methods):
-    return "vitalroute" in methods and "vitalroute_blind" in methods
+    return all(m in methods for m in SIGNAL_PAIR)
 
 
 def signal_section(records, metrics):
-    """The signal-off control: ``vitalroute`` minus ``vitalroute_blind`` per split.
+    """The signal-off control: ``vitalroute_seed`` minus ``vitalroute_seed_blind``.
 
     Both route the same way and resample the same number of rows; only the
     stress signal differs (``sampler_beta=0``, ``hard_beta=0`` in the
@@ -193,14 +202,15 @@ def signal_section(records, metrics):
     parts = []
     for metric in metrics:
         p = paired_test(
-            paired_differences(records, "vitalroute", "vitalroute_blind", metric)
+            paired_differences(records, *SIGNAL_PAIR, metric)
         )
         parts.append(
             f"{metric} {100 * p['mean']:+.2f} pp [{100 * p['ci_low']:+.2f}, "
             f"{100 * p['ci_high']:+.2f}], Wilcoxon p {p['p_value']:.3g}"
         )
     return (
-        "Signal on vs off (vitalroute - vitalroute_blind, same route, same splits): "
+        "Signal on vs off (vitalroute_seed - vitalroute_seed_blind, same route, "
+        "same splits): "
         + "; ".join(parts)
         + "."
     )
@@ -223,7 +233,7 @@ def route_notes(task, splits, methods=None):
     -------
     lines : list of str
     """
-    from skvitalroute._router import profile_task, route_plan
+    from skvitalroute.routing import default_route, profile_task, route_plan
 
     if not splits:
         return []
@@ -233,8 +243,13 @@ def route_notes(task, splits, methods=None):
     routed = routed_methods(methods) if methods is not None else ["vitalroute"]
     if not routed:
         return lines
-    plan = route_plan(profile_task(y))
-    return lines + [
-        f"Router on these labels ({', '.join(routed)}, tactics='auto'):",
-        *("  " + line for line in plan.explain().splitlines()),
-    ]
+    profile = profile_task(y)
+    seed = [m for m in routed if m.startswith("vitalroute_seed")]
+    default = [m for m in routed if m not in seed]
+    for names, plan in ((default, default_route), (seed, route_plan)):
+        if names:
+            lines += [
+                f"Router on these labels ({', '.join(names)}, tactics='auto'):",
+                *("  " + line for line in plan(profile).explain().splitlines()),
+            ]
+    return lines

@@ -20,8 +20,10 @@ class NetConfig:
 
     Attributes
     ----------
-    epochs : int
-        Training epochs.
+    epochs : int or None
+        Training epochs of every neural method; None gives each its own
+        default: 30 epochs for a fixed-budget method, the router's budget
+        for the routed ones (``vitalroute``, ``vitalroute_inv_freq``).
     hidden_units : tuple of int
         Hidden-layer widths of the default MLP.
     lr : float
@@ -30,7 +32,7 @@ class NetConfig:
         Mini-batch size.
     """
 
-    epochs: int = 30
+    epochs: int | None = None
     hidden_units: tuple = (128, 64)
     lr: float = 1e-3
     batch_size: int = 64
@@ -89,10 +91,24 @@ _NEURAL = {
         dict(tactics="none"),
         _vitality_sampler,
     ),
-    "vitalroute": ("VitalRouteClassifier, tactics='auto'", dict(tactics="auto"), None),
-    "vitalroute_blind": (
-        "tactics='auto' with the stress signal off (sampler_beta=0, hard_beta=0)",
-        dict(tactics="auto", sampler_beta=0.0, hard_beta=0.0),
+    "vitalroute": (
+        "VitalRouteClassifier(): the default router (rebalancing, budget, tactics)",
+        dict(tactics="auto"),
+        None,
+    ),
+    "vitalroute_inv_freq": (
+        "the default route with inv_freq in place of its rebalancing (budget control)",
+        dict(tactics="auto", class_weight="balanced"),
+        None,
+    ),
+    "vitalroute_seed": (
+        "the seed's rule table, router='vitalroute' (30 epochs)",
+        dict(tactics="auto", router="vitalroute"),
+        None,
+    ),
+    "vitalroute_seed_blind": (
+        "the seed's table with the stress signal off (sampler_beta=0, hard_beta=0)",
+        dict(tactics="auto", router="vitalroute", sampler_beta=0.0, hard_beta=0.0),
         None,
     ),
 }

@@ -138,7 +138,9 @@ def vitality_table(result):
     vit = result["vitality"]
     shown = [m for m in method_order(result) if m in vit and "prob_lo" in vit[m]]
     shown += [
-        m for m in ("vitalroute", "vitalroute_blind") if m in vit and m not in shown
+        m
+        for m in ("vitalroute_seed", "vitalroute_seed_blind")
+        if m in vit and m not in shown
     ]
     if not shown:
         return ""

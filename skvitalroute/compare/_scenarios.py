@@ -170,7 +170,8 @@ def run_confusable(
         "ros",
         "vitality_sampler",
         "vitalroute",
-        "vitalroute_blind",
+        "vitalroute_seed",
+        "vitalroute_seed_blind",
         "logreg_balanced",
     ]
     variants = _variants(methods, defaults)
@@ -251,7 +252,14 @@ def run_scarce(
         "hard_only": ("vitalroute", {"net_params": {"tactics": ("hard",)}}),
         "lr_scale_only": ("vitalroute", {"net_params": {"tactics": ("lr_scale",)}}),
     }
-    defaults = ["uniform", "focal", "vitalroute", "vitalroute_blind", "logreg_balanced"]
+    defaults = [
+        "uniform",
+        "focal",
+        "vitalroute",
+        "vitalroute_seed",
+        "vitalroute_seed_blind",
+        "logreg_balanced",
+    ]
     variants = _variants(methods, defaults, extra)
     records = run_fits(
         _jobs(task, splits, config, variants), n_jobs=n_jobs, quiet=quiet
@@ -265,12 +273,12 @@ def run_scarce(
         baseline="uniform",
         title="skvitalroute compare --scenario scarce",
     )
-    routes = result["vitality"].get("vitalroute", {}).get("routes", {})
+    routes = result["vitality"].get("vitalroute_seed", {}).get("routes", {})
     result["sections"].append(
-        "Router on the scarce labels: "
-        + (", ".join(routes) or "(vitalroute not run)")
-        + ". vitalroute_blind keeps the route but draws rows uniformly (hard_beta=0);"
-        " hard_only / lr_scale_only force one tactic."
+        "Seed router on the scarce labels: "
+        + (", ".join(routes) or "(vitalroute_seed not run)")
+        + ". vitalroute_seed_blind keeps that route but draws rows uniformly "
+        "(hard_beta=0); hard_only / lr_scale_only force one tactic."
     )
     return result
 

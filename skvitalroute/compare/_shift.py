@@ -1,10 +1,10 @@
 """The ``shift`` scenario: class difficulty changes in the middle of training.
 
-Digits, training folds 5:1 imbalanced (so the router turns the class sampler
-on). During the first half of training the minority class 8 is noisy (hard)
+Digits, training folds 5:1 imbalanced (so the seed's router turns the class
+sampler on). During the first half of training the minority class 8 is noisy (hard)
 and class 3 clean; at the shift epoch class 8 turns clean and class 3 noisy,
 and the test rows of class 3 are noisy too (the post-shift world). A
-sampler that reads stress during training (``vitalroute``, refreshed every
+sampler that reads stress during training (``vitalroute_seed``, refreshed every
 2 epochs) can react; a sampler that reads it once before training
 (``vitality_sampler``) or a count-based fix (``inv_freq``) cannot.
 """
@@ -164,7 +164,7 @@ def shift_section(result):
         "The shifted classes (class probabilities of the in-training class sampler, "
         f"uniform = {1 / len(classes):.3f}):\n" + format_table(header, rows)
     )
-    return text + _verdict([r for r in records if r["method"] == "vitalroute"])
+    return text + _verdict([r for r in records if r["method"] == "vitalroute_seed"])
 
 
 def _verdict(recs):
@@ -181,7 +181,8 @@ def _verdict(recs):
         return "\n(too few epochs to read the class sampler before and after the shift)"
     reacted = rise > 0.005 and fall < -0.005
     return (
-        f"\nvitalroute: class {HARD_AFTER} probability changed by {rise:+.4f} after "
+        f"\nvitalroute_seed: class {HARD_AFTER} probability changed by {rise:+.4f} "
+        "after "
         f"the shift, class {HARD_BEFORE} by {fall:+.4f}: the class sampler "
         + ("followed the shift." if reacted else "did not follow the shift.")
     )
@@ -210,7 +211,8 @@ def run_shift(
         "ros",
         "vitality_sampler",
         "vitalroute",
-        "vitalroute_blind",
+        "vitalroute_seed",
+        "vitalroute_seed_blind",
     ]
     variants = _variants(methods, defaults)
     jobs = []

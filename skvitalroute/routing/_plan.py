@@ -1,0 +1,111 @@
+"""The route plan: which tactics and training settings a router chose, and why."""
+
+from dataclasses import dataclass, field
+
+from skvitalroute.callbacks._registry import MONITOR, TACTICS
+
+
+@dataclass(frozen=True)
+class RoutePlan:
+    """Which tactics and training settings a router chose, and why.
+
+    Parameters
+    ----------
+    tactics : tuple of str, default=()
+        Tactics switched on, by their registry names (``"transfer"``,
+        ``"class"``, ``"hard"``, ``"lr_scale"``, ``"reset"``), in registry
+        order.
+    settings : dict, default={}
+        Estimator parameters the router chose (e.g. ``{"loss":
+        "logit_adjusted", "max_epochs": 120}``). The classifier applies a
+        setting only where the user left the parameter to the router
+        (``loss="auto"``, ``max_epochs=None``, ...): a user's explicit
+        value wins.
+    reasons : dict of str to str, default={}
+        A readable reason for each tactic (on or off) and each setting.
+    router : str, default="explicit"
+        Name of the router that made the plan (``"explicit"`` for a plan
+        from ``tactics=(...)`` or ``"none"``).
+
+    Attributes
+    ----------
+    label : str
+        The active tactics joined by ``"+"`` in registry order (the class
+        tactic shows as ``"imbalance"``, dead-unit reset is not shown),
+        preceded by a routed loss other than cross-entropy; ``"monitor"``
+        when nothing is on.
+    use_class_sampler, use_hard_sampler, use_lr_scale, use_transfer, use_reset : bool
+        Whether the ``class``, ``hard``, ``lr_scale``, ``transfer`` and
+        ``reset`` tactics are on.
+    use_monitor : bool
+        Always True: the vitality monitor records every fit.
+    """
+
+    tactics: tuple = ()
+    settings: dict = field(default_factory=dict)
+    reasons: dict = field(default_factory=dict, compare=False)
+    router: str = "explicit"
+
+    def __post_init__(self):
+        chosen = set(self.tactics)
+        unknown = sorted(chosen - set(TACTICS))
+        if unknown:
+            raise ValueError(
+                f"RoutePlan got unknown tactic(s) {unknown}; known: {list(TACTICS)}."
+            )
+        object.__setattr__(self, "tactics", tuple(t for t in TACTICS if t in chosen))
+
+    def uses(self, tactic):
+        """Whether ``tactic`` (a registry name) is on.
+
+        Parameters
+        ----------
+        tactic : str
+            A tactic name.
+
+        Returns
+        -------
+        on : bool
+        """
+        return tactic in self.tactics
+
+    use_class_sampler = property(lambda self: self.uses("class"))
+    use_hard_sampler = property(lambda self: self.uses("hard"))
+    use_lr_scale = property(lambda self: self.uses("lr_scale"))
+    use_transfer = property(lambda self: self.uses("transfer"))
+    use_reset = property(lambda self: self.uses("reset"))
+    use_monitor = property(lambda self: True)
+
+    @property
+    def label(self):
+        parts = [TACTICS[t].shown_as for t in self.tactics]
+        loss = self.settings.get("loss")
+        if loss not in (None, "cross_entropy"):
+            parts.insert(0, loss)
+        parts = [p for p in parts if p]
+        return "+".join(parts) if parts else MONITOR.name
+
+    def explain(self):
+        """Return the plan as readable text: the label, then one line per
+        tactic and per routed setting.
+
+        Returns
+        -------
+        text : str
+            ``"route: <label>"``, ``"router: <name>"``, one ``"- tactic:
+            on/off (reason)"`` line per registered tactic and the monitor,
+            one ``"- setting = value (reason)"`` line per setting, then a
+            line for each setting the router did not set (e.g. because the
+            user's value wins).
+        """
+        lines = [f"route: {self.label}", f"router: {self.router}"]
+        for name in TACTICS:
+            state = "on" if name in self.tactics else "off"
+            lines.append(f"- {name}: {state} ({self.reasons.get(name, '')})")
+        monitor = self.reasons.get(MONITOR.name, "always on")
+        lines.append(f"- {MONITOR.name}: on ({monitor})")
+        for key, value in self.settings.items():
+            lines.append(f"- {key} = {value!r} ({self.reasons.get(key, '')})")
+        listed = {*TACTICS, MONITOR.name, *self.settings}
+        lines += [f"- {k}: {why}" for k, why in self.reasons.items() if k not in listed]
+        return "\n".join(lines)
