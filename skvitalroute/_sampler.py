@@ -27,7 +27,7 @@ from skvitalroute._sampler_input import (
 )
 from skvitalroute._sampling import class_probabilities, sample_probabilities
 from skvitalroute._validation import check_float32_range, check_label_values
-from skvitalroute.routing import profile_task, route_plan
+from skvitalroute.routing import default_route, profile_task
 
 _SEED_MAX = np.iinfo(np.int32).max
 # SPEC §3 defaults of the two tactics: (strength, beta).
@@ -60,9 +60,10 @@ class VitalitySampler(BaseOverSampler):
       class, row probabilities ``(1 - strength) / n_c + strength *
       softmax(beta * stress)``; each targeted class gets exactly the rows
       ``sampling_strategy`` asks for, stressed rows more often.
-    - ``mode="auto"``: ``"class"`` when the router
-      (:func:`~skvitalroute.route_plan` with its default thresholds) would
-      switch the class sampler on for ``y``, else ``"sample"``.
+    - ``mode="auto"``: ``"class"`` when the default router
+      (:func:`~skvitalroute.routing.default_route`) rebalances the classes
+      of ``y`` (imbalanced labels always are, whatever the size of the
+      smallest class), else ``"sample"``.
 
     Parameters
     ----------
@@ -312,7 +313,9 @@ class VitalitySampler(BaseOverSampler):
     def _resolve_mode(self, y):
         if self.mode != "auto":
             return self.mode
-        return "class" if route_plan(profile_task(y)).use_class_sampler else "sample"
+        profile = profile_task(y)
+        rebalance = profile.ratio < 1 and default_route(profile).rebalances
+        return "class" if rebalance else "sample"
 
     def _formula_params(self):
         strength, beta = _MODE_DEFAULTS[self.mode_]

@@ -15,13 +15,14 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from skorch import NeuralNetClassifier
 
-from skvitalroute import VitalitySampler, profile_task, route_plan
+from skvitalroute import VitalitySampler, profile_task
 from skvitalroute._module import MLPModule
 from skvitalroute._probe import VitalityProbe
 from skvitalroute._sampler import _class_targets
+from skvitalroute.routing import default_route
 
 FAST = dict(probe_epochs=1, probe_hidden_units=(8,), random_state=0)
-COUNTS = (60, 60, 12, 14)  # imbalanced: the router turns the class sampler off
+COUNTS = (60, 60, 12, 14)  # imbalanced, with a minority under the seed's 15 rows
 # (min class 12 < 15), so mode="auto" picks "sample" here.
 
 
@@ -217,14 +218,15 @@ def test_refit_in_other_mode_drops_stale_attributes(data):
 # -- mode and reproducibility ---------------------------------------------------
 @pytest.mark.parametrize("counts", [COUNTS, (100, 20, 16), (30, 30, 30)])
 def test_auto_mode_follows_router(counts):
-    """Check that mode="auto" picks "class" exactly when the router would
-    switch the class sampler on."""
+    """Check that mode="auto" picks "class" exactly when the default router
+    rebalances the labels: imbalanced ones, however small the minority."""
     X, y = _blocks(counts)
     sampler = VitalitySampler(**FAST)
     sampler.fit_resample(X, y)
-    expected = "class" if route_plan(profile_task(y)).use_class_sampler else "sample"
-    assert sampler.mode_ == expected
-    assert expected == ("class" if counts == (100, 20, 16) else "sample")
+    profile = profile_task(y)
+    rebalanced = profile.ratio < 1 and default_route(profile).rebalances
+    assert sampler.mode_ == ("class" if rebalanced else "sample")
+    assert sampler.mode_ == ("sample" if counts == (30, 30, 30) else "class")
 
 
 @pytest.mark.parametrize("mode", ["class", "sample"])

@@ -39,6 +39,9 @@ class RoutePlan:
         ``reset`` tactics are on.
     use_monitor : bool
         Always True: the vitality monitor records every fit.
+    rebalances : bool
+        Whether the plan rebalances the classes (the class tactic, a routed
+        class weight, or a routed loss other than cross-entropy).
     """
 
     tactics: tuple = ()
@@ -75,6 +78,14 @@ class RoutePlan:
     use_transfer = property(lambda self: self.uses("transfer"))
     use_reset = property(lambda self: self.uses("reset"))
     use_monitor = property(lambda self: True)
+
+    @property
+    def rebalances(self):
+        """Whether the plan rebalances the classes: the class tactic, or a
+        routed loss or class weight other than plain cross-entropy."""
+        loss = self.settings.get("loss")
+        weighted = self.settings.get("class_weight") is not None
+        return self.use_class_sampler or weighted or loss not in (None, "cross_entropy")
 
     @property
     def label(self):
