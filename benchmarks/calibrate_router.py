@@ -56,6 +56,8 @@ _REBALANCE = {
     "seed": dict(tactics="auto"),
 }
 PEERS = ("brf", "hgb", "logreg")
+# option t<name>: add a tactic to the candidate's tactics
+_TACTIC_TOKENS = {"tilt": "tilt", "reset": "reset", "hard": "hard", "lr": "lr_scale"}
 
 
 def parse(name):
@@ -66,8 +68,10 @@ def parse(name):
     epochs) and options are ``wd<x>`` (AdamW weight decay), ``wdn<K>``
     (AdamW weight decay ``min(1, K / n_train)``), ``do<x>``
     (dropout), ``bs<N>`` (batch size), ``lr<x>``, ``tau<x>`` (logit
-    adjustment scale), ``es<N>`` (early stopping, patience N, on a
-    stratified 15 % split, up to 300 epochs), ``h<a>x<b>`` (hidden units).
+    adjustment scale), ``t<tactic>`` (add a tactic: ``ttilt``, ``treset``,
+    ``thard``, ``tlr``), ``ts<x>`` (tilt strength), ``es<N>`` (early
+    stopping, patience N, on a stratified 15 % split, up to 300 epochs),
+    ``h<a>x<b>`` (hidden units).
     """
     parts = name.split("_")
     return parts[0], parts[1], parts[2:]
@@ -116,6 +120,12 @@ def net_params(name, n_train):
             params["train_split"] = 0.15
             params["max_epochs"] = max(params["max_epochs"], 300)
             params["callbacks"] = [EarlyStopping(patience=int(tok[2:]), load_best=True)]
+        elif tok.startswith("t") and tok[1:] in _TACTIC_TOKENS:
+            base = params.get("tactics", "none")
+            base = () if base == "none" else tuple(base)
+            params["tactics"] = (*base, _TACTIC_TOKENS[tok[1:]])
+        elif tok.startswith("ts"):
+            params["tilt_strength"] = _float(tok, "ts")
         elif tok.startswith("h"):
             params["hidden_units"] = tuple(int(u) for u in tok[1:].split("x"))
         elif not tok.startswith("bs"):

@@ -189,9 +189,13 @@ class VitalRouteClassifier(NeuralNetClassifier):
         Hard sampler: epochs between stress readings.
     lr_scale_alpha : float, default=4.0
         LR scaling: layer rate ``lr * max(0.1, 1 / (1 + alpha * stasis))``.
+    tilt_strength : float, default=0.5
+        Class tilt: largest per-class logit offset, in nats.
+    tilt_refresh : int, default=2
+        Class tilt: epochs between overlap readings.
     reset_threshold : float, default=0.12
-        Monitor: reset dead units after an epoch whose mean stasis reaches
-        this value.
+        Reset tactic: reset dead units after an epoch whose mean stasis
+        reaches this value.
     probe_size : int, default=1024
         Rows in each vitality reading.
     max_epochs : int, default=30
@@ -309,6 +313,8 @@ class VitalRouteClassifier(NeuralNetClassifier):
         hard_beta=3.0,
         hard_refresh=1,
         lr_scale_alpha=4.0,
+        tilt_strength=0.5,
+        tilt_refresh=2,
         reset_threshold=0.12,
         probe_size=1024,
         max_epochs=None,
@@ -353,6 +359,8 @@ class VitalRouteClassifier(NeuralNetClassifier):
         self.hard_beta = hard_beta
         self.hard_refresh = hard_refresh
         self.lr_scale_alpha = lr_scale_alpha
+        self.tilt_strength = tilt_strength
+        self.tilt_refresh = tilt_refresh
         self.reset_threshold = reset_threshold
         self.probe_size = probe_size
         self.random_state = random_state

@@ -43,6 +43,8 @@ _NUMBERS = {
     "hard_refresh": (Integral, 1, None, True, True),
     "lr_scale_alpha": (Real, 0.0, None, True, True),
     "reset_threshold": (Real, 0.0, 1.0, True, True),
+    "tilt_strength": (Real, 0.0, 10.0, True, True),
+    "tilt_refresh": (Integral, 1, None, True, True),
     "probe_size": (Integral, 1, None, True, True),
     "lr": (Real, 0.0, _SCALE_MAX, False, True),
 }

@@ -77,8 +77,9 @@ class FocalLoss(nn.CrossEntropyLoss):
 class LogitAdjustedLoss(nn.CrossEntropyLoss):
     """Logit-adjusted cross-entropy (Menon et al., 2021).
 
-    The training loss is the cross-entropy of ``logits + tau * log(prior)``;
-    predictions use the raw logits, so a network trained with it is pushed
+    The training loss is the cross-entropy of ``logits + tau * log(prior)
+    + class_offset`` (``class_offset`` is a zero buffer that a tactic may
+    set); predictions use the raw logits, so a network trained with it is pushed
     to give rare classes a larger margin ("logit adjustment" loss, eq. 10 of
     the paper).
 
@@ -123,10 +124,13 @@ class LogitAdjustedLoss(nn.CrossEntropyLoss):
         prior = prior / prior.sum()
         log_prior = torch.where(prior > 0, torch.log(prior), torch.zeros_like(prior))
         self.register_buffer("log_prior", log_prior.float())
+        # Extra per-class offsets set during training by a tactic (the class
+        # tilt of skvitalroute.callbacks.ClassOverlapTilt); zero by default.
+        self.register_buffer("class_offset", torch.zeros_like(log_prior).float())
 
     def forward(self, input, target):
-        adjusted = input + self.tau * self.log_prior.to(input.dtype)
-        return super().forward(adjusted, target)
+        offset = self.tau * self.log_prior + self.class_offset
+        return super().forward(input + offset.to(input.dtype), target)
 
 
 def class_weight_vector(class_weight, classes, y, sample_weight=None):

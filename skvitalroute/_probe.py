@@ -6,6 +6,7 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.utils.validation import check_is_fitted
 
 from skvitalroute._layers import _find_units, _incoming_weights, _mlp_to_module
+from skvitalroute._overlap import class_overlap
 from skvitalroute._signals import (
     SIGNALS,
     _LayerRecord,
@@ -248,6 +249,46 @@ class VitalityProbe:
         ]
         self._flags = self._flags_on(records, weights)
         return grouped_composite(by_class, len(classes))
+
+    def per_class_overlap(self, X, y, *, repeats=5):
+        """How mixed each class is with the others in the last hidden layer.
+
+        One forward pass over the stratified probe rows; for each class, the
+        share of its rows whose nearest neighbour in the last hidden layer's
+        activations has another class, every class read on the same number
+        of rows (see :func:`skvitalroute._overlap.class_overlap`). Unlike
+        the composite per-class stress it does not follow class size.
+
+        Parameters
+        ----------
+        X : array-like or torch.Tensor
+            Input rows.
+        y : array-like of shape (n_samples,)
+            Labels of any type.
+        repeats : int, default=5
+            Equal-size draws averaged.
+
+        Returns
+        -------
+        overlap : ndarray of shape (n_classes,)
+            One value per class of ``np.unique(y)``, in that order, in
+            [0, 1]; NaN for a class with fewer than 2 probe rows.
+        """
+        names = self.layer_names()
+        if not names:
+            raise ValueError(
+                "per_class_overlap reads a hidden layer; the module has none."
+            )
+        y = _labels(y, X)
+        classes, codes = np.unique(y, return_inverse=True)
+        rows = _stratified_rows(codes, len(classes), self.probe_size, self.random_state)
+        records, _ = self._forward(_take(X, rows), proba=False)
+        self._flags = self._flags_on(records)
+        act = records[self._checked(records)[-1]].act
+        return class_overlap(
+            act, codes[rows], len(classes), repeats=repeats,
+            random_state=self.random_state,
+        )
 
     def per_sample_stress(self, X, y, classes=None):
         """Per-row stress (SPEC §2).

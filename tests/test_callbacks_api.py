@@ -10,6 +10,7 @@ from sklearn.base import clone
 from skorch import NeuralNetClassifier
 
 import skvitalroute.callbacks as cbs
+from skvitalroute._losses import LogitAdjustedLoss
 
 CALLBACKS = [
     cbs.ClassStressSampler(strength=0.5, random_state=0),
@@ -18,13 +19,15 @@ CALLBACKS = [
     cbs.TransferWarmStart([("p", torch.nn.Linear(4, 8))], freeze=False),
     cbs.VitalityMonitor(reset_threshold=0.2),
     cbs.DivergenceGuard(probe_size=16),
+    cbs.ClassOverlapTilt(strength=0.3),
 ]
 
 
 def test_all_lists_the_public_names():
     """Check that __all__ holds the documented public names, all importable."""
     assert sorted(cbs.__all__) == sorted([
-        "ClassStressSampler", "DivergenceGuard", "HardSampleSampler", "LayerLRScaler",
+        "ClassOverlapTilt", "ClassStressSampler", "DivergenceGuard",
+        "HardSampleSampler", "LayerLRScaler",
         "TransferWarmStart", "VitalityMonitor", "layer_param_groups",
     ])
     assert all(hasattr(cbs, name) for name in cbs.__all__)
@@ -42,9 +45,13 @@ def test_only_parameters_in_get_params_before_and_after_fit(callback):
     module = torch.nn.Sequential(
         torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 2)
     )
+    # the tilt offsets the logit-adjusted loss: it needs that criterion
+    tilt = isinstance(callback, cbs.ClassOverlapTilt)
+    criterion = LogitAdjustedLoss if tilt else torch.nn.CrossEntropyLoss
     net = NeuralNetClassifier(
-        module, criterion=torch.nn.CrossEntropyLoss, max_epochs=1,
+        module, criterion=criterion, max_epochs=1,
         train_split=None, verbose=0, callbacks=[callback],
+        **({"criterion__prior": [0.5, 0.5]} if tilt else {}),
     )
     # a plain optimizer has no per-layer groups: the scaler says so
     warns = isinstance(callback, cbs.LayerLRScaler)

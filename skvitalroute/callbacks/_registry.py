@@ -14,6 +14,7 @@ from skvitalroute.callbacks._guard import DivergenceGuard
 from skvitalroute.callbacks._lr_scale import LayerLRScaler
 from skvitalroute.callbacks._monitor import VitalityMonitor
 from skvitalroute.callbacks._resampling import ClassStressSampler, HardSampleSampler
+from skvitalroute.callbacks._tilt import ClassOverlapTilt
 from skvitalroute.callbacks._transfer import TransferWarmStart
 
 #: Name of the divergence guard installed first in every fit.
@@ -170,6 +171,18 @@ register_tactic(
         LayerLRScaler,
         {"lr_scale_alpha": "alpha", "probe_size": "probe_size"},
         summary="damps each hidden layer's learning rate by its stasis",
+    )
+)
+register_tactic(
+    Tactic(
+        "tilt",
+        ClassOverlapTilt,
+        {
+            "tilt_strength": "strength",
+            "tilt_refresh": "refresh_every",
+            "probe_size": "probe_size",
+        },
+        summary="bounded per-class margins from the hidden-layer class overlap",
     )
 )
 register_tactic(
