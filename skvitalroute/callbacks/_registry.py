@@ -35,7 +35,8 @@ class Tactic:
         The skorch callback class.
     params : dict of str to str
         Estimator parameter -> callback argument, e.g.
-        ``{"sampler_beta": "beta"}``; the values are read at each fit.
+        ``{"sampler_beta": "beta"}``; the values are read at each fit. An
+        estimator without such a parameter leaves the callback's default.
     label : str, default=None
         How the tactic shows in a plan's ``label`` (default: ``name``);
         ``""`` leaves it out of the label.
@@ -86,7 +87,14 @@ class Tactic:
         callback : skorch.callbacks.Callback
         """
         kwargs = dict(self.extra)
-        kwargs.update({arg: getattr(estimator, p) for p, arg in self.params.items()})
+        # a parameter the estimator does not have keeps the callback's default
+        kwargs.update(
+            {
+                arg: getattr(estimator, p)
+                for p, arg in self.params.items()
+                if hasattr(estimator, p)
+            }
+        )
         if self.seeded:
             kwargs["random_state"] = random_state
         return self.callback(**kwargs)
