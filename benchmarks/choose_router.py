@@ -88,8 +88,9 @@ def _family(candidates, profiles, data, kind):
     if kind == "single":
         return
     for feature in FEATURES:
-        values = sorted({round(p[feature], 6) for k, p in profiles.items()
-                         if k[0] in data})
+        values = sorted(
+            {round(p[feature], 6) for k, p in profiles.items() if k[0] in data}
+        )
         cuts = [(a + b) / 2 for a, b in zip(values[:-1], values[1:], strict=True)]
         # thresholds between data sets' typical values, not every split
         cuts = np.unique(np.quantile(cuts, np.linspace(0.05, 0.95, 19))) if cuts else []
@@ -149,22 +150,29 @@ def main(argv=None):
     # the left-out scores as a pseudo-candidate, paired with the baselines
     for d in data:
         r, _ = loo[d]
-        tab[d]["loo"] = {s: tab[d][r.pick(profiles[(d, *s)])][s] for s in tab[d][names[0]]}
+        tab[d]["loo"] = {
+            s: tab[d][r.pick(profiles[(d, *s)])][s] for s in tab[d][names[0]]
+        }
         tab[d]["suite_rule"] = {
             s: tab[d][rule.pick(profiles[(d, *s)])][s] for s in tab[d][names[0]]
         }
-    print(f"\n{'data':22s} {'left-out rule':52s} {'loo':>6s} "
-          + " ".join(f"{b:>9s}" for b in args.baselines))
+    print(
+        f"\n{'data':22s} {'left-out rule':52s} {'loo':>6s} "
+        + " ".join(f"{b:>9s}" for b in args.baselines)
+    )
     for d in data:
         r, sc = loo[d]
-        base = " ".join(f"{100 * np.mean(list(tab[d][b].values())):9.2f}"
-                        for b in args.baselines)
+        base = " ".join(
+            f"{100 * np.mean(list(tab[d][b].values())):9.2f}" for b in args.baselines
+        )
         print(f"{d:22s} {repr(r)[:52]:52s} {100 * sc:6.2f} {base}")
     for other in ("suite_rule", *args.baselines):
         res = paired_suite(tab, "loo", other)
-        print(f"left-out rule - {other:12s}: {100 * res['mean']:+.2f} pp "
-              f"[{100 * res['lo']:+.2f}, {100 * res['hi']:+.2f}] "
-              f"(data sets {res['wins']}/{res['ties']}/{res['losses']})")
+        print(
+            f"left-out rule - {other:12s}: {100 * res['mean']:+.2f} pp "
+            f"[{100 * res['lo']:+.2f}, {100 * res['hi']:+.2f}] "
+            f"(data sets {res['wins']}/{res['ties']}/{res['losses']})"
+        )
     return 0
 
 
