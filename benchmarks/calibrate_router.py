@@ -53,9 +53,15 @@ _REBALANCE = {
     "lalr": dict(tactics=("lr_scale",), loss="logit_adjusted"),
     "focal": dict(tactics="none", loss="focal"),
     "ros": dict(tactics="none"),
-    "seed": dict(tactics="auto"),
+    "seed": dict(tactics="auto", router="vitalroute"),
 }
 PEERS = ("brf", "hgb", "logreg")
+#: Candidates that are VitalRouteClassifier's defaults plus these parameters.
+DEFAULTS = {
+    "auto": {},
+    "auto_inv": {"class_weight": "balanced"},
+    "auto_tilt": {"router__tilt": True},
+}
 # option t<name>: add a tactic to the candidate's tactics
 _TACTIC_TOKENS = {"tilt": "tilt", "reset": "reset", "hard": "hard", "lr": "lr_scale"}
 
@@ -153,6 +159,11 @@ def build(name, task, n_train, min_count, seed):
         return Pipeline(steps)
     from skvitalroute import VitalRouteClassifier
 
+    if name in DEFAULTS:
+        # the library's own defaults, not an emulation of them
+        net = VitalRouteClassifier(random_state=seed, **DEFAULTS[name])
+        steps.append(("model", net))
+        return Pipeline(steps)
     if parse(name)[0] == "ros":
         from imblearn.over_sampling import RandomOverSampler
 

@@ -770,13 +770,29 @@ class VitalRouteClassifier(NeuralNetClassifier):
         """
         groups = self._layer_groups()
         self._layer_grouped = groups is not None
-        if groups is None:
-            return super().initialize_optimizer(triggered_directly)
-        _, kwargs = self.get_params_for_optimizer(
+        args, kwargs = self.get_params_for_optimizer(
             "optimizer", self.get_all_learnable_params()
         )
-        self.optimizer_ = self.optimizer(groups, **kwargs)
+        if groups is not None:
+            args = (groups,)
+        optimizer, kwargs = self._routed_optimizer(kwargs)
+        self.optimizer_ = optimizer(*args, **kwargs)
         return self
+
+    def _routed_optimizer(self, kwargs):
+        """The optimizer class and arguments, with the route's weight decay.
+
+        A routed ``weight_decay`` is decoupled (AdamW) and applies only to
+        the default optimizer (Adam) when the user set no
+        ``optimizer__weight_decay``: the user's optimizer settings win.
+        """
+        plan = getattr(self, "route_", None)
+        decay = None if plan is None else plan.settings.get("weight_decay")
+        if decay is None or self.optimizer is not torch.optim.Adam:
+            return self.optimizer, kwargs
+        if "weight_decay" in kwargs:
+            return self.optimizer, kwargs
+        return torch.optim.AdamW, {**kwargs, "weight_decay": decay}
 
     def initialize_callbacks(self):
         """Initialise the user's callbacks, then add the tactic callbacks.
@@ -1005,15 +1021,25 @@ class VitalRouteClassifier(NeuralNetClassifier):
         if self.tactics != "auto":
             return explicit_plan(self.tactics)
         params = self.get_params_for("router")
-        takes_batch = "batch_size" in router_parameters(self.router)
-        if takes_batch and "batch_size" not in params:
-            # the budget is counted in optimizer steps of this net's batches
+        # the budget counts steps of this net's batches; the decay follows lr
+        takes = router_parameters(self.router)
+        if "batch_size" in takes and "batch_size" not in params:
             size = self.batch_size
             params["batch_size"] = profile.n_samples if size == -1 else size
+        if "lr" in takes and "lr" not in params:
+            params["lr"] = self.lr
         plan = get_router(self.router)(
             profile, parent_pool_available=bool(self.parent_pool), **params
         )
         return self._user_wins(plan)
+
+    def _user_optimizer(self):
+        """What of the user's optimizer settings rules out a routed decay."""
+        if self.optimizer is not torch.optim.Adam:
+            return f"optimizer={getattr(self.optimizer, '__name__', self.optimizer)}"
+        if "optimizer__weight_decay" in self.__dict__:
+            return "optimizer__weight_decay"
+        return False
 
     def _user_wins(self, plan):
         """Drop the routed settings the user set explicitly, saying so."""
@@ -1023,6 +1049,7 @@ class VitalRouteClassifier(NeuralNetClassifier):
             or (self.class_weight is not None and "class_weight"),
             "max_epochs": self.max_epochs is not None
             and f"max_epochs={self.max_epochs!r}",
+            "weight_decay": self._user_optimizer(),
         }
         dropped = {k: v for k, v in given.items() if v and k in plan.settings}
         if not dropped:

@@ -315,6 +315,26 @@ def test_default_router_budget_and_loss_yield_to_the_user():
     assert type(weighted.criterion_) is torch.nn.CrossEntropyLoss
 
 
+def test_default_router_weight_decay_follows_rows_and_lr():
+    """Check the routed decoupled weight decay: min(1, 1000 / n) at lr=1e-3,
+    scaled by 1e-3 / lr, and not applied over the user's optimizer settings."""
+    X, y = _blocks([60, 20])  # n = 80: the cap 1.0 applies
+    kw = dict(hidden_units=(8,), probe_size=64, router__max_epochs=1)
+    auto = VitalRouteClassifier(**kw).fit(X, y)
+    assert isinstance(auto.optimizer_, torch.optim.AdamW)
+    assert auto.optimizer_.param_groups[0]["weight_decay"] == pytest.approx(1.0)
+    fast = VitalRouteClassifier(lr=1e-2, **kw).fit(X, y)
+    assert fast.optimizer_.param_groups[0]["weight_decay"] == pytest.approx(0.1)
+    sgd = VitalRouteClassifier(optimizer=torch.optim.SGD, **kw).fit(X, y)
+    assert sgd.optimizer_.param_groups[0]["weight_decay"] == 0
+    assert "weight_decay: not routed: the user's optimizer=SGD" in sgd.route_.explain()
+    own = VitalRouteClassifier(optimizer__weight_decay=0.0, **kw).fit(X, y)
+    assert type(own.optimizer_) is torch.optim.Adam
+    plain = VitalRouteClassifier(tactics="none", **kw).fit(X, y)
+    assert type(plain.optimizer_) is torch.optim.Adam
+    assert plain.optimizer_.param_groups[0]["weight_decay"] == 0
+
+
 @pytest.mark.parametrize(
     "tactics, names",
     [
