@@ -23,6 +23,7 @@ from skvitalroute._classifier_params import (
 )
 from skvitalroute._device import check_device
 from skvitalroute._losses import build_loss, class_weight_vector, per_row, weighted_mean
+from skvitalroute._iterator import batch_iterator, eval_batch_size
 from skvitalroute._module import MLPModule
 from skvitalroute._repr import params_html, text_repr, with_inherited_signature
 from skvitalroute._sample_weight import (
@@ -943,7 +944,14 @@ class VitalRouteClassifier(NeuralNetClassifier):
 
         Training batches are reshuffled every epoch unless
         ``iterator_train__shuffle=False``; when a resampling tactic set a
-        sampler for this fit, it draws the rows instead.
+        sampler for this fit, it draws the rows instead. On a dataset of
+        in-memory arrays (what ``fit`` and ``predict`` build from arrays)
+        the batches are slices of rows gathered once per epoch
+        (:class:`~skvitalroute._iterator.ArrayBatches`), the same batches
+        torch's ``DataLoader`` yields; other datasets and iterator settings
+        get the ``DataLoader``. Without ``iterator_valid__batch_size``,
+        validation and prediction with the default module run on batches
+        of at least 1024 rows (:func:`~skvitalroute._iterator.eval_batch_size`).
 
         Parameters
         ----------
@@ -954,20 +962,26 @@ class VitalRouteClassifier(NeuralNetClassifier):
 
         Returns
         -------
-        iterator : torch.utils.data.DataLoader
+        iterator : ArrayBatches or torch.utils.data.DataLoader
         """
-        if not training:
-            return super().get_iterator(dataset, training=False)
-        kwargs = self.get_params_for("iterator_train")
-        sampler = getattr(self, "train_sampler_", None)
-        if sampler is not None:
-            kwargs.update(sampler=sampler, shuffle=False)
-        elif "sampler" not in kwargs and "batch_sampler" not in kwargs:
-            kwargs.setdefault("shuffle", True)
+        if training:
+            kwargs = self.get_params_for("iterator_train")
+            iterator = self.iterator_train
+            sampler = getattr(self, "train_sampler_", None)
+            if sampler is not None:
+                kwargs.update(sampler=sampler, shuffle=False)
+            elif "sampler" not in kwargs and "batch_sampler" not in kwargs:
+                kwargs.setdefault("shuffle", True)
+        else:
+            kwargs = self.get_params_for("iterator_valid")
+            iterator = self.iterator_valid
+            if "batch_size" not in kwargs and self.batch_size != -1:
+                module = getattr(self, "module_", None)
+                kwargs["batch_size"] = eval_batch_size(module, self.batch_size)
         kwargs.setdefault("batch_size", self.batch_size)
         if kwargs["batch_size"] == -1:
             kwargs["batch_size"] = len(dataset)
-        return self.iterator_train(dataset, **kwargs)
+        return batch_iterator(iterator, dataset, **kwargs)
 
     # ------------------------------------------------------------------
     # helpers
