@@ -1,5 +1,6 @@
 """VitalRouteClassifier: a skorch classifier that routes its own tactics."""
 
+import warnings
 from contextlib import contextmanager
 from dataclasses import replace
 
@@ -22,9 +23,10 @@ from skvitalroute._classifier_params import (
     check_vitality_params,
 )
 from skvitalroute._device import check_device
-from skvitalroute._losses import build_loss, class_weight_vector, per_row, weighted_mean
 from skvitalroute._iterator import batch_iterator, eval_batch_size
+from skvitalroute._losses import build_loss, class_weight_vector, per_row, weighted_mean
 from skvitalroute._module import MLPModule
+from skvitalroute._optim import build_optimizer
 from skvitalroute._repr import params_html, text_repr, with_inherited_signature
 from skvitalroute._sample_weight import (
     batch_sample_weight,
@@ -758,7 +760,11 @@ class VitalRouteClassifier(NeuralNetClassifier):
         of the parameters form the last group. Without that tactic, with
         ``optimizer__param_groups`` or with a module the probe cannot read,
         skorch's grouping is used (a single group by default: one group per
-        layer would only slow every optimizer step).
+        layer would only slow every optimizer step). ``torch.optim.Adam``
+        and ``AdamW`` use torch's fused implementation (same updates, one
+        kernel) where the installed torch has it for the module's device,
+        unless ``optimizer__fused`` or ``optimizer__foreach`` is set
+        (:func:`~skvitalroute._optim.build_optimizer`).
 
         Parameters
         ----------
@@ -769,6 +775,13 @@ class VitalRouteClassifier(NeuralNetClassifier):
         -------
         self : VitalRouteClassifier
         """
+        if triggered_directly is not None:
+            warnings.warn(
+                "The 'triggered_directly' argument to 'initialize_optimizer' is "
+                "deprecated, please don't use it anymore.",
+                DeprecationWarning,
+                stacklevel=2,
+            )
         groups = self._layer_groups()
         self._layer_grouped = groups is not None
         args, kwargs = self.get_params_for_optimizer(
@@ -777,7 +790,7 @@ class VitalRouteClassifier(NeuralNetClassifier):
         if groups is not None:
             args = (groups,)
         optimizer, kwargs = self._routed_optimizer(kwargs)
-        self.optimizer_ = optimizer(*args, **kwargs)
+        self.optimizer_ = build_optimizer(optimizer, args, kwargs)
         return self
 
     def _routed_optimizer(self, kwargs):
