@@ -35,7 +35,7 @@ from skvitalroute._sample_weight import (
     with_sample_weight,
 )
 from skvitalroute._validation import check_float32_range, check_label_values
-from skvitalroute.callbacks import layer_param_groups
+from skvitalroute.callbacks import VitalityMonitor, layer_param_groups
 from skvitalroute.callbacks._registry import reserved_callback_names, tactic_callbacks
 from skvitalroute.routing import (
     explicit_plan,
@@ -201,6 +201,13 @@ class VitalRouteClassifier(NeuralNetClassifier):
         reaches this value.
     probe_size : int, default=1024
         Rows in each vitality reading.
+    monitor_refresh : int or "auto", default="auto"
+        Epochs between the monitor's readings (the first and the last
+        epoch of a fit always have one). ``"auto"`` reads every epoch under
+        the reset tactic and otherwise as often as keeps the readings to a
+        few percent of the training time: every epoch from about 11 000
+        training rows (10 classes), less often on fewer rows or more
+        classes (:class:`~skvitalroute.callbacks.VitalityMonitor`).
     max_epochs : int, default=30
         Training epochs.
     lr : float, default=1e-3
@@ -320,6 +327,7 @@ class VitalRouteClassifier(NeuralNetClassifier):
         tilt_refresh=2,
         reset_threshold=0.12,
         probe_size=1024,
+        monitor_refresh="auto",
         max_epochs=None,
         lr=1e-3,
         batch_size=64,
@@ -366,6 +374,7 @@ class VitalRouteClassifier(NeuralNetClassifier):
         self.tilt_refresh = tilt_refresh
         self.reset_threshold = reset_threshold
         self.probe_size = probe_size
+        self.monitor_refresh = monitor_refresh
         self.random_state = random_state
 
     # ------------------------------------------------------------------
@@ -840,6 +849,29 @@ class VitalRouteClassifier(NeuralNetClassifier):
         """
         self.train_sampler_ = None
         super().on_train_begin(net, X=X, y=y, **kwargs)
+
+    def on_train_end(self, net, X=None, y=None, **kwargs):
+        """Take the monitor's reading of the last epoch, if it has none.
+
+        The net's own hook runs before every callback's, so the reading is
+        of the last epoch's weights even when a callback such as
+        ``EarlyStopping(load_best=True)`` loads others in its
+        ``on_train_end`` (skorch's ``EarlyStopping`` also stops training
+        inside ``on_epoch_end``, before the monitor's turn).
+
+        Parameters
+        ----------
+        net : VitalRouteClassifier
+            This net.
+        X, y : array-like
+            The training data.
+        **kwargs : dict
+            Unused.
+        """
+        for _, callback in self.callbacks_:
+            if isinstance(callback, VitalityMonitor):
+                callback.read_last_epoch(net)
+        super().on_train_end(net, X=X, y=y, **kwargs)
 
     def _set_train_sampler(self, sampler):
         """Use ``sampler`` to draw training rows for the current fit.

@@ -277,6 +277,17 @@ def _check_train_split(split):
         _check_number("train_split", split, Real, 0.0, 1.0, False, False)
 
 
+def _check_monitor_refresh(value):
+    if isinstance(value, str):
+        _check_option("monitor_refresh", value, ("auto",))
+        return
+    if not isinstance(value, Integral) or isinstance(value, bool):
+        raise TypeError(
+            f"monitor_refresh must be 'auto' or an int >= 1; got {value!r}."
+        )
+    _check_number("monitor_refresh", value, Integral, 1, None, True, True)
+
+
 def check_vitality_params(est):
     """Validate the classifier's own constructor arguments.
 
@@ -311,6 +322,7 @@ def check_vitality_params(est):
     _check_transfer(est)
     _check_criterion_args(est)
     _check_train_split(est.train_split)
+    _check_monitor_refresh(est.monitor_refresh)
 
 
 def check_unknown_kwargs(est):
