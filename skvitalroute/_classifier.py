@@ -34,6 +34,7 @@ from skvitalroute._sample_weight import (
     module_input,
     with_sample_weight,
 )
+from skvitalroute._threads import fit_threads, torch_threads
 from skvitalroute._validation import check_float32_range, check_label_values
 from skvitalroute.callbacks import VitalityMonitor, layer_param_groups
 from skvitalroute.callbacks._registry import reserved_callback_names, tactic_callbacks
@@ -208,6 +209,13 @@ class VitalRouteClassifier(NeuralNetClassifier):
         few percent of the training time: every epoch from about 11 000
         training rows (10 classes), less often on fewer rows or more
         classes (:class:`~skvitalroute.callbacks.VitalityMonitor`).
+    n_jobs : int or None, default=None
+        torch intra-op threads during this estimator's ``fit``,
+        ``partial_fit`` and ``predict``/``predict_proba``; the previous
+        setting is restored afterwards. ``None`` picks the count measured
+        fastest for networks of this size (one thread for a default-sized
+        MLP, docs/performance.md); ``-1`` uses every core, ``-2`` all but
+        one, as in scikit-learn.
     max_epochs : int, default=30
         Training epochs.
     lr : float, default=1e-3
@@ -328,6 +336,7 @@ class VitalRouteClassifier(NeuralNetClassifier):
         reset_threshold=0.12,
         probe_size=1024,
         monitor_refresh="auto",
+        n_jobs=None,
         max_epochs=None,
         lr=1e-3,
         batch_size=64,
@@ -375,6 +384,7 @@ class VitalRouteClassifier(NeuralNetClassifier):
         self.reset_threshold = reset_threshold
         self.probe_size = probe_size
         self.monitor_refresh = monitor_refresh
+        self.n_jobs = n_jobs
         self.random_state = random_state
 
     # ------------------------------------------------------------------
@@ -492,7 +502,8 @@ class VitalRouteClassifier(NeuralNetClassifier):
             else:
                 self.initialize()
             X = with_sample_weight(X, sample_weight)
-            super().partial_fit(X, y_enc, **fit_params)
+            with torch_threads(self._threads()):
+                super().partial_fit(X, y_enc, **fit_params)
         return self
 
     def partial_fit(self, X, y=None, classes=None, sample_weight=None, **fit_params):
@@ -532,7 +543,8 @@ class VitalRouteClassifier(NeuralNetClassifier):
             if first:
                 self.initialize()
             X = with_sample_weight(X, sample_weight)
-            super().partial_fit(X, y_enc, **fit_params)
+            with torch_threads(self._threads()):
+                super().partial_fit(X, y_enc, **fit_params)
         return self
 
     def predict_proba(self, X):
@@ -557,7 +569,7 @@ class VitalRouteClassifier(NeuralNetClassifier):
             inputs or parameters): NaN probabilities are never returned.
         """
         X = self._check_predict_data(X)
-        with _torch_rng():
+        with _torch_rng(), torch_threads(self._threads()):
             proba = super().predict_proba(X)
         _check_finite_proba(proba)
         proba = proba.astype(np.float64)
@@ -1155,6 +1167,11 @@ class VitalRouteClassifier(NeuralNetClassifier):
             epochs = self._resolved("max_epochs")
         self.max_epochs_ = epochs
         return super().fit_loop(X, y, epochs=epochs, **fit_params)
+
+    def _threads(self):
+        """torch threads for this estimator's fit or prediction (n_jobs)."""
+        module = getattr(self, "module_", None)
+        return fit_threads(self.n_jobs, module, self.batch_size, self.device)
 
     def _draw_seed(self, offset):
         # An int random_state gives the same seed every fit; None or a
