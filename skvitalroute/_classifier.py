@@ -125,7 +125,8 @@ class VitalRouteClassifier(NeuralNetClassifier):
     and a label-free warm start from ``parent_pool`` on small tasks. A
     vitality monitor is always on: it records per-layer stasis, composite
     stress, per-class stress, LR scales and dead-unit resets into
-    ``history`` every epoch, and re-initialises dead units. The same
+    ``history`` (every ``monitor_refresh`` epochs, and the last), and
+    re-initialises dead units. The same
     estimator also holds the comparison baselines: ``class_weight`` and
     ``loss`` (focal, logit-adjusted).
 
