@@ -1,6 +1,6 @@
 """Speed benchmark of skvitalroute against skorch, scikit-learn and torch (issue 11).
 
-Five measurements, each printed as a Markdown table, all in one process and
+Six measurements, each printed as a Markdown table, all in one process and
 interleaved (A, B, C, ..., then A, B, C, ... again), with ratios taken
 within a round, because the machine is shared and its speed drifts:
 
@@ -16,7 +16,9 @@ within a round, because the machine is shared and its speed drifts:
 4. torch threads: the default fit with 1 and 2 intra-op threads, and one
    optimizer step of networks of growing size (the measurement behind
    ``n_jobs=None``);
-5. the issue's targets, met or missed, from the tables above.
+5. per-epoch fixed costs: the divergence guard and the monitor against an
+   epoch of training;
+6. the issue's targets, met or missed, from the tables above.
 
 Run from the repository root::
 
@@ -65,6 +67,7 @@ FULL = {
         networks=(((128, 64), 64), ((128, 64), 512), ((512, 512), 256),
                   ((1024, 1024), 256), ((2048, 2048), 512)),
     ),
+    "fixed": dict(cells=((2_000, 10), (20_000, 10), (20_000, 1_000)), repeats=5),
 }
 QUICK = {
     "fit_cells": ((400, 3, 2), (1_200, 5, 1)),
@@ -75,6 +78,7 @@ QUICK = {
         rows=300, classes=3, epochs=1, rounds=1, step_repeats=2,
         networks=(((16,), 32),),
     ),
+    "fixed": dict(cells=((300, 3),), repeats=1),
 }
 
 FIT_COLUMNS = (
@@ -87,6 +91,11 @@ MEMORY_COLUMNS = (
     "RSS growth in fit MiB",
 )
 THREAD_COLUMNS = ("what", "1 thread", "2 threads", "2 / 1 (median)", "2 / 1 (best)")
+FIXED_COLUMNS = (
+    "rows", "classes", "epoch ms", "guard ms / epoch", "guard's copy ms (in place)",
+    "deep copy ms (before)", "monitor reading ms", "monitor reads every",
+    "guard + monitor / epoch",
+)
 TARGET_COLUMNS = ("target", "measured", "met")
 
 
@@ -426,7 +435,88 @@ def _thread_row(what, times):
 
 
 # ----------------------------------------------------------------------
-# 5. targets
+# 5. per-epoch fixed costs
+# ----------------------------------------------------------------------
+def bench_fixed(cells=((2_000, 10), (20_000, 10), (20_000, 1_000)), *, repeats=5,
+                log=None):
+    """What the divergence guard and the monitor add to an epoch.
+
+    The guard's per-epoch work (its start-of-epoch check and copy, its
+    end-of-epoch check) and its state copy alone, next to the deep copy it
+    replaced; one monitor reading, and what it adds per epoch on its
+    ``"auto"`` schedule; one training epoch for scale. Medians of
+    ``repeats`` timings, after a warm-up.
+    """
+    out = []
+    for n, k in cells:
+        out.append(_fixed_costs(n, k, repeats))
+        _log(log, f"fixed costs {n}x{k} done")
+    return out
+
+
+def _fixed_costs(n, k, repeats):
+    import copy
+
+    from skvitalroute import VitalRouteClassifier
+    from skvitalroute.callbacks._guard import _snapshot
+
+    X, y, _, _ = make_data(n, k)
+    net = VitalRouteClassifier(max_epochs=1, random_state=0).fit(X, y)
+    data = net.get_dataset(X, net.label_encoder_.transform(y))
+    callbacks = dict(net.callbacks_)
+    guard, monitor = callbacks["divergence_guard"], callbacks["vitality_monitor"]
+    guard.initialize()
+    monitor.initialize()
+    iterator = net.get_iterator(data, training=True)
+
+    def guard_epoch():
+        guard.on_epoch_begin(net, dataset_train=data)
+        guard.on_epoch_end(net, dataset_train=data)
+
+    def deep_copy():  # what the guard copied each epoch before
+        {name: v.detach().clone() for name, v in net.module_.state_dict().items()}
+        copy.deepcopy(net.optimizer_.state_dict())
+
+    def reading():
+        net.history.new_epoch()
+        monitor.epochs_ = 0  # a reading epoch
+        monitor.on_epoch_end(net, dataset_train=data)
+
+    def epoch():
+        net.run_single_epoch(
+            iterator, training=True, prefix="train", step_fn=net.train_step
+        )
+
+    times = {name: _median_ms(f, repeats) for name, f in (
+        ("epoch", epoch), ("guard", guard_epoch),
+        ("snapshot", lambda: _snapshot(net, guard.good_)),
+        ("deep copy", deep_copy), ("reading", reading),
+    )}
+    every = monitor.refresh_every_
+    fixed = times["guard"] + times["reading"] / every
+    return {
+        "rows": n, "classes": k, "epoch ms": f"{times['epoch']:.1f}",
+        "guard ms / epoch": f"{times['guard']:.2f}",
+        "guard's copy ms (in place)": f"{times['snapshot']:.3f}",
+        "deep copy ms (before)": f"{times['deep copy']:.3f}",
+        "monitor reading ms": f"{times['reading']:.2f}",
+        "monitor reads every": every,
+        "guard + monitor / epoch": f"{100 * fixed / times['epoch']:.1f} %",
+    }
+
+
+def _median_ms(func, repeats):
+    func()
+    values = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        func()
+        values.append((time.perf_counter() - start) * 1e3)
+    return statistics.median(values)
+
+
+# ----------------------------------------------------------------------
+# 6. targets
 # ----------------------------------------------------------------------
 def check_targets(fit_rows, predict_rows):
     """The issue's targets against the measured ratios."""
@@ -510,12 +600,13 @@ _TITLES = {
     "predict": ("predict_proba", PREDICT_COLUMNS),
     "memory": ("Peak memory (one fresh process per fit)", MEMORY_COLUMNS),
     "threads": ("torch threads (interleaved)", THREAD_COLUMNS),
+    "fixed": ("Per-epoch fixed costs (median ms)", FIXED_COLUMNS),
     "targets": ("Targets of issue 11", TARGET_COLUMNS),
 }
 
 
-def run(grid, *, sections=("fit", "predict", "memory", "threads"), threads=1,
-        log=None):
+def run(grid, *, sections=("fit", "predict", "memory", "threads", "fixed"),
+        threads=1, log=None):
     """Run the chosen sections on ``grid``; return ``{section: table rows}``."""
     torch.set_num_threads(threads)
     _limit_blas()
@@ -529,6 +620,8 @@ def run(grid, *, sections=("fit", "predict", "memory", "threads"), threads=1,
     if "threads" in sections:
         tables["threads"] = bench_threads(**grid["threads"], log=log)
         torch.set_num_threads(threads)
+    if "fixed" in sections:
+        tables["fixed"] = bench_fixed(**grid["fixed"], log=log)
     if "fit" in tables and "predict" in tables:
         tables["targets"] = check_targets(tables["fit"], tables["predict"])
     return tables
@@ -548,8 +641,8 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="a small smoke run")
     parser.add_argument("--out", help="also write the Markdown report to this file")
     parser.add_argument(
-        "--sections", default="fit,predict,memory,threads",
-        help="comma-separated subset of fit,predict,memory,threads",
+        "--sections", default="fit,predict,memory,threads,fixed",
+        help="comma-separated subset of fit,predict,memory,threads,fixed",
     )
     parser.add_argument("--rounds", type=int, help="interleaved rounds of fits")
     parser.add_argument("--threads", type=int, default=1, help="torch threads")

@@ -63,6 +63,14 @@ def test_memory_child_and_thread_rows(bench):
     assert _columns_ok(rows, bench.THREAD_COLUMNS) and len(rows) == 2
 
 
+def test_fixed_costs_row(bench):
+    """Check the per-epoch fixed costs row: the monitor's schedule and a share."""
+    (row,) = bench.bench_fixed(((300, 3),), repeats=1)
+    assert list(row) == list(bench.FIXED_COLUMNS)
+    assert row["monitor reads every"] >= 1
+    assert row["guard + monitor / epoch"].endswith("%")
+
+
 def test_targets_are_checked_from_the_tables(bench):
     """Check that each target is read from its table and marked met or not."""
     fit = [
