@@ -1,5 +1,6 @@
 """VitalRouteClassifier: a skorch classifier that routes its own tactics."""
 
+import warnings
 from contextlib import contextmanager
 from dataclasses import replace
 
@@ -22,8 +23,10 @@ from skvitalroute._classifier_params import (
     check_vitality_params,
 )
 from skvitalroute._device import check_device
+from skvitalroute._iterator import batch_iterator, eval_batch_size
 from skvitalroute._losses import build_loss, class_weight_vector, per_row, weighted_mean
 from skvitalroute._module import MLPModule
+from skvitalroute._optim import build_optimizer
 from skvitalroute._repr import params_html, text_repr, with_inherited_signature
 from skvitalroute._sample_weight import (
     batch_sample_weight,
@@ -31,8 +34,9 @@ from skvitalroute._sample_weight import (
     module_input,
     with_sample_weight,
 )
+from skvitalroute._threads import fit_threads, torch_threads
 from skvitalroute._validation import check_float32_range, check_label_values
-from skvitalroute.callbacks import layer_param_groups
+from skvitalroute.callbacks import VitalityMonitor, layer_param_groups
 from skvitalroute.callbacks._registry import reserved_callback_names, tactic_callbacks
 from skvitalroute.routing import (
     explicit_plan,
@@ -121,7 +125,8 @@ class VitalRouteClassifier(NeuralNetClassifier):
     and a label-free warm start from ``parent_pool`` on small tasks. A
     vitality monitor is always on: it records per-layer stasis, composite
     stress, per-class stress, LR scales and dead-unit resets into
-    ``history`` every epoch, and re-initialises dead units. The same
+    ``history`` (every ``monitor_refresh`` epochs, and the last), and
+    re-initialises dead units. The same
     estimator also holds the comparison baselines: ``class_weight`` and
     ``loss`` (focal, logit-adjusted).
 
@@ -198,6 +203,20 @@ class VitalRouteClassifier(NeuralNetClassifier):
         reaches this value.
     probe_size : int, default=1024
         Rows in each vitality reading.
+    monitor_refresh : int or "auto", default="auto"
+        Epochs between the monitor's readings (the first and the last
+        epoch of a fit always have one). ``"auto"`` reads every epoch under
+        the reset tactic and otherwise as often as keeps the readings to a
+        few percent of the training time: every epoch from about 11 000
+        training rows (10 classes), less often on fewer rows or more
+        classes (:class:`~skvitalroute.callbacks.VitalityMonitor`).
+    n_jobs : int or None, default=None
+        torch intra-op threads during this estimator's ``fit``,
+        ``partial_fit`` and ``predict``/``predict_proba``; the previous
+        setting is restored afterwards. ``None`` picks the count measured
+        fastest for networks of this size (one thread for a default-sized
+        MLP, docs/performance.md); ``-1`` uses every core, ``-2`` all but
+        one, as in scikit-learn.
     max_epochs : int, default=30
         Training epochs.
     lr : float, default=1e-3
@@ -317,6 +336,8 @@ class VitalRouteClassifier(NeuralNetClassifier):
         tilt_refresh=2,
         reset_threshold=0.12,
         probe_size=1024,
+        monitor_refresh="auto",
+        n_jobs=None,
         max_epochs=None,
         lr=1e-3,
         batch_size=64,
@@ -363,6 +384,8 @@ class VitalRouteClassifier(NeuralNetClassifier):
         self.tilt_refresh = tilt_refresh
         self.reset_threshold = reset_threshold
         self.probe_size = probe_size
+        self.monitor_refresh = monitor_refresh
+        self.n_jobs = n_jobs
         self.random_state = random_state
 
     # ------------------------------------------------------------------
@@ -480,7 +503,8 @@ class VitalRouteClassifier(NeuralNetClassifier):
             else:
                 self.initialize()
             X = with_sample_weight(X, sample_weight)
-            super().partial_fit(X, y_enc, **fit_params)
+            with torch_threads(self._threads()):
+                super().partial_fit(X, y_enc, **fit_params)
         return self
 
     def partial_fit(self, X, y=None, classes=None, sample_weight=None, **fit_params):
@@ -520,7 +544,8 @@ class VitalRouteClassifier(NeuralNetClassifier):
             if first:
                 self.initialize()
             X = with_sample_weight(X, sample_weight)
-            super().partial_fit(X, y_enc, **fit_params)
+            with torch_threads(self._threads()):
+                super().partial_fit(X, y_enc, **fit_params)
         return self
 
     def predict_proba(self, X):
@@ -545,7 +570,7 @@ class VitalRouteClassifier(NeuralNetClassifier):
             inputs or parameters): NaN probabilities are never returned.
         """
         X = self._check_predict_data(X)
-        with _torch_rng():
+        with _torch_rng(), torch_threads(self._threads()):
             proba = super().predict_proba(X)
         _check_finite_proba(proba)
         proba = proba.astype(np.float64)
@@ -757,7 +782,11 @@ class VitalRouteClassifier(NeuralNetClassifier):
         of the parameters form the last group. Without that tactic, with
         ``optimizer__param_groups`` or with a module the probe cannot read,
         skorch's grouping is used (a single group by default: one group per
-        layer would only slow every optimizer step).
+        layer would only slow every optimizer step). ``torch.optim.Adam``
+        and ``AdamW`` use torch's fused implementation (same updates, one
+        kernel) where the installed torch has it for the module's device,
+        unless ``optimizer__fused`` or ``optimizer__foreach`` is set
+        (:func:`~skvitalroute._optim.build_optimizer`).
 
         Parameters
         ----------
@@ -768,6 +797,13 @@ class VitalRouteClassifier(NeuralNetClassifier):
         -------
         self : VitalRouteClassifier
         """
+        if triggered_directly is not None:
+            warnings.warn(
+                "The 'triggered_directly' argument to 'initialize_optimizer' is "
+                "deprecated, please don't use it anymore.",
+                DeprecationWarning,
+                stacklevel=2,
+            )
         groups = self._layer_groups()
         self._layer_grouped = groups is not None
         args, kwargs = self.get_params_for_optimizer(
@@ -776,7 +812,7 @@ class VitalRouteClassifier(NeuralNetClassifier):
         if groups is not None:
             args = (groups,)
         optimizer, kwargs = self._routed_optimizer(kwargs)
-        self.optimizer_ = optimizer(*args, **kwargs)
+        self.optimizer_ = build_optimizer(optimizer, args, kwargs)
         return self
 
     def _routed_optimizer(self, kwargs):
@@ -826,6 +862,29 @@ class VitalRouteClassifier(NeuralNetClassifier):
         """
         self.train_sampler_ = None
         super().on_train_begin(net, X=X, y=y, **kwargs)
+
+    def on_train_end(self, net, X=None, y=None, **kwargs):
+        """Take the monitor's reading of the last epoch, if it has none.
+
+        The net's own hook runs before every callback's, so the reading is
+        of the last epoch's weights even when a callback such as
+        ``EarlyStopping(load_best=True)`` loads others in its
+        ``on_train_end`` (skorch's ``EarlyStopping`` also stops training
+        inside ``on_epoch_end``, before the monitor's turn).
+
+        Parameters
+        ----------
+        net : VitalRouteClassifier
+            This net.
+        X, y : array-like
+            The training data.
+        **kwargs : dict
+            Unused.
+        """
+        for _, callback in self.callbacks_:
+            if isinstance(callback, VitalityMonitor):
+                callback.read_last_epoch(net)
+        super().on_train_end(net, X=X, y=y, **kwargs)
 
     def _set_train_sampler(self, sampler):
         """Use ``sampler`` to draw training rows for the current fit.
@@ -943,7 +1002,14 @@ class VitalRouteClassifier(NeuralNetClassifier):
 
         Training batches are reshuffled every epoch unless
         ``iterator_train__shuffle=False``; when a resampling tactic set a
-        sampler for this fit, it draws the rows instead.
+        sampler for this fit, it draws the rows instead. On a dataset of
+        in-memory arrays (what ``fit`` and ``predict`` build from arrays)
+        the batches are slices of rows gathered once per epoch
+        (:class:`~skvitalroute._iterator.ArrayBatches`), the same batches
+        torch's ``DataLoader`` yields; other datasets and iterator settings
+        get the ``DataLoader``. Without ``iterator_valid__batch_size``,
+        validation and prediction with the default module run on batches
+        of at least 1024 rows (:func:`~skvitalroute._iterator.eval_batch_size`).
 
         Parameters
         ----------
@@ -954,20 +1020,26 @@ class VitalRouteClassifier(NeuralNetClassifier):
 
         Returns
         -------
-        iterator : torch.utils.data.DataLoader
+        iterator : ArrayBatches or torch.utils.data.DataLoader
         """
-        if not training:
-            return super().get_iterator(dataset, training=False)
-        kwargs = self.get_params_for("iterator_train")
-        sampler = getattr(self, "train_sampler_", None)
-        if sampler is not None:
-            kwargs.update(sampler=sampler, shuffle=False)
-        elif "sampler" not in kwargs and "batch_sampler" not in kwargs:
-            kwargs.setdefault("shuffle", True)
+        if training:
+            kwargs = self.get_params_for("iterator_train")
+            iterator = self.iterator_train
+            sampler = getattr(self, "train_sampler_", None)
+            if sampler is not None:
+                kwargs.update(sampler=sampler, shuffle=False)
+            elif "sampler" not in kwargs and "batch_sampler" not in kwargs:
+                kwargs.setdefault("shuffle", True)
+        else:
+            kwargs = self.get_params_for("iterator_valid")
+            iterator = self.iterator_valid
+            if "batch_size" not in kwargs and self.batch_size != -1:
+                module = getattr(self, "module_", None)
+                kwargs["batch_size"] = eval_batch_size(module, self.batch_size)
         kwargs.setdefault("batch_size", self.batch_size)
         if kwargs["batch_size"] == -1:
             kwargs["batch_size"] = len(dataset)
-        return self.iterator_train(dataset, **kwargs)
+        return batch_iterator(iterator, dataset, **kwargs)
 
     # ------------------------------------------------------------------
     # helpers
@@ -1096,6 +1168,11 @@ class VitalRouteClassifier(NeuralNetClassifier):
             epochs = self._resolved("max_epochs")
         self.max_epochs_ = epochs
         return super().fit_loop(X, y, epochs=epochs, **fit_params)
+
+    def _threads(self):
+        """torch threads for this estimator's fit or prediction (n_jobs)."""
+        module = getattr(self, "module_", None)
+        return fit_threads(self.n_jobs, module, self.batch_size, self.device)
 
     def _draw_seed(self, offset):
         # An int random_state gives the same seed every fit; None or a

@@ -277,6 +277,29 @@ def _check_train_split(split):
         _check_number("train_split", split, Real, 0.0, 1.0, False, False)
 
 
+def _check_monitor_refresh(value):
+    if isinstance(value, str):
+        _check_option("monitor_refresh", value, ("auto",))
+        return
+    if not isinstance(value, Integral) or isinstance(value, bool):
+        raise TypeError(
+            f"monitor_refresh must be 'auto' or an int >= 1; got {value!r}."
+        )
+    _check_number("monitor_refresh", value, Integral, 1, None, True, True)
+
+
+def _check_n_jobs(n_jobs):
+    if n_jobs is None:
+        return
+    if not isinstance(n_jobs, Integral) or isinstance(n_jobs, bool):
+        raise TypeError(f"n_jobs must be None or a non-zero int; got {n_jobs!r}.")
+    if n_jobs == 0:
+        raise ValueError(
+            "n_jobs must be None, a positive int (threads) or a negative int "
+            "(-1: every core); got 0."
+        )
+
+
 def check_vitality_params(est):
     """Validate the classifier's own constructor arguments.
 
@@ -311,6 +334,8 @@ def check_vitality_params(est):
     _check_transfer(est)
     _check_criterion_args(est)
     _check_train_split(est.train_split)
+    _check_monitor_refresh(est.monitor_refresh)
+    _check_n_jobs(est.n_jobs)
 
 
 def check_unknown_kwargs(est):

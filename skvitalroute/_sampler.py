@@ -26,6 +26,7 @@ from skvitalroute._sampler_input import (
     take_rows,
 )
 from skvitalroute._sampling import class_probabilities, sample_probabilities
+from skvitalroute._threads import fit_threads, torch_threads
 from skvitalroute._validation import check_float32_range, check_label_values
 from skvitalroute.routing import default_route, profile_task
 
@@ -349,9 +350,19 @@ class VitalitySampler(BaseOverSampler):
         _seed_random_states(estimator, seed)
         # skorch swallows a KeyboardInterrupt in fit and keeps the model as
         # it is; rows chosen by a half-trained probe must not be returned.
-        with _torch_seed(seed), propagate_user_interrupt():
+        threads = torch_threads(self._probe_threads(X.shape[1], int(y_enc.max()) + 1))
+        with _torch_seed(seed), propagate_user_interrupt(), threads:
             estimator.fit(X, y_enc)
         return estimator
+
+    def _probe_threads(self, n_features, n_classes):
+        """torch threads for the default probe network's fit (None: leave
+        them); a given estimator keeps its own settings."""
+        if self.estimator is not None:
+            return None
+        widths = [n_features, *self.probe_hidden_units, n_classes]
+        params = sum((a + 1) * b for a, b in zip(widths[:-1], widths[1:], strict=True))
+        return fit_threads(None, params, _PROBE_BATCH)
 
     def _class_draws(self, probe, X, rows, y, y_enc, strength, beta, rng):
         stress = probe.per_class_stress(X, y_enc)

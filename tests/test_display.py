@@ -34,7 +34,7 @@ def fitted():
     X = StandardScaler().fit_transform(X)
     clf = VitalRouteClassifier(
         hidden_units=(32, 16), tactics=("class", "lr_scale"), lr=0.03,
-        max_epochs=6, probe_size=256, random_state=0,
+        max_epochs=6, probe_size=256, monitor_refresh=1, random_state=0,
     )
     return clf.fit(X, LABELS[y])
 

@@ -18,14 +18,15 @@ class DivergenceGuard(Callback):
     When an epoch starts, the guard checks that the network's parameters,
     buffers and output on (at most ``probe_size`` of) the training rows are
     finite, then keeps an in-memory copy of the net's modules and optimizers
-    (their ``state_dict``). When a training batch's loss is NaN or infinite,
-    a parameter is not finite at the end of an epoch, or the next check
-    (at the next epoch's start, or when training ends) fails, the copy is
-    loaded back and a ``ValueError`` names the epoch and suggests a lower
-    learning rate. The net is then as it was at the start of the diverging
-    epoch, with a finite output on the checked rows: it still predicts, and
-    ``partial_fit`` can continue from there (e.g. after
-    ``set_params(lr=...)``).
+    (the tensors of their ``state_dict``, copied in place into the previous
+    epoch's copy, and the optimizers' hyper-parameters). When a training
+    batch's loss is NaN or infinite, a parameter is not finite at the end of
+    an epoch, or the next check (at the next epoch's start, or when training
+    ends) fails, the copy is loaded back and a ``ValueError`` names the
+    epoch and suggests a lower learning rate. The net is then as it was at
+    the start of the diverging epoch, with a finite output on the checked
+    rows: it still predicts, and ``partial_fit`` can continue from there
+    (e.g. after ``set_params(lr=...)``).
 
     Parameters
     ----------
@@ -85,7 +86,8 @@ class DivergenceGuard(Callback):
         """
         check_positive_int("probe_size", self.probe_size)
         self.good_, self.good_epoch_ = None, None
-        self.rows_ = None
+        self.rows_, self.rows_X_ = None, None
+        self.checked_ = None
         return self
 
     def on_train_begin(self, net, **kwargs):
@@ -94,9 +96,14 @@ class DivergenceGuard(Callback):
 
     def on_epoch_begin(self, net, dataset_train=None, **kwargs):
         """Check the state the epoch starts from, then keep a copy of it."""
-        self.rows_ = _spaced_rows(dataset_train, self.probe_size)
+        if self.checked_ is None or self.checked_[0] is not dataset_train:
+            # the same training set every epoch of a fit: take its rows once
+            rows = _spaced_rows(dataset_train, self.probe_size)
+            self.checked_ = (dataset_train, rows, _one_array(rows))
+        _, self.rows_, self.rows_X_ = self.checked_
         self._check_state(net, len(net.history) - 1)
-        self.good_, self.good_epoch_ = _state(net), len(net.history) - 1
+        self.good_ = _snapshot(net, self.good_)
+        self.good_epoch_ = len(net.history) - 1
 
     def on_batch_end(self, net, training=False, loss=None, **kwargs):
         """Stop at the first training batch whose loss is not finite."""
@@ -122,7 +129,7 @@ class DivergenceGuard(Callback):
     def _check_state(self, net, epoch):
         """Fail unless the parameters and the output after ``epoch`` are finite."""
         finite_params = _all_finite(net)
-        if finite_params and _finite_output(net, self.rows_):
+        if finite_params and _finite_output(net, self.rows_, self.rows_X_):
             return
         if self.good_ is not None:
             what = "the output on the training rows is not finite at its end"
@@ -144,7 +151,7 @@ class DivergenceGuard(Callback):
         )
 
     def _fail(self, net, epoch, what):
-        _load_state(net, self.good_)
+        _restore(net, self.good_)
         done = self.good_epoch_
         when = f"the end of epoch {done}" if done else "before epoch 1"
         self.initialize()
@@ -177,25 +184,28 @@ def _spaced_rows(dataset, size):
     return Subset(dataset, np.linspace(0, n - 1, size).astype(int).tolist())
 
 
-def _finite_output(net, rows):
+def _finite_output(net, rows, X=None):
+    """Whether the output on ``rows`` (held as the array ``X``, if one) is finite."""
     if rows is None:
         return True
     # A DataLoader draws a seed from torch's global RNG; keep the training
     # stream as it would be without the guard.
+    X = _one_array(rows) if X is None else X
     with torch.random.fork_rng(devices=[]), torch.no_grad():
-        X = _one_array(rows)
         out = net.forward(rows, training=False) if X is None else _infer(net, X)
     return not torch.is_tensor(out) or bool(torch.isfinite(out).all())
 
 
 def _one_array(dataset):
     """The rows of a skorch ``Dataset`` holding one array (or of a ``Subset``
-    of one), else None.
+    of one), else None (also for None).
 
     Taken as one array, they go through the module in a single pass instead
     of a DataLoader fetching them one by one, which cost several
     milliseconds per check (benchmarks/bench_scale.py).
     """
+    if dataset is None:
+        return None
     base, rows = unwrap_subsets(dataset)
     X = base.X if is_plain_dataset(base) else None
     if not (isinstance(X, np.ndarray) or torch.is_tensor(X)):
@@ -229,22 +239,56 @@ def _all_finite(net):
     return True
 
 
-def _state(net):
+def _snapshot(net, previous=None):
+    """Copy what a restore needs: every module's and optimizer's tensors.
+
+    The modules' ``state_dict`` tensors and the optimizers' per-parameter
+    state are copied into the tensors of ``previous`` (the last epoch's
+    snapshot) when it has the same layout, so that an epoch costs one
+    in-place copy per tensor instead of new allocations and a deep copy;
+    the optimizers' hyper-parameters (``param_groups``, a few numbers) are
+    copied as they are.
+    """
+    old_modules, old_optimizers = previous or ({}, {})
     modules = {
-        name: {k: v.detach().clone() for k, v in module.state_dict().items()}
+        name: _copy_into(old_modules.get(name), module.state_dict())
         for name, module in _named(net, "modules")
     }
-    optimizers = {
-        name: copy.deepcopy(opt.state_dict()) for name, opt in _named(net, "optimizers")
-    }
+    optimizers = {}
+    for name, opt in _named(net, "optimizers"):
+        packed = opt.state_dict()
+        old = old_optimizers.get(name, {}).get("state")
+        optimizers[name] = {
+            "state": _copy_into(old, packed["state"]),
+            "param_groups": copy.deepcopy(packed["param_groups"]),
+        }
     return modules, optimizers
 
 
-def _load_state(net, state):
+def _copy_into(old, new):
+    """``new`` copied, into ``old``'s tensors where the layouts match."""
+    if isinstance(new, dict):
+        old = old if isinstance(old, dict) and old.keys() == new.keys() else {}
+        return {key: _copy_into(old.get(key), value) for key, value in new.items()}
+    if not torch.is_tensor(new):
+        return copy.deepcopy(new)
+    same = (
+        torch.is_tensor(old)
+        and old.shape == new.shape
+        and old.dtype == new.dtype
+        and old.device == new.device
+    )
+    if not same:
+        return new.detach().clone()
+    return old.copy_(new.detach())
+
+
+def _restore(net, state):
+    """Load a snapshot back (fresh copies: the net must not share its tensors)."""
     modules, optimizers = state
     for name, module in _named(net, "modules"):
         if name in modules:
             module.load_state_dict(modules[name])
     for name, opt in _named(net, "optimizers"):
         if name in optimizers:
-            opt.load_state_dict(optimizers[name])
+            opt.load_state_dict(_copy_into(None, optimizers[name]))

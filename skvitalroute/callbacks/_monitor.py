@@ -1,18 +1,36 @@
-"""Record the net's vitality every epoch and revive dead units (SPEC §3)."""
+"""Record the net's vitality and revive dead units (SPEC §3)."""
+
+import math
+
+import numpy as np
 
 from skvitalroute._reset import reset_units
-from skvitalroute.callbacks._base import VitalityCallback, check_real
+from skvitalroute.callbacks._base import (
+    VitalityCallback,
+    check_positive_int,
+    check_real,
+)
+
+# Under refresh_every="auto" without resets, the training rows of the epochs
+# between two readings are at least this many times the reading's weight.
+_READING_SHARE = 10
 
 
 class VitalityMonitor(VitalityCallback):
-    """Record vitality readings every epoch; reset dead hidden units.
+    """Record vitality readings on a schedule; reset dead hidden units.
 
-    At the end of every epoch one probe forward pass over the training rows
-    (at most ``probe_size``, stratified by class) reads each hidden layer's
-    stasis, the composite stress, the mean stasis and the per-class stress.
-    When ``reset`` is on and the mean stasis reaches ``reset_threshold``,
-    the hidden units flagged by stasis or weak weights are re-initialised
-    and the optimizer state of their entries is zeroed.
+    At the end of a reading epoch one probe forward pass over the training
+    rows (at most ``probe_size``, stratified by class) reads each hidden
+    layer's stasis, the composite stress, the mean stasis and the
+    per-class stress. When ``reset`` is on and the mean stasis reaches
+    ``reset_threshold``, the hidden units flagged by stasis or weak weights
+    are re-initialised and the optimizer state of their entries is zeroed.
+
+    The first epoch of a fit is a reading epoch, then every
+    ``refresh_every``-th; the last epoch of a fit always has a reading,
+    also when training stopped early (skorch's ``EarlyStopping``, a
+    Ctrl-C): it is then taken when training ends, and only recorded (no
+    reset: no epoch is left to train the new units).
 
     Parameters
     ----------
@@ -22,6 +40,15 @@ class VitalityMonitor(VitalityCallback):
         Mean stasis at or above which units are reset, in [0, 1].
     probe_size : int, default=1024
         Maximum number of probe rows.
+    refresh_every : int or "auto", default="auto"
+        Read every this many epochs. ``"auto"`` reads every epoch when
+        ``reset`` is on (the reset decides after every epoch, SPEC §3);
+        otherwise it keeps the readings to a few percent of the training
+        time: a reading of ``p`` probe rows and ``K`` classes weighs
+        ``w = p * (1 + K / 100)`` training rows (per-class stress grows
+        with ``K``) and is taken every ``ceil(10 * w / n)`` epochs of ``n``
+        training rows, e.g. every epoch from about 11 300 rows at 10
+        classes, every 6th epoch at 2 000 rows (docs/performance.md).
 
     Attributes
     ----------
@@ -35,6 +62,9 @@ class VitalityMonitor(VitalityCallback):
         Last per-class stress (None when the training set has no labels).
     n_resets_ : int
         Units reset during the current fit.
+    refresh_every_ : int or None
+        Epochs between readings in the current fit (None before its first
+        reading).
 
     Notes
     -----
@@ -47,10 +77,16 @@ class VitalityMonitor(VitalityCallback):
     frozen layers (e.g. a trunk frozen by ``TransferWarmStart(freeze=True)``)
     are never reset.
 
-    History keys, every epoch: ``vitality_mean_stasis``, ``vitality_stress``,
-    ``vitality_layer_stasis`` (dict), ``vitality_resets`` (int) and
-    ``vitality_class_stress`` (list) unless a :class:`ClassStressSampler`
-    already recorded the stress that drew this epoch's rows.
+    History keys, at every reading: ``vitality_mean_stasis``,
+    ``vitality_stress``, ``vitality_layer_stasis`` (dict),
+    ``vitality_resets`` (int) and ``vitality_class_stress`` (list) unless
+    a :class:`ClassStressSampler` already recorded the stress that drew
+    this epoch's rows. ``net.history[:, "vitality_stress"]`` lists the
+    readings; ``net.history[:, "epoch"]`` of the same rows their epochs.
+    On a plain skorch net, list the monitor before an
+    ``EarlyStopping(load_best=True)``, whose ``on_train_end`` loads other
+    weights; :class:`~skvitalroute.VitalRouteClassifier` takes the last
+    reading before any callback's ``on_train_end``.
 
     Examples
     --------
@@ -62,22 +98,29 @@ class VitalityMonitor(VitalityCallback):
     >>> module = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(),
     ...                              torch.nn.Linear(8, 2))
     >>> net = NeuralNetClassifier(module, criterion=torch.nn.CrossEntropyLoss,
-    ...                           max_epochs=2, train_split=None, verbose=0,
-    ...                           callbacks=[VitalityMonitor()]).fit(X, y)
-    >>> sorted(net.history[-1]["vitality_layer_stasis"])
+    ...                           max_epochs=5, train_split=None, verbose=0,
+    ...                           callbacks=[VitalityMonitor(refresh_every=3)])
+    >>> sorted(net.fit(X, y).history[-1]["vitality_layer_stasis"])
     ['0']
+    >>> [row["epoch"] for row in net.history if "vitality_stress" in row]
+    [1, 4, 5]
     """
 
-    def __init__(self, *, reset=True, reset_threshold=0.12, probe_size=1024):
+    def __init__(
+        self, *, reset=True, reset_threshold=0.12, probe_size=1024, refresh_every="auto"
+    ):
         self.reset = reset
         self.reset_threshold = reset_threshold
         self.probe_size = probe_size
+        self.refresh_every = refresh_every
 
     def _check_params(self):
         super()._check_params()
         if not isinstance(self.reset, bool):
             raise ValueError(f"reset must be True or False; got {self.reset!r}.")
         check_real("reset_threshold", self.reset_threshold, low=0.0, high=1.0)
+        if not (isinstance(self.refresh_every, str) and self.refresh_every == "auto"):
+            check_positive_int("refresh_every", self.refresh_every)
 
     def _new_fit(self):
         super()._new_fit()
@@ -86,10 +129,61 @@ class VitalityMonitor(VitalityCallback):
         self.mean_stasis_ = None
         self.class_stress_ = None
         self.n_resets_ = 0
+        self.refresh_every_ = None
+        self.dataset_train_ = None
+
+    def on_epoch_begin(self, net, dataset_train=None, **kwargs):
+        """Keep the training set, for a reading when training ends."""
+        self.dataset_train_ = dataset_train
 
     def on_epoch_end(self, net, dataset_train=None, **kwargs):
-        """Read the net once, record the reading, reset dead units if due."""
+        """Read the net when due, record the reading, reset dead units."""
         X, y = self._probe_batch(dataset_train)
+        if self.refresh_every_ is None:
+            self.refresh_every_ = self._schedule(X, y)
+        if self.epochs_ % self.refresh_every_ == 0:
+            self._read(net, X, y, reset=self.reset)
+        self.epochs_ += 1
+
+    def on_train_end(self, net, X=None, y=None, **kwargs):
+        """Read the last epoch if it has no reading; drop the training rows."""
+        self.read_last_epoch(net)
+        super().on_train_end(net, X=X, y=y, **kwargs)
+        self.dataset_train_ = None
+
+    def read_last_epoch(self, net):
+        """Record a reading of the net in the last epoch if it has none.
+
+        Training that stops inside an epoch, or a callback that stops it in
+        ``on_epoch_end`` before this one runs (skorch's ``EarlyStopping``),
+        leaves the last epoch without a reading; this takes it (record
+        only, no reset). It does nothing when the last epoch has one or
+        this fit ran no epoch.
+
+        Parameters
+        ----------
+        net : skorch.NeuralNet
+            The net being trained.
+        """
+        if self.dataset_train_ is None or not len(net.history):
+            return
+        if "vitality_mean_stasis" in net.history[-1]:
+            return
+        X, y = self._probe_batch(self.dataset_train_)
+        self._read(net, X, y, reset=False)
+
+    def _schedule(self, X, y):
+        """Epochs between readings for this fit (``refresh_every="auto"``)."""
+        if self.refresh_every != "auto":
+            return int(self.refresh_every)
+        if self.reset:
+            return 1
+        n_train = max(1, len(self.train_X_))
+        n_classes = 1 if y is None else len(np.unique(y))
+        cost = len(X) * (1.0 + n_classes / 100.0)
+        return max(1, math.ceil(_READING_SHARE * cost / n_train))
+
+    def _read(self, net, X, y, *, reset):
         probe = self._probe(net)
         if y is None:
             probe.observe(X)
@@ -99,11 +193,10 @@ class VitalityMonitor(VitalityCallback):
         self.stress_ = probe.composite_stress()
         self.mean_stasis_ = probe.mean_stasis()
         n_reset = 0
-        if self.reset and self.mean_stasis_ >= self.reset_threshold:
+        if reset and self.mean_stasis_ >= self.reset_threshold:
             n_reset = self._reset(net, probe.unit_flags())
         self.n_resets_ += n_reset
         self._record(net, n_reset)
-        self.epochs_ += 1
 
     def _reset(self, net, unit_flags):
         flags = {

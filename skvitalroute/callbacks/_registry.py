@@ -106,9 +106,9 @@ TACTICS = {}
 MONITOR = Tactic(
     "monitor",
     VitalityMonitor,
-    {"probe_size": "probe_size"},
+    {"probe_size": "probe_size", "monitor_refresh": "refresh_every"},
     extra={"reset": False},
-    summary="records the vitality readings every epoch; changes nothing",
+    summary="records the vitality readings (on a schedule); changes nothing",
 )
 
 
@@ -197,7 +197,11 @@ register_tactic(
     Tactic(
         "reset",
         VitalityMonitor,
-        {"reset_threshold": "reset_threshold", "probe_size": "probe_size"},
+        {
+            "reset_threshold": "reset_threshold",
+            "probe_size": "probe_size",
+            "monitor_refresh": "refresh_every",
+        },
         label="",
         extra={"reset": True},
         replaces="monitor",

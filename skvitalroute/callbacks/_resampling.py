@@ -22,7 +22,9 @@ class RowSampler(Sampler):
     """Draw training-row indices with replacement from given probabilities.
 
     The callbacks own one per fit and change its probabilities between
-    epochs; the data loader asks for a fresh draw at every epoch.
+    epochs; the batch iterator asks for a fresh draw at every epoch (one
+    index tensor from :meth:`draw_indices`, or one int at a time from a
+    ``DataLoader``).
 
     Parameters
     ----------
@@ -48,13 +50,25 @@ class RowSampler(Sampler):
     def __len__(self):
         return 0 if self.weights is None else len(self.weights)
 
-    def __iter__(self):
+    def draw_indices(self):
+        """Draw one epoch's rows at once.
+
+        Returns
+        -------
+        indices : torch.Tensor of shape (len(self),) of int64
+            Row indices drawn with replacement from the probabilities; the
+            rows :meth:`__iter__` would yield from the same generator state.
+            :class:`~skvitalroute._iterator.ArrayBatches` takes them as one
+            tensor instead of one Python int per row.
+        """
         if self.weights is None:
             raise RuntimeError("RowSampler has no probabilities yet.")
-        draw = torch.multinomial(
+        return torch.multinomial(
             self.weights, len(self.weights), replacement=True, generator=self.generator
         )
-        return iter(draw.tolist())
+
+    def __iter__(self):
+        return iter(self.draw_indices().tolist())
 
 
 def install_sampler(net, sampler):

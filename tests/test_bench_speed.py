@@ -1,0 +1,104 @@
+"""Smoke test of benchmarks/bench_speed.py on tiny sizes (no timing asserted)."""
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+_PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_speed.py"
+
+
+@pytest.fixture(scope="module")
+def bench():
+    spec = importlib.util.spec_from_file_location("bench_speed", _PATH)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _columns_ok(rows, columns):
+    return all(list(row) == list(columns) for row in rows)
+
+
+def test_make_data_holds_out_rows(bench):
+    """Check the data: float32 train rows of the asked size, 10 % held out,
+    every class present."""
+    X, y, X_test, y_test = bench.make_data(500, 5)
+    assert X.dtype == np.float32 and X.shape == (500, bench.N_FEATURES)
+    assert len(X_test) == 50 and set(y) == set(range(5))
+
+
+def test_fit_table_has_every_config_with_ratios_to_skorch(bench):
+    """Check one row per config, the reference at ratio 1, per-round ratios
+    and an accuracy for each."""
+    rows = bench.bench_fit(((300, 3, 1),), rounds=2)
+    assert _columns_ok(rows, bench.FIT_COLUMNS)
+    assert [r["config"] for r in rows] == list(bench.CONFIGS)
+    by_config = {r["config"]: r for r in rows}
+    assert by_config["skorch"]["vs skorch"] == "1.00"
+    assert by_config["skorch"]["vs skorch (all rounds)"] == "1.00 1.00"
+    for row in rows:
+        assert 0.0 <= float(row["accuracy"].split(" ")[0]) <= 1.0
+
+
+def test_predict_table_compares_with_the_bare_module(bench):
+    """Check the prediction rows: every predictor on many rows and on one."""
+    rows = bench.bench_predict(200, 3, 500, repeats=1, calls=2)
+    assert _columns_ok(rows, bench.PREDICT_COLUMNS)
+    assert [r["rows"] for r in rows] == [500] * 4 + [1] * 4
+    bare = [r for r in rows if r["what"].startswith("bare")]
+    assert [r["vs bare module"] for r in bare] == ["1.00", "1.00"]
+
+
+def test_memory_child_and_thread_rows(bench):
+    """Check the in-process part of the memory measurement and the threads
+    table's rows."""
+    spec = dict(rows=200, classes=3, config="auto", epochs=1, threads=1)
+    result = bench.memory_child(spec)
+    assert result["peak"] >= result["before"] > 0
+    rows = bench.bench_threads(
+        200, 3, 1, rounds=1, step_repeats=1, networks=(((8,), 16),)
+    )
+    assert _columns_ok(rows, bench.THREAD_COLUMNS) and len(rows) == 2
+
+
+def test_fixed_costs_row(bench):
+    """Check the per-epoch fixed costs row: the monitor's schedule and a share."""
+    (row,) = bench.bench_fixed(((300, 3),), repeats=1)
+    assert list(row) == list(bench.FIXED_COLUMNS)
+    assert row["monitor reads every"] >= 1
+    assert row["guard + monitor / epoch"].endswith("%")
+
+
+def test_targets_are_checked_from_the_tables(bench):
+    """Check that each target is read from its table and marked met or not."""
+    fit = [
+        {"rows": 20_000, "classes": 10, "config": "auto", "vs skorch": "0.55"},
+        {"rows": 20_000, "classes": 10, "config": "mlp", "vs skorch": "0.45"},
+        {"rows": 2_000, "classes": 10, "config": "auto", "vs skorch": "1.20"},
+        {"rows": 20_000, "classes": 1000, "config": "auto", "vs skorch": "0.90"},
+    ]
+    predict = [
+        {"what": "VitalRouteClassifier.predict_proba", "rows": 100_000,
+         "vs bare module": "1.20"},
+    ]
+    met = {r["target"]: r["met"] for r in bench.check_targets(fit, predict)}
+    assert met == {
+        "auto fit / skorch at 2000 rows <= 1.0": "no",
+        "auto fit / skorch at 20000 rows <= 0.6": "yes",
+        "auto fit / skorch at 20000 rows <= MLPClassifier's (0.45)": "no",
+        "auto fit / skorch at 1000 classes <= 1.1": "yes",
+        "predict_proba on 100000 rows / bare module <= 1.5": "yes",
+    }
+
+
+def test_cli_writes_the_markdown_report(bench, tmp_path):
+    """Check that --out writes the header (with the thread settings) and a
+    well-formed table."""
+    out = tmp_path / "report.md"
+    assert bench.main(["--quick", "--sections", "predict", "--out", str(out)]) == 0
+    text = out.read_text()
+    assert "### predict_proba" in text and "1 intra-op thread" in text
+    table = [line for line in text.splitlines() if line.startswith("|")]
+    assert len({line.count("|") for line in table}) == 1 and len(table) == 2 + 8
