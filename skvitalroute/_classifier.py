@@ -119,16 +119,17 @@ class VitalRouteClassifier(NeuralNetClassifier):
     """Neural classifier that reads its units' vitality and routes tactics.
 
     A :class:`skorch.NeuralNetClassifier` with scikit-learn manners. At
-    ``fit`` a router looks at the training labels (SPEC §4) and switches
-    training tactics on: class-stress resampling for imbalanced data,
-    hard-sample resampling and per-layer learning-rate damping otherwise,
-    and a label-free warm start from ``parent_pool`` on small tasks. A
-    vitality monitor is always on: it records per-layer stasis, composite
-    stress, per-class stress, LR scales and dead-unit resets into
-    ``history`` (every ``monitor_refresh`` epochs, and the last), and
-    re-initialises dead units. The same
-    estimator also holds the comparison baselines: ``class_weight`` and
-    ``loss`` (focal, logit-adjusted).
+    ``fit`` a router reads the training labels and returns a plan: the
+    rebalancing (the logit-adjusted loss under the default router), the
+    training budget, the weight decay and which tactics run (class-stress
+    or hard-sample resampling, per-layer learning-rate damping, the class
+    tilt, dead-unit resets, a label-free warm start from ``parent_pool``);
+    see ``docs/router.md``. Every setting you pass yourself wins over the
+    plan's. A vitality monitor is always on: it records per-layer stasis,
+    composite stress, per-class stress and LR scales into ``history``
+    (every ``monitor_refresh`` epochs, and the last). The same estimator
+    also holds the comparison baselines: ``class_weight`` and ``loss``
+    (focal, logit-adjusted).
 
     On top of skorch it accepts any label type, float64, list and pandas
     input, sets ``classes_``, ``n_features_in_`` and ``feature_names_in_``,
@@ -146,15 +147,19 @@ class VitalRouteClassifier(NeuralNetClassifier):
     dropout : float, default=0.0
         Dropout after each hidden ReLU of the default module.
     tactics : "auto", "none" or tuple of str, default="auto"
-        ``"auto"`` follows the router; ``"none"`` trains plainly (the
-        monitor stays on); a tuple of ``"class"``, ``"hard"``,
-        ``"lr_scale"``, ``"transfer"`` forces exactly those tactics.
+        ``"auto"`` follows the router; ``"none"`` trains plainly (nothing
+        changes training; the monitor still records); a tuple of names of
+        the tactic registry (``"transfer"``, ``"class"``, ``"hard"``,
+        ``"lr_scale"``, ``"tilt"``, ``"reset"``) forces exactly those
+        tactics, with no routed settings.
     class_weight : None, "balanced" or dict, default=None
         Per-class loss weights. ``"balanced"`` weighs class ``c`` by
         ``n_samples / (n_classes * count_c)`` (inverse frequency); a dict
-        maps labels to weights.
-    loss : {"cross_entropy", "focal", "logit_adjusted"}, default="cross_entropy"
-        Training loss on the logits.
+        maps labels to weights. Setting it replaces the routed rebalancing.
+    loss : {"auto", "cross_entropy", "focal", "logit_adjusted"}, default="auto"
+        Training loss on the logits. ``"auto"`` takes the route's loss
+        (cross-entropy when the route sets none or ``tactics`` is not
+        ``"auto"``).
     focal_gamma : float, default=2.0
         Focusing parameter of the focal loss.
     logit_adjust_tau : float, default=1.0
@@ -168,18 +173,15 @@ class VitalRouteClassifier(NeuralNetClassifier):
         :class:`~skvitalroute.callbacks.TransferWarmStart`.
     freeze_transfer : bool, default=False
         Freeze the transferred trunk (dead-unit resets are then skipped).
-    imbalance_threshold : float, default=0.25
-        Router: the class sampler needs ``min/max class count`` below this.
-    min_class_for_sampler : int, default=15
-        Router: ... and the smallest class at least this large.
-    max_samples_for_transfer : int, default=200
-        Router: transfer when there are at most this many rows ...
-    max_min_class_for_transfer : int, default=12
-        Router: ... or the smallest class has at most this many.
-    min_samples_for_lr_scale : int, default=80
-        Router: LR scaling needs at least this many rows.
-    min_samples_for_hard_sampler : int, default=40
-        Router: hard-sample resampling needs at least this many rows.
+    router : "default", "vitalroute" or callable, default="default"
+        The rules of ``tactics="auto"``. ``"default"``
+        (:func:`~skvitalroute.routing.default_route`) was chosen on the
+        calibration benchmark; ``"vitalroute"``
+        (:func:`~skvitalroute.route_plan`) is the seed's rule table. A
+        callable ``router(profile, parent_pool_available, **params)``
+        returning a :class:`~skvitalroute.RoutePlan` is used as given. Its
+        keyword arguments are set as ``router__<name>`` parameters (tunable
+        by ``GridSearchCV``).
     sampler_strength : float, default=0.7
         Class sampler: weight of the stress-driven class probabilities.
     sampler_beta : float, default=4.0
@@ -217,8 +219,9 @@ class VitalRouteClassifier(NeuralNetClassifier):
         fastest for networks of this size (one thread for a default-sized
         MLP, docs/performance.md); ``-1`` uses every core, ``-2`` all but
         one, as in scikit-learn.
-    max_epochs : int, default=30
-        Training epochs.
+    max_epochs : int or None, default=None
+        Training epochs; ``None`` takes the route's budget (30 epochs when
+        the route sets none). The epochs run are in ``max_epochs_``.
     lr : float, default=1e-3
         Base learning rate.
     batch_size : int, default=64
@@ -260,6 +263,8 @@ class VitalRouteClassifier(NeuralNetClassifier):
     route_ : RoutePlan
         The tactics used and, in ``route_.reasons``, why each is on or off
         (``route_.explain()`` prints them).
+    max_epochs_ : int
+        Epochs of the last fit: ``max_epochs``, else the route's budget.
     class_weight_ : ndarray of shape (n_classes,) or None
         Loss weight of each class.
     class_prior_ : ndarray of shape (n_classes,)
@@ -275,7 +280,8 @@ class VitalRouteClassifier(NeuralNetClassifier):
     See Also
     --------
     skvitalroute.VitalitySampler : The same tactics in front of any classifier.
-    skvitalroute.route_plan : The router's rules.
+    skvitalroute.default_route : The default router's rules.
+    skvitalroute.route_plan : The seed's rule table (``router="vitalroute"``).
 
     Notes
     -----
@@ -295,10 +301,10 @@ class VitalRouteClassifier(NeuralNetClassifier):
     >>> from skvitalroute import VitalRouteClassifier
     >>> X, y = make_classification(n_samples=120, random_state=0)
     >>> clf = VitalRouteClassifier(hidden_units=(16,), max_epochs=3, random_state=0)
-    >>> clf.fit(X, y).route_.label
-    'logit_adjusted'
+    >>> clf.fit(X, y).route_.label  # a short fit: inverse-frequency weights
+    'inv_freq'
     >>> print(clf.route_.reasons["max_epochs"])
-    not routed: the user's max_epochs=3 wins
+    not routed: the user's max_epochs=3 wins (6 optimizer steps)
     >>> clf.predict(X[:3]).shape
     (3,)
     >>> len(clf.history), "vitality_mean_stasis" in clf.history[-1]
@@ -1077,10 +1083,13 @@ class VitalRouteClassifier(NeuralNetClassifier):
         self.route_ = self._route(self.profile_)
         counts = np.bincount(y_enc, weights=sample_weight, minlength=len(self.classes_))
         self.class_prior_ = counts / counts.sum()
+        class_weight = self.class_weight
+        if class_weight is None:
+            class_weight = self.route_.settings.get("class_weight")
         self.class_weight_ = class_weight_vector(
-            self.class_weight, self.classes_, y, sample_weight
+            class_weight, self.classes_, y, sample_weight
         )
-        check_class_weight_vector(self.class_weight, self.class_weight_, self.classes_)
+        check_class_weight_vector(class_weight, self.class_weight_, self.classes_)
 
     def _refresh_builtin_loss(self):
         """Rebuild the built-in loss from the current labels (warm start)."""
@@ -1100,6 +1109,9 @@ class VitalRouteClassifier(NeuralNetClassifier):
             params["batch_size"] = profile.n_samples if size == -1 else size
         if "lr" in takes and "lr" not in params:
             params["lr"] = self.lr
+        # a fixed budget is the user's: the router fits its choices to it
+        if "epochs" in takes and "epochs" not in params and self.max_epochs:
+            params["epochs"] = self.max_epochs
         plan = get_router(self.router)(
             profile, parent_pool_available=bool(self.parent_pool), **params
         )
@@ -1115,10 +1127,14 @@ class VitalRouteClassifier(NeuralNetClassifier):
 
     def _user_wins(self, plan):
         """Drop the routed settings the user set explicitly, saying so."""
-        given = {
-            "loss": (self.loss != "auto" and f"loss={self.loss!r}")
+        rebalancing = (
+            (self.loss != "auto" and f"loss={self.loss!r}")
             or (self.criterion is not None and "criterion")
-            or (self.class_weight is not None and "class_weight"),
+            or (self.class_weight is not None and "class_weight")
+        )
+        given = {
+            "loss": rebalancing,
+            "class_weight": rebalancing,
             "max_epochs": self.max_epochs is not None
             and f"max_epochs={self.max_epochs!r}",
             "weight_decay": self._user_optimizer(),

@@ -54,7 +54,7 @@ def test_fitted_attributes(fitted, data):
     assert not hasattr(fitted, "feature_names_in_")
     assert fitted.profile_.n_samples == 90 and fitted.profile_.n_classes == 3
     assert fitted.route_.router == "default"
-    assert fitted.route_.settings["loss"] == "logit_adjusted"
+    assert fitted.route_.rebalances  # a short fixed budget: inverse frequency
     assert len(fitted.history) == FAST["max_epochs"]
     assert isinstance(fitted.module_, MLPModule)
     assert fitted.module_[0].in_features == 6 and fitted.module_[-1].out_features == 3
@@ -298,7 +298,10 @@ def test_default_router_budget_and_loss_yield_to_the_user():
     """Check that the default router sets the loss and the epochs only where
     the user left them to it, and says so in the plan."""
     X, y = _blocks([60, 20])
-    kw = dict(hidden_units=(8,), probe_size=64, router__max_epochs=3)
+    # short_steps=0: the user's max_epochs=2 below does not make a short fit
+    kw = dict(
+        hidden_units=(8,), probe_size=64, router__max_epochs=3, router__short_steps=0
+    )
     auto = VitalRouteClassifier(**kw).fit(X, y)
     assert auto.route_.settings["loss"] == "logit_adjusted"
     assert isinstance(auto.criterion_, LogitAdjustedLoss)
@@ -316,7 +319,7 @@ def test_default_router_budget_and_loss_yield_to_the_user():
 
 
 def test_default_router_weight_decay_follows_rows_and_lr():
-    """Check the routed decoupled weight decay: min(1, 1000 / n) at lr=1e-3,
+    """Check the routed decoupled weight decay: min(1, 3000 / n) at lr=1e-3,
     scaled by 1e-3 / lr, and not applied over the user's optimizer settings."""
     X, y = _blocks([60, 20])  # n = 80: the cap 1.0 applies
     kw = dict(hidden_units=(8,), probe_size=64, router__max_epochs=1)

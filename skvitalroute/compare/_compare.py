@@ -96,7 +96,7 @@ def compare(
         title=title,
         settings=settings,
     )
-    result["notes"] = route_notes(task, splits, methods) + result["notes"]
+    result["notes"] = route_notes(task, splits, methods, config) + result["notes"]
     result["elapsed"] = time.perf_counter() - start
     return result
 
@@ -216,7 +216,7 @@ def signal_section(records, metrics):
     )
 
 
-def route_notes(task, splits, methods=None):
+def route_notes(task, splits, methods=None, config=None):
     """Training rows per class and the router's decision, as report lines.
 
     Parameters
@@ -228,12 +228,16 @@ def route_notes(task, splits, methods=None):
     methods : sequence of str, default=None
         The methods run; the router's decision is shown only when one of
         them is routed (``tactics="auto"``). ``None``: always shown.
+    config : NetConfig, default=None
+        The run's network settings (the plan depends on a fixed budget,
+        the batch size and the learning rate); ``None``: the defaults.
 
     Returns
     -------
     lines : list of str
     """
-    from skvitalroute.routing import default_route, profile_task, route_plan
+    from skvitalroute.compare._methods import NetConfig, build_method
+    from skvitalroute.routing import profile_task
 
     if not splits:
         return []
@@ -246,10 +250,14 @@ def route_notes(task, splits, methods=None):
     profile = profile_task(y)
     seed = [m for m in routed if m.startswith("vitalroute_seed")]
     default = [m for m in routed if m not in seed]
-    for names, plan in ((default, default_route), (seed, route_plan)):
+    config = NetConfig() if config is None else config
+    for names in (default, seed):
         if names:
+            # the plan the first method's net makes (the user's settings win)
+            pipe = build_method(names[0], task.preprocessor, config, random_state=0)
+            plan = pipe.named_steps["model"]._route(profile)
             lines += [
                 f"Router on these labels ({', '.join(names)}, tactics='auto'):",
-                *("  " + line for line in plan(profile).explain().splitlines()),
+                *("  " + line for line in plan.explain().splitlines()),
             ]
     return lines

@@ -14,6 +14,10 @@ from sklearn.utils._param_validation import Interval, validate_params
 from skvitalroute.routing._plan import RoutePlan
 from skvitalroute.routing._profile import TaskProfile
 
+#: Fewest optimizer steps of a user-fixed budget for the logit-adjusted loss
+#: and weight decay (benchmarks/choose_router.py --budgets, docs/router.md).
+SHORT_STEPS = 1000
+
 
 @validate_params(
     {
@@ -27,6 +31,8 @@ from skvitalroute.routing._profile import TaskProfile
         "max_weight_decay": [Interval(Real, 0, None, closed="left")],
         "tilt": ["boolean"],
         "lr": [Interval(Real, 0, None, closed="neither")],
+        "epochs": [Interval(Integral, 1, None, closed="left"), None],
+        "short_steps": [Interval(Integral, 0, None, closed="left")],
     },
     prefer_skip_nested_validation=True,
 )
@@ -38,10 +44,12 @@ def default_route(
     min_epochs=30,
     max_epochs=500,
     batch_size=64,
-    weight_decay_rows=1000.0,
+    weight_decay_rows=3000.0,
     max_weight_decay=1.0,
     tilt=False,
     lr=1e-3,
+    epochs=None,
+    short_steps=SHORT_STEPS,
 ):
     """Choose the rebalancing, the training budget and the tactics (router "default").
 
@@ -80,7 +88,7 @@ def default_route(
     batch_size : int, default=64
         Batch size the budget counts steps in (the classifier passes its
         own ``batch_size``).
-    weight_decay_rows : float, default=1000.0
+    weight_decay_rows : float, default=3000.0
         Weight decay is ``weight_decay_rows / n`` ...
     max_weight_decay : float, default=1.0
         ... at most this (0 switches weight decay off).
@@ -89,6 +97,15 @@ def default_route(
     lr : float, default=1e-3
         Learning rate the weight decay is scaled to (the classifier passes
         its own ``lr``).
+    epochs : int or None, default=None
+        The user's fixed number of epochs (the classifier passes its
+        ``max_epochs`` when set); ``None`` routes the budget.
+    short_steps : int, default=SHORT_STEPS_DOC
+        With ``epochs`` given, a fit of fewer optimizer steps than this is
+        short: it is rebalanced by inverse-frequency class weights
+        (``class_weight="balanced"``) without weight decay, since the
+        logit-adjusted loss and the decay need more steps than that
+        (not with ``tilt=True``: the tilt needs the logit-adjusted loss).
 
     Returns
     -------
@@ -102,30 +119,53 @@ def default_route(
     >>> plan = default_route(profile_task([0] * 150 + [1] * 10))
     >>> plan.label, plan.settings["max_epochs"], plan.settings["weight_decay"]
     ('logit_adjusted', 500, 1.0)
-    >>> default_route(profile_task([0] * 9000 + [1] * 1000)).settings["weight_decay"]
+    >>> default_route(profile_task([0] * 27000 + [1] * 3000)).settings["weight_decay"]
     0.1
     """
     n, k = profile.n_samples, profile.n_classes
     reasons, settings = {}, {}
-    if k > 1:
-        settings["loss"] = "logit_adjusted"
-        reasons["loss"] = (
-            f"rebalancing for ratio {profile.ratio:.3f} (smallest class "
-            f"{profile.min_count} rows): logit adjustment ranked first"
-        )
     per_epoch = max(1, math.ceil(n / batch_size))
-    epochs = int(min(max_epochs, max(min_epochs, math.ceil(min_steps / per_epoch))))
-    settings["max_epochs"] = epochs
-    reasons["max_epochs"] = (
-        f"budget: n={n}, {per_epoch} steps an epoch; at least {min_steps} steps "
-        f"and {min_epochs} epochs, at most {max_epochs} epochs"
-    )
-    decay = min(max_weight_decay, weight_decay_rows / n) * 1e-3 / lr
-    settings["weight_decay"] = float(decay)
-    reasons["weight_decay"] = (
-        f"decoupled (AdamW): min({max_weight_decay:g}, {weight_decay_rows:g} / n)"
-        f" * 1e-3 / lr (lr={lr:g})"
-    )
+    if epochs is None:
+        epochs = int(min(max_epochs, max(min_epochs, math.ceil(min_steps / per_epoch))))
+        settings["max_epochs"] = epochs
+        reasons["max_epochs"] = (
+            f"budget: n={n}, {per_epoch} steps an epoch; at least {min_steps} "
+            f"steps and {min_epochs} epochs, at most {max_epochs} epochs"
+        )
+        short = False
+    else:
+        # the tilt shifts the logit adjustment: with it the loss stays
+        short = epochs * per_epoch < short_steps and not tilt
+        reasons["max_epochs"] = (
+            f"not routed: the user's max_epochs={epochs} wins "
+            f"({epochs * per_epoch} optimizer steps)"
+        )
+    steps = epochs * per_epoch
+    if k > 1:
+        why = (
+            f"rebalancing for ratio {profile.ratio:.3f} "
+            f"(smallest class {profile.min_count} rows)"
+        )
+        if short:
+            settings["class_weight"] = "balanced"
+            reasons["class_weight"] = (
+                f"{why}: {steps} steps < short_steps={short_steps}, inverse "
+                "frequency ranked first on short fits"
+            )
+        else:
+            settings["loss"] = "logit_adjusted"
+            reasons["loss"] = f"{why}: logit adjustment ranked first"
+    if short:
+        reasons["weight_decay"] = (
+            f"off: {steps} steps < short_steps={short_steps} (decay hurt short fits)"
+        )
+    else:
+        decay = min(max_weight_decay, weight_decay_rows / n) * 1e-3 / lr
+        settings["weight_decay"] = float(decay)
+        reasons["weight_decay"] = (
+            f"decoupled (AdamW): min({max_weight_decay:g}, {weight_decay_rows:g} / n)"
+            f" * 1e-3 / lr (lr={lr:g})"
+        )
     off = "no calibration win"
     reasons.update(
         transfer=(

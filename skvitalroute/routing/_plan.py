@@ -32,8 +32,9 @@ class RoutePlan:
     label : str
         The active tactics joined by ``"+"`` in registry order (the class
         tactic shows as ``"imbalance"``, dead-unit reset is not shown),
-        preceded by a routed loss other than cross-entropy; ``"monitor"``
-        when nothing is on.
+        preceded by a routed loss other than cross-entropy (``"inv_freq"``
+        for a routed ``class_weight="balanced"``); ``"monitor"`` when
+        nothing is on.
     use_class_sampler, use_hard_sampler, use_lr_scale, use_transfer, use_reset : bool
         Whether the ``class``, ``hard``, ``lr_scale``, ``transfer`` and
         ``reset`` tactics are on.
@@ -93,6 +94,8 @@ class RoutePlan:
         loss = self.settings.get("loss")
         if loss not in (None, "cross_entropy"):
             parts.insert(0, loss)
+        if self.settings.get("class_weight") == "balanced":
+            parts.insert(0, "inv_freq")
         parts = [p for p in parts if p]
         return "+".join(parts) if parts else MONITOR.name
 
