@@ -3,9 +3,9 @@ Reading a network's vitality on digits
 ======================================
 
 Train a small torch network on scikit-learn's digits (made 5:1 imbalanced:
-classes 5-9 keep a fifth of their rows), print the route plan the router
-chooses for these labels, then read the vitality of every hidden layer with
-:class:`~skvitalroute.VitalityProbe` before and after training.
+classes 5-9 keep a fifth of their rows), print the route plan the default
+router chooses for these labels, then read the vitality of every hidden
+layer with :class:`~skvitalroute.VitalityProbe` before and after training.
 
 Run it with ``python examples/plot_probe_digits.py``.
 """
@@ -17,7 +17,7 @@ from sklearn.datasets import load_digits
 from sklearn.preprocessing import StandardScaler
 from torch import nn
 
-from skvitalroute import VitalityProbe, profile_task, route_plan
+from skvitalroute import VitalityProbe, default_route, profile_task
 
 rng = np.random.default_rng(0)
 X, y = load_digits(return_X_y=True)
@@ -25,9 +25,9 @@ keep = (y < 5) | (rng.random(len(y)) < 0.2)
 X, y = StandardScaler().fit_transform(X[keep]).astype(np.float32), y[keep]
 
 # %%
-# The router reads only the labels.
+# The router reads only the labels (``router="default"`` of the classifier).
 profile = profile_task(y)
-plan = route_plan(profile)
+plan = default_route(profile)
 print(f"{profile.n_samples} rows, {profile.n_classes} classes, "
       f"ratio {profile.ratio:.2f}")
 print(plan.explain())

@@ -51,8 +51,8 @@ X, y = X[keep], y[keep]
 print(f"{len(y)} rows; rows per class: {np.bincount(y).tolist()}")
 
 # %%
-# What the sampler reads on the whole data set: mode "auto" asks the router,
-# which switches the class sampler on (ratio < 0.25, smallest class >= 15).
+# What the sampler reads on the whole data set: mode "auto" follows the default
+# router, which rebalances imbalanced labels, so the sampler runs in class mode.
 sampler = VitalitySampler(random_state=0)
 X_res, y_res = sampler.fit_resample(StandardScaler().fit_transform(X), y)
 print(f"\nmode_ = {sampler.mode_!r}; rows after resampling: {len(y_res)}")

@@ -41,7 +41,7 @@ with torch.no_grad():
 pool = [("healthy", healthy.module_), ("damaged", damaged.module_)]
 
 # %%
-# The child has 50 rows, so the router switches transfer on.
+# A parent pool is given, so the default router switches transfer on.
 child = VitalRouteClassifier(parent_pool=pool, **kw).fit(X_child, y_child)
 print(child.route_.explain())
 transfer = dict(child.callbacks_)["vitality_transfer"]

@@ -3,12 +3,12 @@ Seeing a network's vitality over training
 =========================================
 
 Train :class:`~skvitalroute.VitalRouteClassifier` on a small imbalanced
-three-class problem with the class sampler and per-layer learning-rate
-scaling, then draw what the vitality monitor recorded with
-:class:`~skvitalroute.VitalityDisplay`: the stasis of each hidden layer and
-the composite stress (with the epochs after which dead units were reset),
-the learning-rate scale of each hidden layer, the per-class stress and the
-class sampler's class probabilities.
+three-class problem with the class sampler, per-layer learning-rate
+scaling and dead-unit resets (the ``"reset"`` tactic), then draw what the
+vitality monitor recorded with :class:`~skvitalroute.VitalityDisplay`: the
+stasis of each hidden layer and the composite stress (with the epochs after
+which dead units were reset), the learning-rate scale of each hidden layer,
+the per-class stress and the class sampler's class probabilities.
 
 A learning rate of 0.03 is on the high side for Adam: some ReLU units die
 and get reset, which is what the display is for. Run it with
@@ -35,7 +35,7 @@ X = StandardScaler().fit_transform(X)
 # %%
 # The history holds one vitality reading per epoch.
 clf = VitalRouteClassifier(
-    hidden_units=(64, 32), tactics=("class", "lr_scale"), lr=0.03,
+    hidden_units=(64, 32), tactics=("class", "lr_scale", "reset"), lr=0.03,
     max_epochs=20, random_state=0,
 ).fit(X, y)
 print("route:", clf.route_.label)
