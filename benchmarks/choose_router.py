@@ -91,12 +91,12 @@ def rule_scores(rule, tab, profiles, data):
     return out
 
 
-def _family(candidates, profiles, data, kind):
+def _family(candidates, profiles, data, kind, features=FEATURES):
     yield from (Rule(c) for c in candidates)
     if kind == "single":
         return
-    features = next(iter(profiles.values()))
-    for feature in (f for f in FEATURES if f in features):
+    present = next(iter(profiles.values()))
+    for feature in (f for f in features if f in present):
         values = sorted(
             {round(p[feature], 6) for k, p in profiles.items() if k[0] in data}
         )
@@ -108,22 +108,22 @@ def _family(candidates, profiles, data, kind):
                 yield Rule(a, b, feature, float(t))
 
 
-def choose(tab, profiles, data, candidates, kind):
+def choose(tab, profiles, data, candidates, kind, features=FEATURES):
     """The rule of the family with the best mean score over ``data``."""
     best, best_score = None, -np.inf
-    for rule in _family(candidates, profiles, data, kind):
+    for rule in _family(candidates, profiles, data, kind, features):
         score = np.mean(list(rule_scores(rule, tab, profiles, data).values()))
         if score > best_score + 1e-12:
             best, best_score = rule, score
     return best, best_score
 
 
-def leave_one_out(tab, profiles, data, candidates, kind):
+def leave_one_out(tab, profiles, data, candidates, kind, features=FEATURES):
     """For each data set: the rule chosen without it and its score on it."""
     out = {}
     for d in data:
         rest = [x for x in data if _base(x) != _base(d)]
-        rule, _ = choose(tab, profiles, rest, candidates, kind)
+        rule, _ = choose(tab, profiles, rest, candidates, kind, features)
         out[d] = (rule, rule_scores(rule, tab, profiles, [d])[d])
     return out
 
@@ -133,13 +133,19 @@ def _base(task):
     return task.split("@")[0]
 
 
+def _at(candidate, budget):
+    """``"la_wdn3000"`` at ``"e10"`` -> ``"la_e10_wdn3000"``."""
+    reb, *opts = candidate.split("_")
+    return "_".join([reb, budget, *opts])
+
+
 def by_budget(tab, profiles, budgets, names):
     """One task per (data set, budget): candidates renamed to their prefix,
     profiles with the fit's optimizer steps (batches of 64)."""
     out_tab, out_prof = {}, {}
     for d, by in tab.items():
         for b in budgets:
-            out_tab[f"{d}@{b}"] = {c: by[f"{c}_{b}"] for c in names}
+            out_tab[f"{d}@{b}"] = {c: by[_at(c, b)] for c in names}
             for (pd_, seed, fold), prof in profiles.items():
                 if pd_ == d:
                     steps = int(b[1:]) * -(-prof["n_train"] // 64)
@@ -155,13 +161,20 @@ def main(argv=None):
     p.add_argument("--metric", default="balanced_accuracy")
     p.add_argument("--records", default="results/calibration/records.jsonl")
     p.add_argument("--budgets", nargs="+", default=None, help="e.g. e10 e30")
+    p.add_argument(
+        "--features",
+        nargs="+",
+        default=list(FEATURES),
+        choices=FEATURES,
+        help="profile features a threshold rule may read",
+    )
     args = p.parse_args(argv)
 
     from _suite_stats import complete, table
 
     records = [json.loads(line) for line in Path(args.records).read_text().splitlines()]
     names = list(dict.fromkeys(args.candidates + args.baselines))
-    full = [f"{c}_{b}" for c in names for b in args.budgets] if args.budgets else names
+    full = [_at(c, b) for c in names for b in args.budgets] if args.budgets else names
     tab = complete(table(records, args.metric), full)
     data = sorted(tab)
     seeds = sorted({s for d in tab for s, _ in tab[d][full[0]]})
@@ -169,10 +182,14 @@ def main(argv=None):
     if args.budgets:
         tab, profiles = by_budget(tab, profiles, args.budgets, names)
         data = sorted(tab)
-    rule, score = choose(tab, profiles, data, args.candidates, args.family)
+    rule, score = choose(
+        tab, profiles, data, args.candidates, args.family, args.features
+    )
     print(f"{len(data)} data sets, seeds {seeds}, {len(args.candidates)} candidates")
     print(f"rule chosen on the whole suite: {rule}   (mean {100 * score:.2f})")
-    loo = leave_one_out(tab, profiles, data, args.candidates, args.family)
+    loo = leave_one_out(
+        tab, profiles, data, args.candidates, args.family, args.features
+    )
     same = sum(repr(r) == repr(rule) for r, _ in loo.values())
     print(f"leave-one-data-set-out: the same rule is chosen for {same}/{len(data)}")
     # the left-out scores as a pseudo-candidate, paired with the baselines

@@ -15,8 +15,8 @@ from skvitalroute.routing._plan import RoutePlan
 from skvitalroute.routing._profile import TaskProfile
 
 #: Fewest optimizer steps of a user-fixed budget for the logit-adjusted loss
-#: and weight decay (benchmarks/choose_router.py --budgets, docs/router.md).
-SHORT_STEPS = 1000
+#: (benchmarks/choose_router.py --budgets, docs/router.md "Calibration").
+SHORT_STEPS = 235
 
 
 @validate_params(
@@ -59,14 +59,18 @@ def default_route(
     - rebalancing: the logit-adjusted loss (Menon et al., 2021) on every
       task with more than one class. On balanced labels its adjustment is
       zero, so imbalanced labels are always rebalanced, whatever the size
-      of the smallest class;
+      of the smallest class. When the user fixes the number of epochs
+      (``epochs``) and the fit has fewer than ``short_steps`` optimizer
+      steps, inverse-frequency class weights instead: logit adjustment
+      trailed them on such short fits;
     - budget: at least ``min_steps`` optimizer steps, ``max_epochs =
       clip(ceil(min_steps / ceil(n / batch_size)), min_epochs, max_epochs)``;
     - regularisation: decoupled weight decay (AdamW) of
       ``min(max_weight_decay, weight_decay_rows / n) * 1e-3 / lr``: strong
       on small data, fading on large data; the ``1e-3 / lr`` keeps the
       shrink of each step (``lr * weight_decay``) what was calibrated at
-      Adam's default rate;
+      Adam's default rate. Only with the routed budget: on user-fixed
+      budgets the decay did not help, so none is routed;
     - tactics: none of the vitality tactics earned a place (class-stress
       and hard-sample resampling, LR scaling, dead-unit reset, the class
       tilt), so none is routed; ``tilt=True`` opts into the class tilt
@@ -100,12 +104,12 @@ def default_route(
     epochs : int or None, default=None
         The user's fixed number of epochs (the classifier passes its
         ``max_epochs`` when set); ``None`` routes the budget.
-    short_steps : int, default=SHORT_STEPS_DOC
+    short_steps : int, default=235
         With ``epochs`` given, a fit of fewer optimizer steps than this is
         short: it is rebalanced by inverse-frequency class weights
-        (``class_weight="balanced"``) without weight decay, since the
-        logit-adjusted loss and the decay need more steps than that
-        (not with ``tilt=True``: the tilt needs the logit-adjusted loss).
+        (``class_weight="balanced"``), since the logit-adjusted loss needs
+        more steps than that (not with ``tilt=True``: the tilt needs the
+        logit-adjusted loss).
 
     Returns
     -------
@@ -155,9 +159,9 @@ def default_route(
         else:
             settings["loss"] = "logit_adjusted"
             reasons["loss"] = f"{why}: logit adjustment ranked first"
-    if short:
+    if "max_epochs" not in settings:
         reasons["weight_decay"] = (
-            f"off: {steps} steps < short_steps={short_steps} (decay hurt short fits)"
+            "off: calibrated with the routed budget, not with the user's"
         )
     else:
         decay = min(max_weight_decay, weight_decay_rows / n) * 1e-3 / lr
