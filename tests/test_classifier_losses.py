@@ -11,7 +11,7 @@ from skvitalroute._losses import (
     build_loss,
     class_weight_vector,
 )
-from skvitalroute._module import MLPModule
+from skvitalroute.nn import MLPModule
 
 LOGITS = torch.tensor([[2.0, 0.5, -1.0], [0.1, 0.2, 0.3], [-1.0, 3.0, 0.0]])
 TARGET = torch.tensor([0, 2, 1])

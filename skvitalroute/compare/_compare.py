@@ -238,6 +238,7 @@ def route_notes(task, splits, methods=None, config=None):
     """
     from skvitalroute.compare._methods import NetConfig, build_method
     from skvitalroute.routing import profile_task
+    from skvitalroute.routing._estimator import estimator_route
 
     if not splits:
         return []
@@ -255,7 +256,7 @@ def route_notes(task, splits, methods=None, config=None):
         if names:
             # the plan the first method's net makes (the user's settings win)
             pipe = build_method(names[0], task.preprocessor, config, random_state=0)
-            plan = pipe.named_steps["model"]._route(profile)
+            plan = estimator_route(pipe.named_steps["model"], profile)
             lines += [
                 f"Router on these labels ({', '.join(names)}, tactics='auto'):",
                 *("  " + line for line in plan.explain().splitlines()),
