@@ -201,18 +201,14 @@ def signal_section(records, metrics):
     """
     parts = []
     for metric in metrics:
-        p = paired_test(
-            paired_differences(records, *SIGNAL_PAIR, metric)
-        )
+        p = paired_test(paired_differences(records, *SIGNAL_PAIR, metric))
         parts.append(
             f"{metric} {100 * p['mean']:+.2f} pp [{100 * p['ci_low']:+.2f}, "
             f"{100 * p['ci_high']:+.2f}], Wilcoxon p {p['p_value']:.3g}"
         )
     return (
         "Signal on vs off (vitalroute_seed - vitalroute_seed_blind, same route, "
-        "same splits): "
-        + "; ".join(parts)
-        + "."
+        "same splits): " + "; ".join(parts) + "."
     )
 
 
