@@ -225,7 +225,7 @@ def build_net(config, n_classes, *, epochs, batch_size=64, lr=1e-3,
     from skorch import NeuralNetClassifier
 
     from skvitalroute import VitalRouteClassifier
-    from skvitalroute._module import MLPModule
+    from skvitalroute.nn import MLPModule
 
     common = dict(
         optimizer=torch.optim.Adam, lr=lr, batch_size=batch_size,
@@ -374,7 +374,7 @@ def bench_probe(rows=(1_000, 10_000, 100_000), classes=(2, 10, 100), *,
                 methods=PROBE_METHODS):
     """Cost of one probe reading as rows grow (classes fixed) and vice versa."""
     from skvitalroute import VitalityProbe
-    from skvitalroute._module import MLPModule
+    from skvitalroute.nn import MLPModule
 
     cells = [(n, fixed_classes) for n in rows]
     cells += [(fixed_rows, k) for k in classes if (fixed_rows, k) not in cells]

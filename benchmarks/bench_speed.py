@@ -123,7 +123,7 @@ def make_data(n_rows, n_classes, *, seed=0):
 
 def _torch_loop(X, y, n_classes, epochs, seed, *, fused):
     """A minimal torch training loop over pre-made tensors."""
-    from skvitalroute._module import MLPModule
+    from skvitalroute.nn import MLPModule
 
     torch.manual_seed(seed)
     module = MLPModule(X.shape[1], n_classes, HIDDEN)
@@ -171,7 +171,7 @@ def build(config, n_classes, epochs, seed):
     from skorch import NeuralNetClassifier
 
     from skvitalroute import VitalRouteClassifier
-    from skvitalroute._module import MLPModule
+    from skvitalroute.nn import MLPModule
 
     if config == "auto":
         return VitalRouteClassifier(max_epochs=epochs, random_state=seed)
@@ -391,7 +391,7 @@ def bench_threads(rows=2_000, classes=10, epochs=10, *, rounds=3, step_repeats=1
 
 
 def _step_row(hidden, batch, n_classes, repeats):
-    from skvitalroute._module import MLPModule
+    from skvitalroute.nn import MLPModule
 
     torch.manual_seed(0)
     module = MLPModule(N_FEATURES, n_classes, hidden)

@@ -18,6 +18,7 @@ import numpy as np
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.validation import check_is_fitted
 
+from skvitalroute._rng import torch_rng
 from skvitalroute.routing import RoutePlan, TaskProfile
 
 FORMAT = "skvitalroute-labels"
@@ -94,6 +95,97 @@ def load_labels(est, f):
         ("route_", "route"),
     ):
         setattr(est, attr, _decode(state[key]))
+
+
+class _SaveLoad:
+    """Saving, loading and trimming of the classifier, with its labels.
+
+    A mixin placed before :class:`skorch.NeuralNetClassifier`.
+    """
+
+    def save_params(self, f_params=None, *, f_labels=None, **kwargs):
+        """Save the module's parameters (and more) as skorch does, and the labels.
+
+        Parameters
+        ----------
+        f_params : file-like object, str or None, default=None
+            Where to save the module's parameters (skorch).
+        f_labels : file-like object, str or None, default=None
+            Where to save the fitted label state as JSON: ``classes_``,
+            ``n_features_in_``, ``feature_names_in_``, the loss's class
+            prior and weights, ``profile_`` and ``route_``. Pass it to
+            :meth:`load_params` to get the same predictions back.
+        **kwargs : dict
+            skorch's other arguments (``f_optimizer``, ``f_criterion``,
+            ``f_history``, ``use_safetensors``, ...).
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> from sklearn.datasets import make_classification
+        >>> from skvitalroute import VitalRouteClassifier
+        >>> X, y = make_classification(n_samples=60, random_state=0)
+        >>> labels = [["no", "yes"][i] for i in y]
+        >>> clf = VitalRouteClassifier(hidden_units=(8,), max_epochs=2).fit(X, labels)
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     files = dict(f_params=os.path.join(tmp, "params.pt"),
+        ...                  f_labels=os.path.join(tmp, "labels.json"))
+        ...     clf.save_params(**files)
+        ...     new = VitalRouteClassifier(hidden_units=(8,), max_epochs=2)
+        ...     new.load_params(**files)
+        >>> new.classes_
+        array(['no', 'yes'], dtype='<U3')
+        >>> bool((new.predict(X) == clf.predict(X)).all()), new.score(X, labels) > 0
+        (True, True)
+        """
+        if f_labels is not None:
+            save_labels(self, f_labels)
+        if f_params is None and not kwargs:
+            return None
+        return super().save_params(f_params=f_params, **kwargs)
+
+    def load_params(self, f_params=None, *, f_labels=None, **kwargs):
+        """Load what :meth:`save_params` saved; with ``f_labels``, the labels too.
+
+        With ``f_labels`` the fitted label state is restored first and an
+        uninitialised net is initialised from it (the default module is
+        sized from the saved ``n_features_in_`` and ``classes_``, the
+        optimizer grouped for the saved route), so ``predict`` returns the
+        saved labels and ``score`` works.
+
+        Parameters
+        ----------
+        f_params : file-like object, str or None, default=None
+            Module parameters to load (skorch).
+        f_labels : file-like object, str or None, default=None
+            A file written by ``save_params(f_labels=...)``.
+        **kwargs : dict
+            skorch's other arguments (``f_optimizer``, ``f_criterion``,
+            ``f_history``, ``checkpoint``, ``use_safetensors``, ...).
+        """
+        if f_labels is not None:
+            load_labels(self, f_labels)
+            if not self.initialized_:
+                with torch_rng():
+                    self.initialize()
+        if f_params is None and not kwargs:
+            return None
+        return super().load_params(f_params=f_params, **kwargs)
+
+    def trim_for_prediction(self):
+        """Drop what only training needs, as skorch does; keep the softmax.
+
+        skorch infers ``predict_nonlinearity="auto"`` from the criterion,
+        which trimming removes; the inferred function is kept instead, so
+        ``predict_proba`` still returns probabilities.
+
+        Returns
+        -------
+        None
+        """
+        nonlinearity = self._get_predict_nonlinearity()
+        super().trim_for_prediction()
+        self.predict_nonlinearity = nonlinearity
 
 
 def _write(f, state):

@@ -20,8 +20,8 @@ from skorch.dataset import Dataset
 from torch.utils.data import DataLoader, RandomSampler, SequentialSampler
 from torch.utils.data._utils.collate import default_collate
 
-from skvitalroute._module import MLPModule
 from skvitalroute.callbacks._data import unwrap_subsets
+from skvitalroute.nn import MLPModule
 
 # DataLoader settings the fast path reproduces, and the value each other
 # setting must keep (its DataLoader default) for the fast path to apply.
@@ -96,20 +96,65 @@ def eval_batch_size(module, batch_size):
     Returns
     -------
     batch_size : int
-        At least 1024 for the default :class:`~skvitalroute._module.MLPModule`
+        At least 1024 for the default :class:`~skvitalroute.nn.MLPModule`
         (whose activations per row are small and known); ``batch_size`` for
         any other module, whose memory per row this library cannot know.
 
     Examples
     --------
     >>> from skvitalroute._iterator import eval_batch_size
-    >>> from skvitalroute._module import MLPModule
+    >>> from skvitalroute.nn import MLPModule
     >>> eval_batch_size(MLPModule(4, 2), 64), eval_batch_size(None, 64)
     (1024, 64)
     """
     if isinstance(module, MLPModule):
         return max(int(batch_size), _EVAL_ROWS)
     return batch_size
+
+
+def net_iterator(net, dataset, training=False):
+    """The batch iterator of a classifier's training or validation split.
+
+    Training batches are reshuffled every epoch unless
+    ``iterator_train__shuffle=False``; when a resampling tactic set the
+    net's ``train_sampler_`` for this fit, it draws the rows instead.
+    Without ``iterator_valid__batch_size``, validation and prediction with
+    the default module run on batches of at least 1024 rows
+    (:func:`eval_batch_size`). ``batch_size=-1`` is the whole split.
+
+    Parameters
+    ----------
+    net : VitalRouteClassifier
+        Holds the ``iterator_train``/``iterator_valid`` settings,
+        ``batch_size`` and, during a fit, ``train_sampler_``.
+    dataset : torch.utils.data.Dataset
+        Training or validation split.
+    training : bool, default=False
+        Whether the iterator is for training.
+
+    Returns
+    -------
+    iterator : ArrayBatches or object
+        As :func:`batch_iterator` returns it.
+    """
+    if training:
+        kwargs = net.get_params_for("iterator_train")
+        iterator = net.iterator_train
+        sampler = getattr(net, "train_sampler_", None)
+        if sampler is not None:
+            kwargs.update(sampler=sampler, shuffle=False)
+        elif "sampler" not in kwargs and "batch_sampler" not in kwargs:
+            kwargs.setdefault("shuffle", True)
+    else:
+        kwargs = net.get_params_for("iterator_valid")
+        iterator = net.iterator_valid
+        if "batch_size" not in kwargs and net.batch_size != -1:
+            module = getattr(net, "module_", None)
+            kwargs["batch_size"] = eval_batch_size(module, net.batch_size)
+    kwargs.setdefault("batch_size", net.batch_size)
+    if kwargs["batch_size"] == -1:
+        kwargs["batch_size"] = len(dataset)
+    return batch_iterator(iterator, dataset, **kwargs)
 
 
 class ArrayBatches:
@@ -167,9 +212,7 @@ class ArrayBatches:
         block = self._block_rows()
         for start in range(0, n, block):
             stop = min(start + block, n)
-            rows = (
-                torch.arange(start, stop) if index is None else index[start:stop]
-            )
+            rows = torch.arange(start, stop) if index is None else index[start:stop]
             if self.rows is not None:
                 rows = self.rows[rows]
             X, y = _take(self.X, rows), self._targets(rows)

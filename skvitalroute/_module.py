@@ -1,50 +1,5 @@
-"""The default network of :class:`~skvitalroute.VitalRouteClassifier`."""
+"""The former private path of :class:`skvitalroute.nn.MLPModule` (kept working)."""
 
-from torch import nn
+from skvitalroute.nn import MLPModule
 
-
-class MLPModule(nn.Sequential):
-    """A multi-layer perceptron that outputs class logits.
-
-    Each hidden layer is ``Linear -> ReLU`` (then ``Dropout`` when
-    ``dropout > 0``); the last ``Linear`` maps to one logit per class. It is
-    an ``nn.Sequential`` so that every ``Linear`` is followed by its
-    activation in registration order, which is how
-    :class:`~skvitalroute.VitalityProbe` pairs a layer with its activation.
-
-    Parameters
-    ----------
-    n_features : int
-        Number of input features.
-    n_classes : int
-        Number of output logits.
-    hidden_units : sequence of int, default=(128, 64)
-        Width of each hidden layer; empty means a linear model.
-    dropout : float, default=0.0
-        Dropout probability after each hidden activation, in ``[0, 1)``.
-
-    Examples
-    --------
-    >>> import torch
-    >>> from skvitalroute._module import MLPModule
-    >>> net = MLPModule(4, 3, hidden_units=(8,))
-    >>> net
-    MLPModule(
-      (0): Linear(in_features=4, out_features=8, bias=True)
-      (1): ReLU()
-      (2): Linear(in_features=8, out_features=3, bias=True)
-    )
-    >>> net(torch.zeros(5, 4)).shape
-    torch.Size([5, 3])
-    """
-
-    def __init__(self, n_features, n_classes, hidden_units=(128, 64), dropout=0.0):
-        layers = []
-        width = n_features
-        for units in hidden_units:
-            layers += [nn.Linear(width, units), nn.ReLU()]
-            if dropout > 0:
-                layers.append(nn.Dropout(dropout))
-            width = units
-        layers.append(nn.Linear(width, n_classes))
-        super().__init__(*layers)
+__all__ = ["MLPModule"]

@@ -18,10 +18,11 @@ from skvitalroute._signals import (
     row_groups,
 )
 
-_CLASS_ROWS = 256  # SPEC §2: at most 256 probe rows per class
-_SAMPLE_ROWS = 4096  # SPEC §2: at most 4096 rows scored per-sample
-# SPEC §2 per-sample stress weights: silent, weak_weights, weak_input,
-# saturation, 1 - p(y|x).
+# docs/probe.md, "The signals": at most 256 probe rows per class, at most
+# 4096 rows scored per-sample, and the per-sample stress weights of silent,
+# weak_weights, weak_input, saturation and 1 - p(y|x).
+_CLASS_ROWS = 256
+_SAMPLE_ROWS = 4096
 _SAMPLE_WEIGHTS = (0.3, 0.15, 0.15, 0.1, 0.3)
 
 
@@ -286,12 +287,15 @@ class VitalityProbe:
         self._flags = self._flags_on(records)
         act = records[self._checked(records)[-1]].act
         return class_overlap(
-            act, codes[rows], len(classes), repeats=repeats,
+            act,
+            codes[rows],
+            len(classes),
+            repeats=repeats,
             random_state=self.random_state,
         )
 
     def per_sample_stress(self, X, y, classes=None):
-        """Per-row stress (SPEC §2).
+        """Per-row stress (``docs/probe.md``, "The signals").
 
         ``0.3 silent(x) + 0.15 weak_weights + 0.15 weak_input
         + 0.1 saturation + 0.3 (1 - p(y|x))``, clipped to [0, 1], where
@@ -328,21 +332,10 @@ class VitalityProbe:
         scored.sort()
         records, proba = self._forward(_take(X, scored))
         self._flags = self._flags_on(records)
-        agg = self.aggregate_rates()
-        cols = self._output_columns(y[scored], proba.shape[1], classes)
+        classes = self.classes_ if classes is None else classes
+        cols = _output_columns(y[scored], proba.shape[1], classes)
         p_true = proba[np.arange(len(scored)), cols]
-        silent_by_layer = [1.0 - r.fire.mean(axis=1) for r in records.values()]
-        # With no hidden layer there is no unit to be silent: the term is 0.
-        silent = np.mean(silent_by_layer, axis=0) if silent_by_layer else 0.0
-        w = _SAMPLE_WEIGHTS
-        scores = (
-            w[0] * silent
-            + w[1] * agg["weak_weights"]
-            + w[2] * agg["weak_input"]
-            + w[3] * agg["saturation"]
-            + w[4] * (1.0 - p_true)
-        )
-        scores = np.clip(scores, 0.0, 1.0)
+        scores = _sample_scores(records, self.aggregate_rates(), p_true)
         out = np.full(n, scores.mean())
         out[scored] = scores
         return out
@@ -377,7 +370,7 @@ class VitalityProbe:
         try:
             module.eval()
             with torch.no_grad():
-                out = module(self._to_tensor(X))
+                out = module(_as_input(module, X))
         finally:
             module.train(was_training)
             self.detach()
@@ -401,14 +394,6 @@ class VitalityProbe:
         self._handles.append(unit.layer.register_forward_hook(on_layer))
         if unit.hook_activation:
             self._handles.append(unit.activation.register_forward_hook(on_activation))
-
-    def _to_tensor(self, X):
-        param = next(self.module_.parameters(), None)
-        device = param.device if param is not None else "cpu"
-        dtype = param.dtype if param is not None else torch.float32
-        return torch.as_tensor(np.asarray(X) if not torch.is_tensor(X) else X).to(
-            device=device, dtype=dtype
-        )
 
     def _checked(self, records):
         """The hidden layers' names, once each was seen in the forward pass."""
@@ -435,20 +420,6 @@ class VitalityProbe:
     def _probe_rows(self, n, y):
         """Pick at most ``probe_size`` rows, an equal share per class of ``y``."""
         return probe_batch_rows(n, y, self.probe_size, self.random_state)
-
-    def _output_columns(self, y, n_outputs, classes):
-        if classes is None and self.classes_ is not None:
-            classes = self.classes_
-        if classes is not None:
-            classes = np.asarray(classes)
-            cols = np.searchsorted(classes, y)
-            cols = np.clip(cols, 0, len(classes) - 1)
-            if not np.all(classes[cols] == y):
-                raise ValueError("y holds labels that are not in `classes`.")
-            return cols
-        if np.issubdtype(y.dtype, np.integer) and y.min() >= 0 and y.max() < n_outputs:
-            return y.astype(np.intp)
-        return np.unique(y, return_inverse=True)[1]
 
 
 def probe_batch_rows(n, y, probe_size, random_state):
@@ -496,6 +467,46 @@ def _stratified_rows(codes, n_classes, probe_size, random_state):
     bounds = np.cumsum(np.bincount(codes, minlength=n_classes))[:-1]
     picks = [rng.permutation(members)[:quota] for members in np.split(order, bounds)]
     return np.sort(np.concatenate(picks))
+
+
+def _as_input(module, X):
+    """``X`` as a tensor on the device and of the dtype of ``module``'s parameters."""
+    param = next(module.parameters(), None)
+    device = param.device if param is not None else "cpu"
+    dtype = param.dtype if param is not None else torch.float32
+    return torch.as_tensor(np.asarray(X) if not torch.is_tensor(X) else X).to(
+        device=device, dtype=dtype
+    )
+
+
+def _output_columns(y, n_outputs, classes):
+    """The module's output column of each label of ``y``."""
+    if classes is not None:
+        classes = np.asarray(classes)
+        cols = np.searchsorted(classes, y)
+        cols = np.clip(cols, 0, len(classes) - 1)
+        if not np.all(classes[cols] == y):
+            raise ValueError("y holds labels that are not in `classes`.")
+        return cols
+    if np.issubdtype(y.dtype, np.integer) and y.min() >= 0 and y.max() < n_outputs:
+        return y.astype(np.intp)
+    return np.unique(y, return_inverse=True)[1]
+
+
+def _sample_scores(records, agg, p_true):
+    """The per-sample stress of the scored rows, clipped to [0, 1]."""
+    silent_by_layer = [1.0 - r.fire.mean(axis=1) for r in records.values()]
+    # With no hidden layer there is no unit to be silent: the term is 0.
+    silent = np.mean(silent_by_layer, axis=0) if silent_by_layer else 0.0
+    w = _SAMPLE_WEIGHTS
+    scores = (
+        w[0] * silent
+        + w[1] * agg["weak_weights"]
+        + w[2] * agg["weak_input"]
+        + w[3] * agg["saturation"]
+        + w[4] * (1.0 - p_true)
+    )
+    return np.clip(scores, 0.0, 1.0)
 
 
 def _n_rows(X):

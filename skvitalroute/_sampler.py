@@ -1,6 +1,5 @@
 """VitalitySampler: an imbalanced-learn over-sampler driven by vitality."""
 
-from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
@@ -17,8 +16,8 @@ from skorch import NeuralNet, NeuralNetClassifier
 
 from skvitalroute._classifier_params import check_hidden_units
 from skvitalroute._interrupt import propagate_user_interrupt
-from skvitalroute._module import MLPModule
 from skvitalroute._probe import VitalityProbe
+from skvitalroute._rng import SEED_MAX, seed_random_states, torch_rng
 from skvitalroute._sampler_input import (
     check_output_fits,
     numeric_copy,
@@ -28,10 +27,11 @@ from skvitalroute._sampler_input import (
 from skvitalroute._sampling import class_probabilities, sample_probabilities
 from skvitalroute._threads import fit_threads, torch_threads
 from skvitalroute._validation import check_float32_range, check_label_values
+from skvitalroute.nn import MLPModule
 from skvitalroute.routing import default_route, profile_task
 
-_SEED_MAX = np.iinfo(np.int32).max
-# SPEC §3 defaults of the two tactics: (strength, beta).
+# (strength, beta) defaults of the two tactics: the callbacks table of
+# docs/tactics.md (ClassStressSampler, HardSampleSampler).
 _MODE_DEFAULTS = {"class": (0.7, 4.0), "sample": (0.6, 3.0)}
 _MODE_ATTRIBUTES = (
     "class_stress_",
@@ -50,8 +50,9 @@ class VitalitySampler(BaseOverSampler):
     A probe network is trained on ``(X, y)`` (or ``estimator`` is cloned and
     fitted), :class:`~skvitalroute.VitalityProbe` reads the stress of its
     hidden units, and the rows added are duplicates chosen by the vitality
-    probabilities of SPEC §3. Every original row is kept, first and in its
-    original order; the extra rows follow.
+    probabilities of the resampling tactics (``docs/tactics.md``,
+    "Class-stress sampling" and "Hard-sample sampling"). Every original
+    row is kept, first and in its original order; the extra rows follow.
 
     - ``mode="class"``: per-class stress gives class probabilities
       ``p = (1 - strength) * uniform + strength * softmax(beta * stress)``.
@@ -82,8 +83,8 @@ class VitalitySampler(BaseOverSampler):
         Which stress drives the duplicates.
     strength : float, default=None
         Weight in [0, 1] of the stress-driven part of the probabilities.
-        ``None`` uses the SPEC §3 default of the mode in use: 0.7 for
-        ``"class"``, 0.6 for ``"sample"``.
+        ``None`` uses the default of the mode's tactic (``docs/tactics.md``):
+        0.7 for ``"class"``, 0.6 for ``"sample"``.
     beta : float, default=None
         Softmax temperature (>= 0) on stress; ``beta=0`` switches the signal
         off. ``None`` uses 4.0 for ``"class"``, 3.0 for ``"sample"``.
@@ -151,10 +152,11 @@ class VitalitySampler(BaseOverSampler):
       w_c + 0.5))`` rows, i.e. gains ``T_c - n_c``. The least-stressed
       targeted class gets exactly its requested count and the others grow
       in proportion to their class probability, so under ``"auto"`` the
-      class shares of the output follow ``p`` (the draw of SPEC §3) while
-      every class still reaches the count ``sampling_strategy`` asks for
-      (imbalanced-learn's contract). With equal stress or ``beta=0`` the
-      counts equal :class:`~imblearn.over_sampling.RandomOverSampler`'s.
+      class shares of the output follow ``p`` (the class tactic's draw,
+      ``docs/tactics.md``) while every class still reaches the count
+      ``sampling_strategy`` asks for (imbalanced-learn's contract). With
+      equal stress or ``beta=0`` the counts equal
+      :class:`~imblearn.over_sampling.RandomOverSampler`'s.
       The growth is bounded by ``max p / min p``.
 
     A sparse ``X`` is densified for the probe network (the output stays
@@ -260,7 +262,7 @@ class VitalitySampler(BaseOverSampler):
         X_num = numeric_copy(X)
         check_float32_range(X_num, self)
         rng = check_random_state(self.random_state)
-        fit_seed, probe_seed = rng.randint(_SEED_MAX, size=2)
+        fit_seed, probe_seed = rng.randint(SEED_MAX, size=2)
         y_enc = LabelEncoder().fit_transform(y)
         self.mode_ = self._resolve_mode(y)
         strength, beta = self._formula_params()
@@ -347,11 +349,11 @@ class VitalitySampler(BaseOverSampler):
             estimator = self._default_network(X.shape[1], int(y_enc.max()) + 1)
         else:
             estimator = clone(self.estimator)
-        _seed_random_states(estimator, seed)
+        seed_random_states(estimator, seed)
         # skorch swallows a KeyboardInterrupt in fit and keeps the model as
         # it is; rows chosen by a half-trained probe must not be returned.
         threads = torch_threads(self._probe_threads(X.shape[1], int(y_enc.max()) + 1))
-        with _torch_seed(seed), propagate_user_interrupt(), threads:
+        with torch_rng(seed), propagate_user_interrupt(), threads:
             estimator.fit(X, y_enc)
         return estimator
 
@@ -473,28 +475,3 @@ def _raise_not_a_network(final):
         "a torch module_), a VitalRouteClassifier, an MLPClassifier, or a "
         f"Pipeline ending in one; got {type(final).__name__}."
     )
-
-
-def _seed_random_states(estimator, seed):
-    """Set every ``random_state`` parameter of ``estimator`` from ``seed``.
-
-    As scikit-learn's ensembles do, so that the sampler's own
-    ``random_state`` makes the whole fit reproducible.
-    """
-    rng = np.random.RandomState(seed)
-    params = {
-        key: int(rng.randint(_SEED_MAX))
-        for key in sorted(estimator.get_params(deep=True))
-        if key == "random_state" or key.endswith("__random_state")
-    }
-    if params:
-        estimator.set_params(**params)
-
-
-@contextmanager
-def _torch_seed(seed):
-    """Run a block on a seeded private copy of torch's global RNG."""
-    devices = None if torch.cuda.is_available() else []
-    with torch.random.fork_rng(devices=devices):
-        torch.manual_seed(int(seed))
-        yield

@@ -47,7 +47,7 @@ def fit_threads(n_jobs, module, batch_size, device="cpu"):
 
     Examples
     --------
-    >>> from skvitalroute._module import MLPModule
+    >>> from skvitalroute.nn import MLPModule
     >>> from skvitalroute._threads import fit_threads
     >>> fit_threads(None, MLPModule(64, 10), 64)
     1

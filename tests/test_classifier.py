@@ -16,7 +16,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from skvitalroute import VitalRouteClassifier
 from skvitalroute._losses import FocalLoss, LogitAdjustedLoss
-from skvitalroute._module import MLPModule
+from skvitalroute.nn import MLPModule
 
 FAST = dict(hidden_units=(8,), max_epochs=2, batch_size=32, probe_size=64)
 

@@ -11,7 +11,7 @@ from skvitalroute._losses import (
     build_loss,
     class_weight_vector,
 )
-from skvitalroute._module import MLPModule
+from skvitalroute.nn import MLPModule
 
 LOGITS = torch.tensor([[2.0, 0.5, -1.0], [0.1, 0.2, 0.3], [-1.0, 3.0, 0.0]])
 TARGET = torch.tensor([0, 2, 1])
@@ -95,3 +95,13 @@ def test_mlp_module_shape_and_layers():
     assert kinds == ["Linear", "ReLU", "Dropout", "Linear", "ReLU", "Dropout", "Linear"]
     assert net(torch.zeros(3, 5)).shape == (3, 4)
     assert len(MLPModule(5, 2, hidden_units=())) == 1
+
+
+def test_mlp_module_public_path_and_former_private_path():
+    """Check that MLPModule is public in skvitalroute.nn and the old path works."""
+    import skvitalroute.nn
+    from skvitalroute._module import MLPModule as FormerPath
+
+    assert skvitalroute.nn.__all__ == ["MLPModule"]
+    assert MLPModule is FormerPath is skvitalroute.nn.MLPModule
+    assert MLPModule.__module__ == "skvitalroute.nn"

@@ -8,7 +8,7 @@ from skorch.callbacks import Callback, EpochScoring, PrintLog
 from skorch.dataset import ValidSplit
 
 from skvitalroute import VitalRouteClassifier
-from skvitalroute._module import MLPModule
+from skvitalroute.nn import MLPModule
 
 FAST = dict(hidden_units=(8, 6), max_epochs=2, batch_size=16, probe_size=64)
 

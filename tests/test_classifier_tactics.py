@@ -12,7 +12,7 @@ from sklearn.datasets import make_classification
 from skorch.callbacks import Callback
 
 from skvitalroute import VitalRouteClassifier
-from skvitalroute._module import MLPModule
+from skvitalroute.nn import MLPModule
 
 FAST = dict(hidden_units=(8, 6), max_epochs=2, batch_size=32, probe_size=64)
 

@@ -15,7 +15,7 @@ from sklearn.preprocessing import StandardScaler
 from skorch import NeuralNetClassifier
 
 from skvitalroute import VitalitySampler
-from skvitalroute._module import MLPModule
+from skvitalroute.nn import MLPModule
 
 FAST = dict(probe_epochs=1, probe_hidden_units=(8,), random_state=0)
 CV = StratifiedKFold(3, shuffle=True, random_state=0)

@@ -7,8 +7,8 @@ from skorch.callbacks import Callback
 
 import skvitalroute._sampler as sampler_module
 from skvitalroute import VitalitySampler, VitalRouteClassifier
-from skvitalroute._module import MLPModule
 from skvitalroute._threads import fit_threads, torch_threads
+from skvitalroute.nn import MLPModule
 
 
 class _SeenThreads(Callback):

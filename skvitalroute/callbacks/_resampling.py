@@ -1,10 +1,14 @@
-"""The class-stress and hard-sample resampling tactics (SPEC §3)."""
+"""The class-stress and hard-sample resampling tactics.
+
+Their formulas are in ``docs/tactics.md``, "Class-stress sampling" and
+"Hard-sample sampling".
+"""
 
 import numpy as np
 import torch
-from sklearn.utils import check_random_state
 from torch.utils.data import Sampler
 
+from skvitalroute._rng import SEED_MAX, draw_seed
 from skvitalroute._sampling import class_probabilities, sample_probabilities
 from skvitalroute.callbacks._base import (
     VitalityCallback,
@@ -13,7 +17,6 @@ from skvitalroute.callbacks._base import (
     check_real,
 )
 
-_SEED_MAX = 2**31 - 1
 _ITERATOR_KEYS = ("iterator_train__sampler", "iterator_train__shuffle")
 _UNSET = object()
 
@@ -159,8 +162,8 @@ class _ResamplingCallback(VitalityCallback):
     def _seed(self):
         if self.random_state is None:
             # the global torch RNG, which VitalRouteClassifier seeds per fit
-            return int(torch.randint(_SEED_MAX, ()).item())
-        return int(check_random_state(self.random_state).randint(_SEED_MAX))
+            return int(torch.randint(SEED_MAX, ()).item())
+        return draw_seed(self.random_state)
 
     def _record(self, net):
         pass
@@ -206,7 +209,7 @@ class ClassStressSampler(_ResamplingCallback):
 
     Notes
     -----
-    With class stress ``s`` (SPEC §3)::
+    With class stress ``s`` (``docs/tactics.md``, "Class-stress sampling")::
 
         p_class = (1 - strength) / K + strength * softmax(beta * s)
         p_row   = p_class[y_row] / count[y_row]
@@ -233,7 +236,12 @@ class ClassStressSampler(_ResamplingCallback):
     """
 
     def __init__(
-        self, *, strength=0.7, beta=4.0, refresh_every=2, probe_size=1024,
+        self,
+        *,
+        strength=0.7,
+        beta=4.0,
+        refresh_every=2,
+        probe_size=1024,
         random_state=None,
     ):
         self.strength = strength
@@ -262,9 +270,10 @@ class HardSampleSampler(_ResamplingCallback):
     """Draw each epoch's training rows favouring hard, stressed samples.
 
     Every ``refresh_every`` epochs one probe forward pass scores each
-    training row (SPEC §2 per-sample stress: silent units, weak weights,
-    weak input, saturation and ``1 - p(y|x)``); rows are drawn with
-    replacement, as many as the training split holds.
+    training row (the per-sample stress of ``docs/probe.md``, "The
+    signals": silent units, weak weights, weak input, saturation and
+    ``1 - p(y|x)``); rows are drawn with replacement, as many as the
+    training split holds.
 
     Parameters
     ----------
@@ -291,8 +300,9 @@ class HardSampleSampler(_ResamplingCallback):
     Notes
     -----
     ``p_i = (1 - strength) / n + strength * softmax(beta * stress)_i``
-    (SPEC §3). Labels must be the module's output-column indices, as in
-    any skorch classifier. Every row keeps a positive probability.
+    (``docs/tactics.md``, "Hard-sample sampling"). Labels must be the
+    module's output-column indices, as in any skorch classifier. Every row
+    keeps a positive probability.
 
     Examples
     --------
@@ -312,7 +322,12 @@ class HardSampleSampler(_ResamplingCallback):
     """
 
     def __init__(
-        self, *, strength=0.6, beta=3.0, refresh_every=1, probe_size=1024,
+        self,
+        *,
+        strength=0.6,
+        beta=3.0,
+        refresh_every=1,
+        probe_size=1024,
         random_state=None,
     ):
         self.strength = strength

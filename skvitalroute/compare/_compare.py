@@ -201,18 +201,14 @@ def signal_section(records, metrics):
     """
     parts = []
     for metric in metrics:
-        p = paired_test(
-            paired_differences(records, *SIGNAL_PAIR, metric)
-        )
+        p = paired_test(paired_differences(records, *SIGNAL_PAIR, metric))
         parts.append(
             f"{metric} {100 * p['mean']:+.2f} pp [{100 * p['ci_low']:+.2f}, "
             f"{100 * p['ci_high']:+.2f}], Wilcoxon p {p['p_value']:.3g}"
         )
     return (
         "Signal on vs off (vitalroute_seed - vitalroute_seed_blind, same route, "
-        "same splits): "
-        + "; ".join(parts)
-        + "."
+        "same splits): " + "; ".join(parts) + "."
     )
 
 
@@ -238,6 +234,7 @@ def route_notes(task, splits, methods=None, config=None):
     """
     from skvitalroute.compare._methods import NetConfig, build_method
     from skvitalroute.routing import profile_task
+    from skvitalroute.routing._estimator import estimator_route
 
     if not splits:
         return []
@@ -255,7 +252,7 @@ def route_notes(task, splits, methods=None, config=None):
         if names:
             # the plan the first method's net makes (the user's settings win)
             pipe = build_method(names[0], task.preprocessor, config, random_state=0)
-            plan = pipe.named_steps["model"]._route(profile)
+            plan = estimator_route(pipe.named_steps["model"], profile)
             lines += [
                 f"Router on these labels ({', '.join(names)}, tactics='auto'):",
                 *("  " + line for line in plan.explain().splitlines()),

@@ -60,7 +60,7 @@ def parent_pool(X, y, config, *, epochs=30, random_state=0):
         on permuted labels), ``untrained`` (fresh initialisation) and
         ``damaged`` (``trained`` with 3/4 of its first hidden layer killed).
     """
-    from skvitalroute._module import MLPModule
+    from skvitalroute.nn import MLPModule
 
     rng = np.random.default_rng(random_state)
     trained = _fit_parent(X, y, config, epochs, random_state)
