@@ -18,10 +18,11 @@ from skvitalroute._signals import (
     row_groups,
 )
 
-_CLASS_ROWS = 256  # SPEC §2: at most 256 probe rows per class
-_SAMPLE_ROWS = 4096  # SPEC §2: at most 4096 rows scored per-sample
-# SPEC §2 per-sample stress weights: silent, weak_weights, weak_input,
-# saturation, 1 - p(y|x).
+# docs/probe.md, "The signals": at most 256 probe rows per class, at most
+# 4096 rows scored per-sample, and the per-sample stress weights: silent,
+# weak_weights, weak_input, saturation, 1 - p(y|x).
+_CLASS_ROWS = 256
+_SAMPLE_ROWS = 4096
 _SAMPLE_WEIGHTS = (0.3, 0.15, 0.15, 0.1, 0.3)
 
 
@@ -286,12 +287,15 @@ class VitalityProbe:
         self._flags = self._flags_on(records)
         act = records[self._checked(records)[-1]].act
         return class_overlap(
-            act, codes[rows], len(classes), repeats=repeats,
+            act,
+            codes[rows],
+            len(classes),
+            repeats=repeats,
             random_state=self.random_state,
         )
 
     def per_sample_stress(self, X, y, classes=None):
-        """Per-row stress (SPEC §2).
+        """Per-row stress (docs/probe.md, "The signals").
 
         ``0.3 silent(x) + 0.15 weak_weights + 0.15 weak_input
         + 0.1 saturation + 0.3 (1 - p(y|x))``, clipped to [0, 1], where

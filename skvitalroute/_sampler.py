@@ -31,7 +31,9 @@ from skvitalroute._validation import check_float32_range, check_label_values
 from skvitalroute.routing import default_route, profile_task
 
 _SEED_MAX = np.iinfo(np.int32).max
-# SPEC §3 defaults of the two tactics: (strength, beta).
+# The defaults of the two tactics, (strength, beta): docs/sampler.md,
+# "Parameters", as in docs/tactics.md, "Class-stress sampling" and
+# "Hard-sample sampling".
 _MODE_DEFAULTS = {"class": (0.7, 4.0), "sample": (0.6, 3.0)}
 _MODE_ATTRIBUTES = (
     "class_stress_",
@@ -50,8 +52,8 @@ class VitalitySampler(BaseOverSampler):
     A probe network is trained on ``(X, y)`` (or ``estimator`` is cloned and
     fitted), :class:`~skvitalroute.VitalityProbe` reads the stress of its
     hidden units, and the rows added are duplicates chosen by the vitality
-    probabilities of SPEC §3. Every original row is kept, first and in its
-    original order; the extra rows follow.
+    probabilities of docs/sampler.md, "Target counts". Every original row is
+    kept, first and in its original order; the extra rows follow.
 
     - ``mode="class"``: per-class stress gives class probabilities
       ``p = (1 - strength) * uniform + strength * softmax(beta * stress)``.
@@ -82,7 +84,8 @@ class VitalitySampler(BaseOverSampler):
         Which stress drives the duplicates.
     strength : float, default=None
         Weight in [0, 1] of the stress-driven part of the probabilities.
-        ``None`` uses the SPEC §3 default of the mode in use: 0.7 for
+        ``None`` uses the default of the mode in use (docs/sampler.md,
+        "Parameters"): 0.7 for
         ``"class"``, 0.6 for ``"sample"``.
     beta : float, default=None
         Softmax temperature (>= 0) on stress; ``beta=0`` switches the signal
@@ -151,7 +154,7 @@ class VitalitySampler(BaseOverSampler):
       w_c + 0.5))`` rows, i.e. gains ``T_c - n_c``. The least-stressed
       targeted class gets exactly its requested count and the others grow
       in proportion to their class probability, so under ``"auto"`` the
-      class shares of the output follow ``p`` (the draw of SPEC §3) while
+      class shares of the output follow ``p`` (docs/sampler.md, "Target counts") while
       every class still reaches the count ``sampling_strategy`` asks for
       (imbalanced-learn's contract). With equal stress or ``beta=0`` the
       counts equal :class:`~imblearn.over_sampling.RandomOverSampler`'s.

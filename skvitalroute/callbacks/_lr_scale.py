@@ -1,4 +1,7 @@
-"""Per-layer learning-rate scaling by stasis (SPEC §3, lr_scale row)."""
+"""Per-layer learning-rate scaling by stasis.
+
+See docs/tactics.md, "Per-layer learning rates".
+"""
 
 import warnings
 import weakref
@@ -74,7 +77,10 @@ def layer_param_groups(module, probe=None):
 
 
 def lr_scale(stasis, alpha):
-    """``max(0.1, 1 / (1 + alpha * stasis))`` (SPEC §3)."""
+    """``max(0.1, 1 / (1 + alpha * stasis))``.
+
+    See docs/tactics.md, "Per-layer learning rates".
+    """
     return max(_MIN_SCALE, 1.0 / (1.0 + alpha * stasis))
 
 
@@ -122,8 +128,9 @@ class LayerLRScaler(VitalityCallback):
     Notes
     -----
     ``lr_layer = base_lr * max(0.1, 1 / (1 + alpha * stasis_layer))``
-    (SPEC §3), where ``base_lr`` is the group's rate at that step (``lr``,
-    or what a scheduler such as skorch's ``LRScheduler`` made of it).
+    (docs/tactics.md, "Per-layer learning rates"), where ``base_lr`` is
+    the group's rate at that step (``lr``, or what a scheduler such as
+    skorch's ``LRScheduler`` made of it).
     History key, every epoch: ``vitality_lr_scales`` (dict layer name to
     scale). The scaling needs ``optimizer.step()`` to run its step hooks,
     as every ``torch.optim`` optimizer does.

@@ -1,4 +1,7 @@
-"""The class-stress and hard-sample resampling tactics (SPEC §3)."""
+"""The class-stress and hard-sample resampling tactics.
+
+See docs/tactics.md, "Class-stress sampling" and "Hard-sample sampling".
+"""
 
 import numpy as np
 import torch
@@ -206,7 +209,7 @@ class ClassStressSampler(_ResamplingCallback):
 
     Notes
     -----
-    With class stress ``s`` (SPEC §3)::
+    With class stress ``s`` (docs/tactics.md, "Class-stress sampling")::
 
         p_class = (1 - strength) / K + strength * softmax(beta * s)
         p_row   = p_class[y_row] / count[y_row]
@@ -233,7 +236,12 @@ class ClassStressSampler(_ResamplingCallback):
     """
 
     def __init__(
-        self, *, strength=0.7, beta=4.0, refresh_every=2, probe_size=1024,
+        self,
+        *,
+        strength=0.7,
+        beta=4.0,
+        refresh_every=2,
+        probe_size=1024,
         random_state=None,
     ):
         self.strength = strength
@@ -262,8 +270,8 @@ class HardSampleSampler(_ResamplingCallback):
     """Draw each epoch's training rows favouring hard, stressed samples.
 
     Every ``refresh_every`` epochs one probe forward pass scores each
-    training row (SPEC §2 per-sample stress: silent units, weak weights,
-    weak input, saturation and ``1 - p(y|x)``); rows are drawn with
+    training row (per-sample stress, docs/probe.md, "The signals": silent
+    units, weak weights, weak input, saturation and ``1 - p(y|x)``); rows are drawn with
     replacement, as many as the training split holds.
 
     Parameters
@@ -291,8 +299,9 @@ class HardSampleSampler(_ResamplingCallback):
     Notes
     -----
     ``p_i = (1 - strength) / n + strength * softmax(beta * stress)_i``
-    (SPEC §3). Labels must be the module's output-column indices, as in
-    any skorch classifier. Every row keeps a positive probability.
+    (docs/tactics.md, "Hard-sample sampling"). Labels must be the module's
+    output-column indices, as in any skorch classifier. Every row keeps a
+    positive probability.
 
     Examples
     --------
@@ -312,7 +321,12 @@ class HardSampleSampler(_ResamplingCallback):
     """
 
     def __init__(
-        self, *, strength=0.6, beta=3.0, refresh_every=1, probe_size=1024,
+        self,
+        *,
+        strength=0.6,
+        beta=3.0,
+        refresh_every=1,
+        probe_size=1024,
         random_state=None,
     ):
         self.strength = strength
