@@ -1,7 +1,8 @@
 """Find the layer units of a network: a weight layer and its activation.
 
 A *layer unit* is a ``Linear``/``ConvNd`` module paired with the activation
-module that follows it in registration order (SPEC §2). Modules that do not
+module that follows it in registration order (docs/probe.md,
+"Which layers are read"). Modules that do not
 change which units fire in eval mode (dropout, identity) may sit between the
 two; with any other module in between (batch norm, pooling) the activation
 module's own output is read. With no activation module, the layer's output is

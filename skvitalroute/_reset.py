@@ -1,4 +1,4 @@
-"""Re-initialise dead hidden units (SPEC §3, reset row).
+"""Re-initialise dead hidden units (docs/tactics.md, "Monitor and dead-unit reset").
 
 A flagged hidden unit ``u`` of layer ``L`` gets new incoming weights
 (He-normal, ``std = sqrt(2 / fan_in)``, for relu-like activations; else

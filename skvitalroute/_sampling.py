@@ -1,4 +1,7 @@
-"""Sampling probabilities of the class and hard-sample tactics (SPEC §3).
+"""Sampling probabilities of the class and hard-sample tactics.
+
+The formulas and defaults are in docs/tactics.md, "Class-stress sampling"
+and "Hard-sample sampling".
 
 Both the skorch callbacks and :class:`~skvitalroute.VitalitySampler` draw rows
 with these probabilities, so the formulas live in one place.

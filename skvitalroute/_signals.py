@@ -1,4 +1,4 @@
-"""Vitality signals computed from recorded activations (SPEC §2).
+"""Vitality signals computed from recorded activations (docs/probe.md, "The signals").
 
 Everything here is plain NumPy on per-row summaries, so that any subset of
 the probe rows (one class, say) can be read again without a new forward pass.
@@ -9,8 +9,9 @@ import torch
 from scipy import sparse
 
 SIGNALS = ("stasis", "weak_weights", "weak_input", "saturation")
-# SPEC §2: composite = (1.0 stasis + 0.6 weak_weights + 0.6 weak_input
-#                       + 0.5 saturation) / 2.7
+# docs/probe.md, "The signals":
+# composite = (1.0 stasis + 0.6 weak_weights + 0.6 weak_input
+#              + 0.5 saturation) / 2.7
 _COMPOSITE_WEIGHTS = {
     "stasis": 1.0,
     "weak_weights": 0.6,
@@ -226,7 +227,9 @@ def grouped_composite(flags_by_layer, n_groups):
 
 
 def composite(aggregate):
-    """Composite stress from hidden-layer aggregate rates (SPEC §2).
+    """Composite stress from hidden-layer aggregate rates.
+
+    The formula is in docs/probe.md, "The signals".
 
     Parameters
     ----------

@@ -41,8 +41,12 @@ def _net(callbacks, *, n_classes=3, max_epochs=4, **kwargs):
         torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, n_classes)
     )
     params = dict(
-        criterion=torch.nn.CrossEntropyLoss, max_epochs=max_epochs, lr=1e-3,
-        batch_size=64, train_split=None, verbose=0,
+        criterion=torch.nn.CrossEntropyLoss,
+        max_epochs=max_epochs,
+        lr=1e-3,
+        batch_size=64,
+        train_split=None,
+        verbose=0,
     )
     return NeuralNetClassifier(module, callbacks=callbacks, **{**params, **kwargs})
 
@@ -52,7 +56,8 @@ def _fixed(monkeypatch, method, values):
 
 
 def test_class_sampler_draws_follow_the_formula(monkeypatch):
-    """Check that the iterator yields each class as often as SPEC §3 says."""
+    """Check that the iterator yields each class as often as docs/tactics.md,
+    "Class-stress sampling", says."""
     stress = np.array([0.0, 0.6, 0.2])
     _fixed(monkeypatch, "per_class_stress", stress)
     X, y = _data()
@@ -122,8 +127,13 @@ def test_class_sampler_uses_real_probe_stress():
         module[0].bias.zero_()
     sampler = ClassStressSampler(random_state=0)
     net = NeuralNetClassifier(
-        module, criterion=torch.nn.CrossEntropyLoss, max_epochs=1, lr=0.0,
-        train_split=None, verbose=0, callbacks=[sampler],
+        module,
+        criterion=torch.nn.CrossEntropyLoss,
+        max_epochs=1,
+        lr=0.0,
+        train_split=None,
+        verbose=0,
+        callbacks=[sampler],
     )
     net.partial_fit(X, y)  # keeps the hand-set weights
     assert sampler.class_stress_[1] > sampler.class_stress_[0]
@@ -171,7 +181,8 @@ def test_same_random_state_gives_same_draws(monkeypatch):
 
 
 def test_hard_sampler_draws_follow_the_formula(monkeypatch):
-    """Check that stressed rows are drawn as often as SPEC §3 says."""
+    """Check that stressed rows are drawn as often as docs/tactics.md,
+    "Hard-sample sampling", says."""
     X, y = _data()
     stress = np.zeros(len(y))
     hard = np.arange(0, len(y), 20)  # 10 hard rows

@@ -1,4 +1,4 @@
-"""Tests of profile_task and route_plan (SPEC §4)."""
+"""Tests of profile_task and route_plan (docs/router.md, "The seed's rule table")."""
 
 import numpy as np
 import pytest
@@ -23,7 +23,8 @@ def _labels(counts):
     ],
 )
 def test_spec_examples(counts, pool, label):
-    """Check that every example of SPEC §4 gets its documented label."""
+    """Check that every example of docs/router.md, "The seed's rule table",
+    gets its documented label."""
     plan = route_plan(profile_task(_labels(counts)), parent_pool_available=pool)
     assert isinstance(plan, RoutePlan)
     assert plan.label == label

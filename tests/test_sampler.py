@@ -106,7 +106,8 @@ def test_class_mode_counts_follow_stress(data, monkeypatch):
     sampler = VitalitySampler(mode="class", **FAST)
     X_res, y_res = sampler.fit_resample(X, y)
 
-    # SPEC §3 class probabilities, written out independently of _sampling.py.
+    # The class probabilities of docs/tactics.md, "Class-stress sampling",
+    # written out independently of _sampling.py.
     p = 0.3 / 4 + 0.7 * softmax(4.0 * stress)
     targeted = [1, 2, 3]  # "auto": every class but the majority (class 0 ties 1)
     assert list(sampler.sampling_strategy_) == targeted
@@ -148,7 +149,8 @@ def test_class_mode_draws_uniformly_within_class(monkeypatch):
 # -- sample mode ----------------------------------------------------------------
 def test_sample_mode_duplicates_stressed_rows(data, monkeypatch):
     """Check that sample mode draws the stressed rows of each class far more
-    often, with SPEC §3's probabilities, and exactly the requested counts."""
+    often, with the probabilities of docs/sampler.md, "Target counts", and
+    exactly the requested counts."""
     X, y = data
     hot = np.zeros(len(y), dtype=bool)
     for c in (2, 3):

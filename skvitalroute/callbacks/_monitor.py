@@ -1,4 +1,7 @@
-"""Record the net's vitality and revive dead units (SPEC §3)."""
+"""Record the net's vitality and revive dead units.
+
+See docs/tactics.md, "Monitor and dead-unit reset".
+"""
 
 import math
 
@@ -42,7 +45,8 @@ class VitalityMonitor(VitalityCallback):
         Maximum number of probe rows.
     refresh_every : int or "auto", default="auto"
         Read every this many epochs. ``"auto"`` reads every epoch when
-        ``reset`` is on (the reset decides after every epoch, SPEC §3);
+        ``reset`` is on (the reset decides after every epoch: docs/tactics.md,
+        "Monitor and dead-unit reset");
         otherwise it keeps the readings to a few percent of the training
         time: a reading of ``p`` probe rows and ``K`` classes weighs
         ``w = p * (1 + K / 100)`` training rows (per-class stress grows
@@ -69,7 +73,8 @@ class VitalityMonitor(VitalityCallback):
     Notes
     -----
     Composite stress ``= (1.0 stasis + 0.6 weak_weights + 0.6 weak_input
-    + 0.5 saturation) / 2.7`` (SPEC §2). A reset draws a unit's incoming
+    + 0.5 saturation) / 2.7`` (docs/probe.md, "The signals"). A reset
+    (docs/tactics.md, "Monitor and dead-unit reset") draws a unit's incoming
     weights He-normal (``sqrt(2 / fan_in)``) for relu-like activations,
     else with ``std = sqrt(1 / fan_in)``, sets its bias to 0 and, when the
     next layer is hidden, its outgoing weights from

@@ -1,4 +1,7 @@
-"""Label-free transfer warm-start from a pool of parent networks (SPEC §3)."""
+"""Label-free transfer warm-start from a pool of parent networks.
+
+See docs/tactics.md, "Transfer warm-start".
+"""
 
 import copy
 import os
