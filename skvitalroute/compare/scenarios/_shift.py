@@ -14,14 +14,28 @@ from sklearn.datasets import load_digits
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from skorch.callbacks import Callback
 
-from skvitalroute.compare._compare import assemble
 from skvitalroute.compare._data import Task, tail_fractions
 from skvitalroute.compare._methods import NEURAL_METHODS
 from skvitalroute.compare._report import format_table
-from skvitalroute.compare._run import make_splits, run_fits
-from skvitalroute.compare._scenarios import _config, _fmt, _jobs, _variants
+from skvitalroute.compare.scenarios._common import (
+    cv_splits,
+    fit_jobs,
+    percent,
+    run_jobs,
+    scenario_config,
+    variants,
+)
 
 HARD_AFTER, HARD_BEFORE = 3, 8
+DEFAULT_METHODS = (
+    "uniform",
+    "inv_freq",
+    "ros",
+    "vitality_sampler",
+    "vitalroute",
+    "vitalroute_seed",
+    "vitalroute_seed_blind",
+)
 
 
 class DifficultyShift(Callback):
@@ -137,14 +151,24 @@ def _split_task(task, X_noisy_test, split):
 
 
 def shift_section(result):
-    """Recall of the two shifted classes; class probabilities per phase."""
-    records, classes = result["records"], list(result["classes"])
+    """Recall of the two shifted classes; class probabilities per phase.
+
+    Parameters
+    ----------
+    result : CompareResult
+        The scenario's result.
+
+    Returns
+    -------
+    text : str
+    """
+    records, classes = result.records, list(result.classes)
     rows = []
-    for m in result["summary"]:
+    for m in result.summary:
         recs = [r for r in records if r["method"] == m]
         row = [m]
         for c in (HARD_AFTER, HARD_BEFORE):
-            row.append(_fmt([r["per_class_recall"][classes.index(c)] for r in recs]))
+            row.append(percent([r["per_class_recall"][classes.index(c)] for r in recs]))
         for c in (HARD_AFTER, HARD_BEFORE):
             before = [r[f"prob_{c}_before"] for r in recs if f"prob_{c}_before" in r]
             after = [r[f"prob_{c}_after"] for r in recs if f"prob_{c}_after" in r]
@@ -188,6 +212,27 @@ def _verdict(recs):
     )
 
 
+def _shift_jobs(task, X_noisy_test, splits, config, variants, sigma):
+    """Fit jobs on each split's own task, the neural fits under the shift."""
+    at = config.epochs // 2 + 1
+    jobs = []
+    for label, (method, kwargs) in variants.items():
+        for s in splits:
+            extra = {}
+            if method in NEURAL_METHODS:
+                shift = DifficultyShift(
+                    at,
+                    (HARD_BEFORE,),
+                    (HARD_AFTER,),
+                    sigma=sigma,
+                    random_state=s.random_state,
+                )
+                extra = {"net_params": {"callbacks": [shift]}, "inspect": _inspect}
+            variant = {label: (method, {**kwargs, **extra})}
+            jobs += fit_jobs(_split_task(task, X_noisy_test, s), [s], config, variant)
+    return jobs
+
+
 def run_shift(
     methods=None,
     *,
@@ -199,44 +244,22 @@ def run_shift(
     quiet=False,
     sigma=1.5,
 ):
-    """The ``shift`` scenario. Returns a result for the report."""
+    """The ``shift`` scenario (30 epochs, 5-fold CV x 2 seeds by default).
+
+    Parameters are those of :func:`~skvitalroute.compare.scenarios.run_scenario`,
+    and ``sigma`` (default 1.5), the scale of the noise.
+
+    Returns
+    -------
+    result : CompareResult
+        With the section on the shifted classes.
+    """
     task, X_noisy_test = shift_task(sigma)
-    config = _config(config, epochs, 30)
-    at = config.epochs // 2 + 1
-    seeds, folds = range(seeds or 2), folds or 5
-    splits = make_splits(task, folds=folds, seeds=seeds)
-    defaults = [
-        "uniform",
-        "inv_freq",
-        "ros",
-        "vitality_sampler",
-        "vitalroute",
-        "vitalroute_seed",
-        "vitalroute_seed_blind",
-    ]
-    variants = _variants(methods, defaults)
-    jobs = []
-    for label, (method, kwargs) in variants.items():
-        for s in splits:
-            t = _split_task(task, X_noisy_test, s)
-            extra = {}
-            if method in NEURAL_METHODS:
-                shift = DifficultyShift(
-                    at,
-                    (HARD_BEFORE,),
-                    (HARD_AFTER,),
-                    sigma=sigma,
-                    random_state=s.random_state,
-                )
-                extra = {"net_params": {"callbacks": [shift]}, "inspect": _inspect}
-            jobs += _jobs(t, [s], config, {label: (method, {**kwargs, **extra})})
-    records = run_fits(jobs, n_jobs=n_jobs, quiet=quiet)
-    how = (
-        f"{folds}-fold stratified CV x {len(seeds)} seeds = {len(splits)} splits; "
-        f"shift at epoch {at}"
-    )
-    result = assemble(
-        task, records, config, how=how, title="skvitalroute compare --scenario shift"
-    )
-    result["sections"].append(shift_section(result))
+    config = scenario_config(config, epochs, 30)
+    splits, how = cv_splits(task, seeds, folds)
+    variant = variants(methods, DEFAULT_METHODS)
+    jobs = _shift_jobs(task, X_noisy_test, splits, config, variant, sigma)
+    how += f"; shift at epoch {config.epochs // 2 + 1}"
+    result = run_jobs("shift", task, jobs, config, how=how, n_jobs=n_jobs, quiet=quiet)
+    result.sections.append(shift_section(result))
     return result
