@@ -12,10 +12,14 @@ docs/benchmarks.md, "3. Scenarios"):
   tactics the router picks there.
 - ``transfer``: the label-free parent pick.
 
-:data:`SCENARIOS` maps each name to its runner; each runner lives in its own
-module, the helpers they share in ``_common``.
+:data:`SCENARIOS` maps each name to its runner, ``runner(options, **own)``
+with the :class:`ScenarioOptions` every scenario takes; each runner lives in
+its own module, the helpers they share in ``_common``.
 """
 
+from dataclasses import fields
+
+from skvitalroute.compare.scenarios._common import ScenarioOptions
 from skvitalroute.compare.scenarios._confusable import confusable_task, run_confusable
 from skvitalroute.compare.scenarios._scarce import run_scarce
 from skvitalroute.compare.scenarios._shift import DifficultyShift, run_shift
@@ -38,8 +42,9 @@ def run_scenario(name, **kwargs):
     name : str
         Scenario name: ``confusable``, ``shift``, ``scarce`` or ``transfer``.
     **kwargs : dict
-        ``methods``, ``epochs``, ``seeds``, ``folds``, ``config``,
-        ``n_jobs``, ``quiet``; ``None`` takes the scenario's defaults.
+        The fields of :class:`ScenarioOptions` (``methods``, ``epochs``,
+        ``seeds``, ``folds``, ``config``, ``n_jobs``, ``quiet``; ``None``
+        takes the scenario's default), and the runner's own options.
 
     Returns
     -------
@@ -57,11 +62,14 @@ def run_scenario(name, **kwargs):
         raise ValueError(
             f"scenario must be {', '.join(names[:-1])} or {names[-1]}; got {name!r}."
         )
-    return runner(**kwargs)
+    common = {f.name for f in fields(ScenarioOptions)}
+    options = ScenarioOptions(**{k: v for k, v in kwargs.items() if k in common})
+    return runner(options, **{k: v for k, v in kwargs.items() if k not in common})
 
 
 __all__ = [
     "SCENARIOS",
+    "ScenarioOptions",
     "run_scenario",
     "run_confusable",
     "run_shift",

@@ -1,12 +1,11 @@
-"""What the scenarios share: their defaults, splits, fit jobs and the run itself.
+"""What the scenarios share: their options, splits, fit jobs and the run itself.
 
-Every scenario takes the same options (``methods``, ``epochs``, ``seeds``,
-``folds``, ``config``, ``n_jobs``, ``quiet``; ``None`` takes the
-scenario's default) and ends the same way: :func:`run_jobs` fits the jobs
-and assembles the result, to which the scenario adds its own section.
+Every scenario runner takes the same :class:`ScenarioOptions` (and options
+of its own) and ends the same way: :meth:`ScenarioOptions.run` fits the
+jobs and assembles the result, to which the scenario adds its own section.
 """
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -29,49 +28,6 @@ def percent(values):
     values = np.asarray(values, dtype=float)
     std = values.std(ddof=1) if len(values) > 1 else 0.0
     return f"{100 * values.mean():6.2f} ± {100 * std:4.2f}"
-
-
-def scenario_config(config, epochs, default_epochs):
-    """The run's network settings with the scenario's training budget.
-
-    Parameters
-    ----------
-    config : NetConfig or None
-        The user's settings (``None``: the defaults); its ``epochs`` is
-        replaced.
-    epochs : int or None
-        The user's budget; ``None`` takes ``default_epochs``.
-    default_epochs : int
-        The scenario's own budget.
-
-    Returns
-    -------
-    config : NetConfig
-    """
-    return replace(config or NetConfig(), epochs=epochs or default_epochs)
-
-
-def variants(methods, defaults, extra=None):
-    """Requested methods (or the scenario's defaults) as fit variants.
-
-    Parameters
-    ----------
-    methods : list of str or None
-        The user's methods; ``None`` runs ``defaults`` and ``extra``.
-    defaults : sequence of str
-        The scenario's methods.
-    extra : dict, default=None
-        Scenario-only variants, label -> ``(method, fit_one kwargs)``.
-
-    Returns
-    -------
-    variants : dict
-        Label -> ``(method, fit_one kwargs)``.
-    """
-    out = {m: (m, {}) for m in methods or defaults}
-    if methods is None and extra:
-        out.update(extra)
-    return out
 
 
 def fit_jobs(task, splits, config, variants):
@@ -98,28 +54,6 @@ def fit_jobs(task, splits, config, variants):
         for label, (method, kwargs) in variants.items()
         for s in splits
     ]
-
-
-def cv_splits(task, seeds, folds):
-    """Stratified CV splits with the scenario defaults, and the report's line.
-
-    Parameters
-    ----------
-    task : Task
-        The data.
-    seeds, folds : int or None
-        Repeats and folds; ``None`` takes :data:`DEFAULT_SEEDS` and
-        :data:`DEFAULT_FOLDS`.
-
-    Returns
-    -------
-    splits : list of Split
-    how : str
-    """
-    seeds, folds = range(seeds or DEFAULT_SEEDS), folds or DEFAULT_FOLDS
-    splits = make_splits(task, folds=folds, seeds=seeds)
-    how = f"{folds}-fold stratified CV x {len(seeds)} seeds = {len(splits)} splits"
-    return splits, how
 
 
 def scarce_splits(y, per_class, repeats, seeds):
@@ -155,61 +89,139 @@ def scarce_splits(y, per_class, repeats, seeds):
     return splits
 
 
-def draw_splits(y, per_class, seeds, folds):
-    """:func:`scarce_splits` with the scenario defaults, and the report's line.
+@dataclass(frozen=True)
+class ScenarioOptions:
+    """The options every scenario takes; ``None`` takes the scenario's default.
 
-    Parameters
+    Attributes
     ----------
-    y : ndarray
-        Labels.
-    per_class : int
-        Training rows per class.
-    seeds, folds : int or None
-        Repeats and draws a repeat; ``None`` takes :data:`DEFAULT_SEEDS`
-        and :data:`DEFAULT_FOLDS`.
-
-    Returns
-    -------
-    splits : list of Split
-    how : str
-    """
-    seeds, repeats = range(seeds or DEFAULT_SEEDS), folds or DEFAULT_FOLDS
-    splits = scarce_splits(y, per_class, repeats, seeds)
-    return splits, f"{repeats} draws x {len(seeds)} seeds = {len(splits)} splits"
-
-
-def run_jobs(name, task, jobs, config, *, how, n_jobs, quiet, baseline=BASELINE):
-    """Fit the scenario's jobs and assemble its result.
-
-    Parameters
-    ----------
-    name : str
-        Scenario name (in the report's title).
-    task : Task
-        The data the jobs fit.
-    jobs : list of tuple
-        :func:`fit_jobs` triples.
-    config : NetConfig
-        Shared network settings.
-    how : str
-        One line on the splits.
+    methods : list of str or None
+        Methods to run (``None``: the scenario's own variants).
+    epochs : int or None
+        Training budget of every neural method.
+    seeds : int or None
+        Repeats, seeds ``0..seeds-1`` (default :data:`DEFAULT_SEEDS`).
+    folds : int or None
+        Folds, or draws a repeat (default :data:`DEFAULT_FOLDS`).
+    config : NetConfig or None
+        Network settings; its ``epochs`` is replaced by the budget.
     n_jobs : int
         Parallel fits.
     quiet : bool
         No progress bar.
-    baseline : str, default="inv_freq"
-        Reference of the paired comparison.
-
-    Returns
-    -------
-    result : CompareResult
     """
-    records = run_fits(jobs, n_jobs=n_jobs, quiet=quiet)
-    return assemble(
-        task,
-        records,
-        config,
-        how=how,
-        baseline=baseline,
-        title=f"skvitalroute compare --scenario {name}",
-    )
+
+    methods: list | None = None
+    epochs: int | None = None
+    seeds: int | None = None
+    folds: int | None = None
+    config: NetConfig | None = None
+    n_jobs: int = -1
+    quiet: bool = False
+
+    def net_config(self, default_epochs):
+        """The network settings with ``epochs`` or the scenario's budget.
+
+        Parameters
+        ----------
+        default_epochs : int
+            The scenario's own budget.
+
+        Returns
+        -------
+        config : NetConfig
+        """
+        config = self.config or NetConfig()
+        return replace(config, epochs=self.epochs or default_epochs)
+
+    def variants(self, defaults, extra=None):
+        """The requested methods (or the scenario's own) as fit variants.
+
+        Parameters
+        ----------
+        defaults : sequence of str
+            The scenario's methods.
+        extra : dict, default=None
+            Variants of the scenario's own run only, label -> ``(method,
+            fit_one kwargs)``.
+
+        Returns
+        -------
+        variants : dict
+            Label -> ``(method, fit_one kwargs)``.
+        """
+        out = {m: (m, {}) for m in self.methods or defaults}
+        if self.methods is None and extra:
+            out.update(extra)
+        return out
+
+    def cv_splits(self, task):
+        """Stratified CV splits, and the report's line on them.
+
+        Parameters
+        ----------
+        task : Task
+            The data.
+
+        Returns
+        -------
+        splits : list of Split
+        how : str
+        """
+        seeds = range(self.seeds or DEFAULT_SEEDS)
+        folds = self.folds or DEFAULT_FOLDS
+        splits = make_splits(task, folds=folds, seeds=seeds)
+        how = f"{folds}-fold stratified CV x {len(seeds)} seeds = {len(splits)} splits"
+        return splits, how
+
+    def draw_splits(self, y, per_class):
+        """:func:`scarce_splits`, ``folds`` draws a seed, and the report's line.
+
+        Parameters
+        ----------
+        y : ndarray
+            Labels.
+        per_class : int
+            Training rows per class.
+
+        Returns
+        -------
+        splits : list of Split
+        how : str
+        """
+        seeds = range(self.seeds or DEFAULT_SEEDS)
+        repeats = self.folds or DEFAULT_FOLDS
+        splits = scarce_splits(y, per_class, repeats, seeds)
+        return splits, f"{repeats} draws x {len(seeds)} seeds = {len(splits)} splits"
+
+    def run(self, name, task, jobs, config, *, how, baseline=BASELINE):
+        """Fit the scenario's jobs and assemble its result.
+
+        Parameters
+        ----------
+        name : str
+            Scenario name (in the report's title).
+        task : Task
+            The data the jobs fit.
+        jobs : list of tuple
+            :func:`fit_jobs` triples.
+        config : NetConfig
+            Shared network settings.
+        how : str
+            One line on the splits.
+        baseline : str, default="inv_freq"
+            Reference of the paired comparison.
+
+        Returns
+        -------
+        result : CompareResult
+        """
+        records = run_fits(jobs, n_jobs=self.n_jobs, quiet=self.quiet)
+        return assemble(
+            task,
+            records,
+            config,
+            how=how,
+            baseline=baseline,
+            title=f"skvitalroute compare --scenario {name}",
+        )

@@ -9,14 +9,7 @@ from sklearn.preprocessing import StandardScaler
 
 from skvitalroute.compare._data import Task
 from skvitalroute.compare._report import format_table
-from skvitalroute.compare.scenarios._common import (
-    cv_splits,
-    fit_jobs,
-    percent,
-    run_jobs,
-    scenario_config,
-    variants,
-)
+from skvitalroute.compare.scenarios._common import fit_jobs, percent
 
 CONFUSABLE_CLASSES = (0, 1)
 DEFAULT_METHODS = (
@@ -132,19 +125,13 @@ def confusable_section(result, confusable=CONFUSABLE_CLASSES):
     return text
 
 
-def run_confusable(
-    methods=None,
-    *,
-    epochs=None,
-    seeds=None,
-    folds=None,
-    config=None,
-    n_jobs=-1,
-    quiet=False,
-):
+def run_confusable(options):
     """The ``confusable`` scenario (30 epochs, 5-fold CV x 2 seeds by default).
 
-    Parameters are those of :func:`~skvitalroute.compare.scenarios.run_scenario`.
+    Parameters
+    ----------
+    options : ScenarioOptions
+        The run's options.
 
     Returns
     -------
@@ -152,11 +139,9 @@ def run_confusable(
         With the confusable-class section.
     """
     task = confusable_task()
-    config = scenario_config(config, epochs, 30)
-    splits, how = cv_splits(task, seeds, folds)
-    jobs = fit_jobs(task, splits, config, variants(methods, DEFAULT_METHODS))
-    result = run_jobs(
-        "confusable", task, jobs, config, how=how, n_jobs=n_jobs, quiet=quiet
-    )
+    config = options.net_config(30)
+    splits, how = options.cv_splits(task)
+    jobs = fit_jobs(task, splits, config, options.variants(DEFAULT_METHODS))
+    result = options.run("confusable", task, jobs, config, how=how)
     result.sections.append(confusable_section(result))
     return result

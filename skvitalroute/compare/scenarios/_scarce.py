@@ -9,13 +9,7 @@ from sklearn.datasets import load_digits
 from sklearn.preprocessing import StandardScaler
 
 from skvitalroute.compare._data import Task
-from skvitalroute.compare.scenarios._common import (
-    draw_splits,
-    fit_jobs,
-    run_jobs,
-    scenario_config,
-    variants,
-)
+from skvitalroute.compare.scenarios._common import fit_jobs
 
 DEFAULT_METHODS = (
     "uniform",
@@ -76,21 +70,15 @@ def scarce_section(result):
     )
 
 
-def run_scarce(
-    methods=None,
-    *,
-    epochs=None,
-    seeds=None,
-    folds=None,
-    config=None,
-    n_jobs=-1,
-    quiet=False,
-    per_class=10,
-):
+def run_scarce(options, *, per_class=10):
     """The ``scarce`` scenario (60 epochs, 5 draws x 2 seeds by default).
 
-    Parameters are those of :func:`~skvitalroute.compare.scenarios.run_scenario`,
-    and ``per_class`` (default 10), the training rows a class.
+    Parameters
+    ----------
+    options : ScenarioOptions
+        The run's options.
+    per_class : int, default=10
+        Training rows a class.
 
     Returns
     -------
@@ -98,20 +86,9 @@ def run_scarce(
         Paired against ``uniform``, with the route section.
     """
     task = scarce_task(per_class)
-    config = scenario_config(config, epochs, 60)
-    splits, how = draw_splits(task.y, per_class, seeds, folds)
-    jobs = fit_jobs(
-        task, splits, config, variants(methods, DEFAULT_METHODS, ONE_TACTIC)
-    )
-    result = run_jobs(
-        "scarce",
-        task,
-        jobs,
-        config,
-        how=how,
-        n_jobs=n_jobs,
-        quiet=quiet,
-        baseline="uniform",
-    )
+    config = options.net_config(60)
+    splits, how = options.draw_splits(task.y, per_class)
+    jobs = fit_jobs(task, splits, config, options.variants(DEFAULT_METHODS, ONE_TACTIC))
+    result = options.run("scarce", task, jobs, config, how=how, baseline="uniform")
     result.sections.append(scarce_section(result))
     return result

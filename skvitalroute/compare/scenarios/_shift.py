@@ -17,14 +17,7 @@ from skorch.callbacks import Callback
 from skvitalroute.compare._data import Task, tail_fractions
 from skvitalroute.compare._methods import NEURAL_METHODS
 from skvitalroute.compare._report import format_table
-from skvitalroute.compare.scenarios._common import (
-    cv_splits,
-    fit_jobs,
-    percent,
-    run_jobs,
-    scenario_config,
-    variants,
-)
+from skvitalroute.compare.scenarios._common import fit_jobs, percent
 
 HARD_AFTER, HARD_BEFORE = 3, 8
 DEFAULT_METHODS = (
@@ -233,21 +226,15 @@ def _shift_jobs(task, X_noisy_test, splits, config, variants, sigma):
     return jobs
 
 
-def run_shift(
-    methods=None,
-    *,
-    epochs=None,
-    seeds=None,
-    folds=None,
-    config=None,
-    n_jobs=-1,
-    quiet=False,
-    sigma=1.5,
-):
+def run_shift(options, *, sigma=1.5):
     """The ``shift`` scenario (30 epochs, 5-fold CV x 2 seeds by default).
 
-    Parameters are those of :func:`~skvitalroute.compare.scenarios.run_scenario`,
-    and ``sigma`` (default 1.5), the scale of the noise.
+    Parameters
+    ----------
+    options : ScenarioOptions
+        The run's options.
+    sigma : float, default=1.5
+        Scale of the noise.
 
     Returns
     -------
@@ -255,11 +242,11 @@ def run_shift(
         With the section on the shifted classes.
     """
     task, X_noisy_test = shift_task(sigma)
-    config = scenario_config(config, epochs, 30)
-    splits, how = cv_splits(task, seeds, folds)
-    variant = variants(methods, DEFAULT_METHODS)
-    jobs = _shift_jobs(task, X_noisy_test, splits, config, variant, sigma)
+    config = options.net_config(30)
+    splits, how = options.cv_splits(task)
+    variants = options.variants(DEFAULT_METHODS)
+    jobs = _shift_jobs(task, X_noisy_test, splits, config, variants, sigma)
     how += f"; shift at epoch {config.epochs // 2 + 1}"
-    result = run_jobs("shift", task, jobs, config, how=how, n_jobs=n_jobs, quiet=quiet)
+    result = options.run("shift", task, jobs, config, how=how)
     result.sections.append(shift_section(result))
     return result

@@ -20,13 +20,7 @@ from skvitalroute._classifier import VitalRouteClassifier
 from skvitalroute._module import MLPModule
 from skvitalroute.compare._data import Task
 from skvitalroute.compare._report import format_table
-from skvitalroute.compare.scenarios._common import (
-    draw_splits,
-    fit_jobs,
-    percent,
-    run_jobs,
-    scenario_config,
-)
+from skvitalroute.compare.scenarios._common import fit_jobs, percent
 
 PARENT_CLASSES = (0, 1, 2, 3, 4)
 
@@ -241,44 +235,30 @@ def transfer_variants(pool):
     return out
 
 
-def run_transfer(
-    methods=None,
-    *,
-    epochs=None,
-    seeds=None,
-    folds=None,
-    config=None,
-    n_jobs=-1,
-    quiet=False,
-    per_class=8,
-):
+def run_transfer(options, *, per_class=8):
     """The ``transfer`` scenario (50 epochs, 5 draws x 2 seeds by default).
 
-    Parameters are those of :func:`~skvitalroute.compare.scenarios.run_scenario`,
-    and ``per_class`` (default 8), the child's training rows a class.
-    ``methods`` is ignored: the scenario's variants are fixed
-    (:func:`transfer_variants`).
+    Parameters
+    ----------
+    options : ScenarioOptions
+        The run's options; ``methods`` is ignored (with a note): the
+        scenario's variants are fixed (:func:`transfer_variants`).
+    per_class : int, default=8
+        The child's training rows a class.
 
     Returns
     -------
     result : CompareResult
         Paired against ``no_transfer``, with the parent section.
     """
-    config = scenario_config(config, epochs, 50)
+    config = options.net_config(50)
     task, pool = transfer_task(config)
-    splits, how = draw_splits(task.y, per_class, seeds, folds)
+    splits, how = options.draw_splits(task.y, per_class)
     jobs = fit_jobs(task, splits, config, transfer_variants(pool))
-    result = run_jobs(
-        "transfer",
-        task,
-        jobs,
-        config,
-        how=how,
-        n_jobs=n_jobs,
-        quiet=quiet,
-        baseline="no_transfer",
+    result = options.run(
+        "transfer", task, jobs, config, how=how, baseline="no_transfer"
     )
     result.sections.append(transfer_section(result, [n for n, _ in pool]))
-    if methods:
+    if options.methods:
         result.notes.append("--methods is ignored by the transfer scenario.")
     return result
