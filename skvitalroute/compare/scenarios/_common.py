@@ -20,6 +20,15 @@ DEFAULT_SEEDS, DEFAULT_FOLDS = 2, 5
 def percent(values):
     """``mean ± std`` of per-fit scores, in percent (std 0 for one fit).
 
+    Parameters
+    ----------
+    values : array-like of float
+        Scores in [0, 1], one a fit.
+
+    Returns
+    -------
+    text : str
+
     Examples
     --------
     >>> percent([0.5, 0.7])

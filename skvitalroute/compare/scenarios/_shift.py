@@ -85,6 +85,19 @@ def shift_task(sigma=1.5, random_state=0):
 
     The noisy test rows are fixed once; :func:`run_shift` builds the
     training-time noise with :class:`DifficultyShift`.
+
+    Parameters
+    ----------
+    sigma : float, default=1.5
+        Noise scale (inputs are standardized).
+    random_state : int, default=0
+        Seed of the test rows' noise.
+
+    Returns
+    -------
+    task : Task
+    X_noisy_test : ndarray
+        ``task.X`` with the rows of class 3 noisy (read for the test rows).
     """
     X, y = load_digits(return_X_y=True)
     # Standardized once up front (no labels used) so that the noise the
