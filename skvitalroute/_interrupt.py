@@ -20,7 +20,9 @@ def propagate_user_interrupt():
     handler that notes when it raised ``KeyboardInterrupt``. If the block
     then returns normally, a ``KeyboardInterrupt`` is raised after it. A
     ``KeyboardInterrupt`` raised by code (skorch's ``EarlyStopping``) is not
-    a signal and is left to whoever catches it.
+    a signal and is left to whoever catches it. An error that the block
+    raises after such a Ctrl-C (a half-trained step failing) does not hide
+    it: a ``KeyboardInterrupt`` is raised from that error.
 
     Outside the main thread (where Python delivers no signal), or when the
     handler is not a Python callable (``SIG_IGN``, ``SIG_DFL``), the block
@@ -34,7 +36,7 @@ def propagate_user_interrupt():
     ------
     KeyboardInterrupt
         When a ``SIGINT`` raised one during the block and the block
-        returned anyway.
+        returned anyway, or raised another error afterwards.
 
     Examples
     --------
@@ -70,6 +72,10 @@ def propagate_user_interrupt():
     signal.signal(signal.SIGINT, handler)
     try:
         yield
+    except Exception as exc:
+        if interrupted:
+            raise KeyboardInterrupt from exc
+        raise
     finally:
         signal.signal(signal.SIGINT, previous)
     if interrupted:

@@ -20,7 +20,8 @@ from skvitalroute.compare._data import Task, digits_task
 from skvitalroute.compare._files import RESULT_FILES
 from skvitalroute.compare._methods import NetConfig
 from skvitalroute.compare._metrics import score_predictions
-from skvitalroute.compare._report import comparison_figure
+from skvitalroute.compare._report import comparison_figure, render
+from skvitalroute.compare._result import CompareResult
 from skvitalroute.compare._run import fit_one, make_splits
 
 REPO = Path(__file__).resolve().parents[1]
@@ -111,6 +112,48 @@ def test_tiny_run_writes_csv_json_png(tiny_run):
     assert data["report"] in text
     png = (out / "comparison.png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
+
+
+#: The keys of ``results.json``, in order (the result's fields, then the report).
+RESULT_KEYS = [
+    "title",
+    "task",
+    "protocol",
+    "settings",
+    "settings_line",
+    "classes",
+    "minority",
+    "metrics",
+    "paired_metrics",
+    "baseline",
+    "records",
+    "summary",
+    "paired",
+    "vitality",
+    "sections",
+    "notes",
+]
+
+
+def test_results_json_keys_and_report(tiny_run):
+    """Check results.json's keys and order; its content renders the same report."""
+    _, _, out = tiny_run
+    data = json.loads((out / "results.json").read_text())
+    assert list(data) == [*RESULT_KEYS, "elapsed", "report"]
+    assert render(data) == data["report"]
+
+
+def test_result_is_a_read_only_mapping_of_its_fields():
+    """Check a result reads by attribute and by key; no elapsed key without one."""
+    result = synthetic_result()
+    assert list(result) == RESULT_KEYS and len(result) == len(RESULT_KEYS)
+    assert result["summary"] is result.summary and "elapsed" not in result
+    assert dict(result)["records"] is result.records
+    with pytest.raises(KeyError):
+        result["elapsed"]
+    assert CompareResult.from_mapping(result) is result
+    result.elapsed = 1.5
+    assert list(result)[-1] == "elapsed" and result["elapsed"] == 1.5
 
 
 def test_holdout_prints_the_original_figures(capsys):
@@ -404,6 +447,31 @@ def test_interrupted_fit_is_not_scored():
     # the same fit without the signal goes through, and the handler is restored
     record = fit_one(task, "uniform", split, config)
     assert record["method"] == "uniform"
+    assert signal.getsignal(signal.SIGINT) is handler
+
+
+class _CtrlCThenError(_CtrlC):
+    """Send a SIGINT at the end of epoch 2, then fail when training ends."""
+
+    def on_train_end(self, net, **kwargs):
+        raise RuntimeError("a half-trained step failed")
+
+
+def test_error_after_an_interrupt_is_an_interrupt():
+    """Check an error that follows a Ctrl-C inside fit still stops the run."""
+    task = digits_task()
+    split = make_splits(task, folds=2, seeds=[0])[0]
+    config = NetConfig(epochs=5, hidden_units=(8,))
+    handler = signal.getsignal(signal.SIGINT)
+    with pytest.raises(KeyboardInterrupt) as info:
+        fit_one(
+            task,
+            "uniform",
+            split,
+            config,
+            net_params={"callbacks": [_CtrlCThenError()]},
+        )
+    assert "half-trained" in str(info.value.__cause__)
     assert signal.getsignal(signal.SIGINT) is handler
 
 

@@ -2,11 +2,18 @@
 
 import numpy as np
 import pytest
+import torch
 from skorch.dataset import Dataset
 
+from skvitalroute.compare._cli import build_parser
 from skvitalroute.compare._report import render, write_outputs
-from skvitalroute.compare._scenarios import confusable_task, run_scenario, scarce_splits
-from skvitalroute.compare._shift import DifficultyShift
+from skvitalroute.compare.scenarios import (
+    SCENARIOS,
+    DifficultyShift,
+    confusable_task,
+    run_scenario,
+)
+from skvitalroute.compare.scenarios._common import scarce_splits
 
 TINY = dict(epochs=2, seeds=1, folds=2, n_jobs=1, quiet=True)
 
@@ -69,9 +76,24 @@ def test_scenarios_run_and_report(name, expected):
     assert result["records"]
 
 
-def test_transfer_records_the_pick(tmp_path):
-    """Check the routed run records the picked parent and every parent's stasis."""
+@pytest.fixture(scope="module")
+def transfer_run():
+    """A one-epoch transfer run, and torch's global RNG state before and after."""
+    torch.manual_seed(1234)
+    before = torch.random.get_rng_state().clone()
     result = run_scenario("transfer", epochs=1, seeds=1, folds=1, n_jobs=1, quiet=True)
+    return result, before, torch.random.get_rng_state().clone()
+
+
+def test_transfer_leaves_the_global_torch_rng_alone(transfer_run):
+    """Check the transfer scenario (parents, untrained parent, fits) seeds privately."""
+    _, before, after = transfer_run
+    assert torch.equal(before, after)
+
+
+def test_transfer_records_the_pick(tmp_path, transfer_run):
+    """Check the routed run records the picked parent and every parent's stasis."""
+    result, _, _ = transfer_run
     write_outputs(result, tmp_path)
     header = (tmp_path / "folds.csv").read_text().splitlines()[0]
     assert "transfer_parent" in header and "parent_scores" in header
@@ -86,3 +108,21 @@ def test_transfer_records_the_pick(tmp_path):
     }
     assert routed[0]["transfer_parent"] == min(scores, key=scores.get)
     assert scores["damaged"] > scores["trained"]  # 3/4 of layer 1 killed
+
+
+def test_registry_is_what_the_cli_offers():
+    """Check every scenario of the registry is a --scenario choice, in order."""
+    (sub,) = [a for a in build_parser()._actions if a.dest == "command"]
+    (option,) = [a for a in sub.choices["compare"]._actions if a.dest == "scenario"]
+    assert (
+        tuple(option.choices)
+        == tuple(SCENARIOS)
+        == (
+            "confusable",
+            "shift",
+            "scarce",
+            "transfer",
+        )
+    )
+    with pytest.raises(ValueError, match="'scarce' or 'transfer'; got 'nope'"):
+        run_scenario("nope")

@@ -25,8 +25,9 @@ from pathlib import Path
 
 import pytest
 
-from skvitalroute.compare import _compare, _scenarios
+from skvitalroute.compare import _compare
 from skvitalroute.compare._cli import main
+from skvitalroute.compare.scenarios import _common as _scenarios
 
 ROWS = [f"{i % 7},{i % 5},{'abc'[i % 3]}" for i in range(30)]
 FILES = {

@@ -6,9 +6,13 @@ import time
 from pathlib import Path
 
 from skvitalroute import __version__
-from skvitalroute.compare._data import CompareError
+from skvitalroute.compare._compare import compare
+from skvitalroute.compare._data import CompareError, csv_task, digits_task
 from skvitalroute.compare._files import check_out_dir
+from skvitalroute.compare._methods import METHODS, NetConfig, check_methods, describe
+from skvitalroute.compare._report import render, write_outputs
 from skvitalroute.compare._run import FitError
+from skvitalroute.compare.scenarios import SCENARIOS, run_scenario
 
 #: Defaults of the plain comparison (measured to fit ~3 minutes on 2 cores).
 DEFAULT_FOLDS = 5
@@ -16,9 +20,12 @@ DEFAULT_SEEDS = 3
 DEFAULT_EPOCHS = 30
 DEFAULT_HOLDOUT_SEEDS = 10
 HOLDOUT_METHODS = (
-    "uniform", "inv_freq", "vitalroute", "vitalroute_seed", "vitalroute_seed_blind"
+    "uniform",
+    "inv_freq",
+    "vitalroute",
+    "vitalroute_seed",
+    "vitalroute_seed_blind",
 )
-SCENARIOS = ("confusable", "shift", "scarce", "transfer")
 #: Parent of the default output folder, ``results/compare-<date>-<time>/``.
 DEFAULT_OUT_ROOT = "results"
 #: Exit status after Ctrl-C (128 + SIGINT, what shells report).
@@ -114,7 +121,7 @@ def _add_compare_arguments(p):
     )
     g.add_argument(
         "--scenario",
-        choices=SCENARIOS,
+        choices=tuple(SCENARIOS),
         help="run one of the claim-testing scenarios instead",
     )
     d = p.add_argument_group("data")
@@ -272,17 +279,11 @@ def _check_combinations(parser, args):
 
 
 def _list_methods():
-    from skvitalroute.compare._methods import METHODS, describe
-
     width = max(map(len, METHODS))
     return "\n".join(f"{m.ljust(width)}  {describe(m)}" for m in METHODS) + "\n"
 
 
 def _run(args):
-    from skvitalroute.compare._compare import compare
-    from skvitalroute.compare._data import csv_task, digits_task
-    from skvitalroute.compare._methods import METHODS, NetConfig, check_methods
-
     holdout = args.protocol == "holdout"
     default = HOLDOUT_METHODS if holdout else METHODS
     methods = check_methods(_split_methods(args.methods) if args.methods else default)
@@ -324,9 +325,6 @@ def _run(args):
 
 
 def _run_scenario(args):
-    from skvitalroute.compare._methods import NetConfig, check_methods
-    from skvitalroute.compare._scenarios import run_scenario
-
     methods = check_methods(_split_methods(args.methods)) if args.methods else None
     return run_scenario(
         args.scenario,
@@ -400,8 +398,6 @@ def main(argv=None):
         before any fit. Only a finished run writes files, all of them or
         none.
     """
-    from skvitalroute.compare._report import render, write_outputs
-
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.list_methods:

@@ -3,7 +3,12 @@
 import time
 
 from skvitalroute.compare._data import CompareError
-from skvitalroute.compare._methods import NetConfig, describe, routed_methods
+from skvitalroute.compare._methods import (
+    NetConfig,
+    build_method,
+    describe,
+    routed_methods,
+)
 from skvitalroute.compare._metrics import (
     CV_METRICS,
     HOLDOUT_METRICS,
@@ -13,7 +18,10 @@ from skvitalroute.compare._metrics import (
     paired_test,
     summarize_vitality,
 )
+from skvitalroute.compare._result import CompareResult
 from skvitalroute.compare._run import fit_one, make_splits, run_fits
+from skvitalroute.routing import profile_task
+from skvitalroute.routing._estimator import estimator_route
 
 BASELINE = "inv_freq"
 
@@ -61,10 +69,11 @@ def compare(
 
     Returns
     -------
-    result : dict
+    result : CompareResult
         ``records`` (one per fit), ``summary`` (mean, std per method and
         metric), ``paired`` (tests against ``baseline``), ``vitality``
-        (what the tactics read), the settings, and the lines of the report.
+        (what the tactics read), the settings, the lines of the report and
+        ``elapsed`` (seconds); also readable as a mapping of these keys.
     """
     if not methods:
         raise CompareError("methods is empty: give at least one method name.")
@@ -96,8 +105,8 @@ def compare(
         title=title,
         settings=settings,
     )
-    result["notes"] = route_notes(task, splits, methods, config) + result["notes"]
-    result["elapsed"] = time.perf_counter() - start
+    result.notes = route_notes(task, splits, methods, config) + result.notes
+    result.elapsed = time.perf_counter() - start
     return result
 
 
@@ -136,7 +145,7 @@ def assemble(
 
     Returns
     -------
-    result : dict
+    result : CompareResult
     """
     metrics = HOLDOUT_METRICS if protocol == "holdout" else CV_METRICS
     paired_metrics = (
@@ -148,11 +157,11 @@ def assemble(
     sections = (
         [signal_section(records, paired_metrics)] if _has_control(methods) else []
     )
-    return {
-        "title": title or "skvitalroute compare",
-        "task": task.description,
-        "protocol": protocol,
-        "settings": {
+    return CompareResult(
+        title=title or "skvitalroute compare",
+        task=task.description,
+        protocol=protocol,
+        settings={
             **(settings or {}),
             "epochs": config.epochs,
             "hidden_units": list(config.hidden_units),
@@ -160,23 +169,23 @@ def assemble(
             "batch_size": config.batch_size,
             "methods": {m: describe(m) for m in methods},
         },
-        "settings_line": (
+        settings_line=(
             f"{how}; every neural method: MLP {tuple(config.hidden_units)}, "
             f"{_epochs_text(config.epochs)}, Adam lr={config.lr:g}, "
             f"batch {config.batch_size}; inputs standardized"
         ),
-        "classes": list(task.classes),
-        "minority": list(task.minority),
-        "metrics": list(metrics),
-        "paired_metrics": list(paired_metrics),
-        "baseline": baseline,
-        "records": records,
-        "summary": aggregate(records, metrics),
-        "paired": compare_to_baseline(records, baseline, paired_metrics),
-        "vitality": summarize_vitality(records, len(task.classes)),
-        "sections": sections,
-        "notes": list(task.notes),
-    }
+        classes=list(task.classes),
+        minority=list(task.minority),
+        metrics=list(metrics),
+        paired_metrics=list(paired_metrics),
+        baseline=baseline,
+        records=records,
+        summary=aggregate(records, metrics),
+        paired=compare_to_baseline(records, baseline, paired_metrics),
+        vitality=summarize_vitality(records, len(task.classes)),
+        sections=sections,
+        notes=list(task.notes),
+    )
 
 
 def _epochs_text(epochs):
@@ -232,10 +241,6 @@ def route_notes(task, splits, methods=None, config=None):
     -------
     lines : list of str
     """
-    from skvitalroute.compare._methods import NetConfig, build_method
-    from skvitalroute.routing import profile_task
-    from skvitalroute.routing._estimator import estimator_route
-
     if not splits:
         return []
     y = task.y[splits[0].train]

@@ -2,8 +2,9 @@
 
 Every neural method is :class:`~skvitalroute.VitalRouteClassifier` with the
 same module, epochs, optimizer and batch size; only the tactic differs
-(SPEC §6). The classes are imported when a method is built, so a missing
-piece fails only for the methods that need it.
+(docs/compare.md, "Methods"). The other libraries' classes (imbalanced-learn's
+samplers, the scikit-learn reference models) are imported when a method is
+built, so a missing piece fails only for the methods that need it.
 """
 
 from dataclasses import dataclass
@@ -11,6 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.base import clone
 
+from skvitalroute._classifier import VitalRouteClassifier
+from skvitalroute._sampler import VitalitySampler
 from skvitalroute.compare._data import CompareError
 
 
@@ -39,8 +42,6 @@ class NetConfig:
 
 
 def _net(config, random_state, **params):
-    from skvitalroute._classifier import VitalRouteClassifier
-
     return VitalRouteClassifier(
         hidden_units=tuple(config.hidden_units),
         max_epochs=config.epochs,
@@ -65,8 +66,6 @@ def _smote(random_state, min_count):
 
 
 def _vitality_sampler(random_state, min_count):
-    from skvitalroute._sampler import VitalitySampler
-
     return VitalitySampler(random_state=random_state)
 
 

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import numpy as np
 
+from skvitalroute import __version__
 from skvitalroute.compare._files import write_files
+from skvitalroute.compare._result import CompareResult
 
 #: The original study's holdout figures (digits 5:1): overall, minority accuracy %.
 ORIGINAL_HOLDOUT = {
@@ -73,19 +75,19 @@ def format_table(header, rows):
 
 def method_order(result):
     """Methods sorted by mean balanced accuracy, best first."""
-    summary = result["summary"]
+    summary = result.summary
     return sorted(summary, key=lambda m: -summary[m]["balanced_accuracy"][0])
 
 
 def metrics_table(result):
     """The main table: mean ± std of every metric, sorted by balanced accuracy."""
-    metrics = result["metrics"]
+    metrics = result.metrics
     header = ["method", *(_LABELS.get(m, m) for m in metrics), "fits"]
     rows = []
     for m in method_order(result):
-        s = result["summary"][m]
+        s = result.summary[m]
         rows.append([m, *(_cell(k, s[k]) for k in metrics), str(s["n"])])
-    if result["protocol"] == "holdout":
+    if result.protocol == "holdout":
         header[1:1] = ["original overall %", "original minority %"]
         for row in rows:
             orig = ORIGINAL_HOLDOUT.get(row[0])
@@ -108,7 +110,7 @@ def _diff(p):
 
 def paired_table(result):
     """Per-split differences against the baseline, in percentage points."""
-    paired, metrics = result["paired"], result["paired_metrics"]
+    paired, metrics = result.paired, result.paired_metrics
     if not paired:
         return ""
     header = ["method"]
@@ -126,8 +128,8 @@ def paired_table(result):
         row.append(f"{first['wins']}/{first['ties']}/{first['losses']}")
         rows.append(row)
     title = (
-        f"Paired against {result['baseline']} on the same splits "
-        f"(difference = method - {result['baseline']}; Wilcoxon signed-rank p; "
+        f"Paired against {result.baseline} on the same splits "
+        f"(difference = method - {result.baseline}; Wilcoxon signed-rank p; "
         f"wins/ties/losses on {_LABELS.get(metrics[0], metrics[0]).rstrip(' %')}):"
     )
     return title + "\n" + format_table(header, rows)
@@ -135,7 +137,7 @@ def paired_table(result):
 
 def vitality_table(result):
     """Spread of the class stress and class probabilities the tactics read."""
-    vit = result["vitality"]
+    vit = result.vitality
     shown = [m for m in method_order(result) if m in vit and "prob_lo" in vit[m]]
     shown += [
         m
@@ -167,14 +169,14 @@ def vitality_table(result):
         )
         ratio = f"{v['prob_ratio']:.2f}" if "prob_ratio" in v else ""
         rows.append([m, route, stress, spread, probs, ratio])
-    uniform = 1.0 / len(result["classes"])
+    uniform = 1.0 / len(result.classes)
     lines = [
         "What the vitality tactics read (means over fits of each fit's lowest/highest "
         f"reading; uniform class probability = {uniform:.3f}):",
         format_table(header, rows),
     ]
     lines += [
-        verdict(m, vit[m], result["classes"]) for m in shown if "prob_ratio" in vit[m]
+        verdict(m, vit[m], result.classes) for m in shown if "prob_ratio" in vit[m]
     ]
     return "\n".join(lines)
 
@@ -202,25 +204,27 @@ def render(result):
 
     Parameters
     ----------
-    result : dict
-        As built by :func:`skvitalroute.compare.compare`.
+    result : CompareResult or Mapping
+        As built by :func:`skvitalroute.compare.compare` (or a mapping of
+        its keys, such as a loaded ``results.json``).
 
     Returns
     -------
     text : str
     """
+    result = CompareResult.from_mapping(result)
     parts = [
-        result["title"],
-        result["task"],
-        result["settings_line"],
+        result.title,
+        result.task,
+        result.settings_line,
         "",
         metrics_table(result),
     ]
-    extras = [paired_table(result), vitality_table(result), *result.get("sections", [])]
+    extras = [paired_table(result), vitality_table(result), *result.sections]
     for extra in extras:
         if extra:
             parts += ["", extra]
-    parts += [""] + result.get("notes", [])
+    parts += [""] + result.notes
     return "\n".join(parts).rstrip() + "\n"
 
 
@@ -242,17 +246,17 @@ def summary_rows(result):
     """Rows of ``results.csv``: one per method, sorted as the table."""
     rows = []
     for m in method_order(result):
-        s = result["summary"][m]
+        s = result.summary[m]
         row = {"method": m, "n_fits": s["n"]}
-        for k in result["metrics"]:
+        for k in result.metrics:
             row[f"{k}_mean"], row[f"{k}_std"] = s[k]
-        for k in result["paired_metrics"]:
-            p = result["paired"].get(m, {}).get(k)
+        for k in result.paired_metrics:
+            p = result.paired.get(m, {}).get(k)
             for stat in ("mean", "ci_low", "ci_high", "p_value"):
-                row[f"{k}_diff_vs_{result['baseline']}_{stat}"] = (
+                row[f"{k}_diff_vs_{result.baseline}_{stat}"] = (
                     "" if p is None else p[stat]
                 )
-        vit = result["vitality"].get(m, {})
+        vit = result.vitality.get(m, {})
         row["route"] = ";".join(vit.get("routes", {}))
         for key in ("stress_lo", "stress_hi", "prob_lo", "prob_hi"):
             row[f"class_{key}"] = vit.get(key, "")
@@ -263,9 +267,9 @@ def summary_rows(result):
 def fold_rows(result):
     """Rows of ``folds.csv``: one per fit, with per-class recall columns."""
     rows = []
-    for r in result["records"]:
+    for r in result.records:
         row = {k: v for k, v in r.items() if k not in ("per_class_recall", "vitality")}
-        for c, rec in zip(result["classes"], r["per_class_recall"], strict=True):
+        for c, rec in zip(result.classes, r["per_class_recall"], strict=True):
             row[f"recall_{c}"] = rec
         row["route"] = r.get("vitality", {}).get("route", "")
         rows.append(row)
@@ -304,8 +308,8 @@ def write_outputs(result, out_dir):
 
     Parameters
     ----------
-    result : dict
-        The comparison result.
+    result : CompareResult or Mapping
+        The comparison result (or a mapping of its keys).
     out_dir : str or Path
         Created when missing.
 
@@ -314,7 +318,8 @@ def write_outputs(result, out_dir):
     paths : list of Path
         The files written (the figure is skipped without matplotlib).
     """
-    payload = dict(result)
+    result = CompareResult.from_mapping(result)
+    payload = dict(result)  # the result's keys, in order, and the report
     payload["report"] = render(result)
     text = json.dumps(_jsonable(payload), indent=2) + "\n"
     writers = [
@@ -332,7 +337,7 @@ def plot_comparison(result, path):
 
     Parameters
     ----------
-    result : dict
+    result : CompareResult
         The comparison result.
     path : str or Path
         PNG file.
@@ -366,7 +371,7 @@ def comparison_figure(result):
 
     Parameters
     ----------
-    result : dict
+    result : CompareResult
         The comparison result.
 
     Returns
@@ -376,7 +381,7 @@ def comparison_figure(result):
     import matplotlib.pyplot as plt
 
     order = method_order(result)
-    paired = bool(result.get("paired"))
+    paired = bool(result.paired)
     widths = [1, 0.8, 1.25] if paired else [1, 1.25]
     fig, axes = plt.subplots(
         1,
@@ -403,10 +408,8 @@ def comparison_figure(result):
 
 
 def _figure_title(result):
-    from skvitalroute import __version__
-
-    lines = [f"{result['title']} (skvitalroute {__version__})"]
-    for text in (result["task"], result["settings_line"]):
+    lines = [f"{result.title} (skvitalroute {__version__})"]
+    for text in (result.task, result.settings_line):
         lines += textwrap.wrap(text, 190)
     return "\n".join(lines)
 
@@ -415,8 +418,8 @@ def _bars(ax, result, order):
     """Mean ± std bars of the headline and minority metrics, best on top."""
     bottom_up = order[::-1]
     pos = np.arange(len(order))
-    bars = [result["metrics"][0], result["paired_metrics"][1]]
-    summary = result["summary"]
+    bars = [result.metrics[0], result.paired_metrics[1]]
+    summary = result.summary
     for i, k in enumerate(bars):
         means = np.array([100 * summary[m][k][0] for m in bottom_up])
         stds = np.array([100 * summary[m][k][1] for m in bottom_up])
@@ -431,7 +434,7 @@ def _bars(ax, result, order):
             color=f"C{i}",
             label=_LABELS[k],
         )
-    baseline = result["baseline"]
+    baseline = result.baseline
     if baseline in summary:
         ax.axvline(
             100 * summary[baseline][bars[0]][0],
@@ -462,8 +465,8 @@ def _differences(ax, result, order):
     """Paired differences to the baseline (pp), 95 % intervals, best on top."""
     bottom_up = order[::-1]
     pos = np.arange(len(order))
-    baseline, paired = result["baseline"], result["paired"]
-    for i, k in enumerate(result["paired_metrics"]):
+    baseline, paired = result.baseline, result.paired
+    for i, k in enumerate(result.paired_metrics):
         shown = [(p, paired[m][k]) for p, m in enumerate(bottom_up) if m in paired]
         if not shown:
             continue
@@ -485,7 +488,7 @@ def _differences(ax, result, order):
 
 def _heatmap(ax, result, order):
     """Per-class recall (mean over splits), one row per method, best on top."""
-    records = result["records"]
+    records = result.records
     recall = 100 * np.array(
         [
             np.mean(
@@ -502,8 +505,8 @@ def _heatmap(ax, result, order):
             ax.text(
                 j, i, f"{value:.0f}", ha="center", va="center", fontsize=7, color=color
             )
-    classes = [str(c) for c in result["classes"]]
+    classes = [str(c) for c in result.classes]
     ax.set_xticks(np.arange(len(classes)), classes)
-    ax.set_xlabel("class (minority: " + ", ".join(map(str, result["minority"])) + ")")
+    ax.set_xlabel("class (minority: " + ", ".join(map(str, result.minority)) + ")")
     ax.set_title("Per-class recall % (mean over splits)", fontsize=10)
     return im

@@ -4,11 +4,13 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
+import torch
+from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.model_selection import StratifiedKFold, StratifiedShuffleSplit
 from sklearn.preprocessing import FunctionTransformer
 
+from skvitalroute._interrupt import propagate_user_interrupt
 from skvitalroute.compare._data import CompareError, induce_imbalance
-from skvitalroute.compare._interrupt import interrupt_guard
 from skvitalroute.compare._methods import (
     NEURAL_METHODS,
     NetConfig,
@@ -157,8 +159,6 @@ def fit_one(
         :func:`~skvitalroute.compare._metrics.score_predictions`,
         ``fit_time`` (seconds) and ``vitality`` (what the tactics read).
     """
-    import torch
-
     y_train = task.y[split.train]
     min_count = int(np.unique(y_train, return_counts=True)[1].min())
     pipe = build_method(
@@ -175,7 +175,7 @@ def fit_one(
     # skorch catches a Ctrl-C inside fit and returns a half-trained net: the
     # guard raises it again, so an interrupted fit is never scored
     try:
-        with interrupt_guard():
+        with propagate_user_interrupt():
             if method in NEURAL_METHODS:
                 _warm_up()
             start = time.perf_counter()
@@ -245,8 +245,6 @@ def run_fits(jobs, *, n_jobs=1, quiet=False, desc="fits"):
     results : list
         In the order of ``jobs``.
     """
-    from joblib import Parallel, delayed, effective_n_jobs
-
     bar = progress_bar(len(jobs), quiet=quiet, desc=desc)
     results = [None] * len(jobs)
     labels = [job_label(job) for job in jobs]

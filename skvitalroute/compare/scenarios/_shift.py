@@ -14,14 +14,21 @@ from sklearn.datasets import load_digits
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from skorch.callbacks import Callback
 
-from skvitalroute.compare._compare import assemble
 from skvitalroute.compare._data import Task, tail_fractions
 from skvitalroute.compare._methods import NEURAL_METHODS
 from skvitalroute.compare._report import format_table
-from skvitalroute.compare._run import make_splits, run_fits
-from skvitalroute.compare._scenarios import _config, _fmt, _jobs, _variants
+from skvitalroute.compare.scenarios._common import fit_jobs, percent
 
 HARD_AFTER, HARD_BEFORE = 3, 8
+DEFAULT_METHODS = (
+    "uniform",
+    "inv_freq",
+    "ros",
+    "vitality_sampler",
+    "vitalroute",
+    "vitalroute_seed",
+    "vitalroute_seed_blind",
+)
 
 
 class DifficultyShift(Callback):
@@ -78,6 +85,19 @@ def shift_task(sigma=1.5, random_state=0):
 
     The noisy test rows are fixed once; :func:`run_shift` builds the
     training-time noise with :class:`DifficultyShift`.
+
+    Parameters
+    ----------
+    sigma : float, default=1.5
+        Noise scale (inputs are standardized).
+    random_state : int, default=0
+        Seed of the test rows' noise.
+
+    Returns
+    -------
+    task : Task
+    X_noisy_test : ndarray
+        ``task.X`` with the rows of class 3 noisy (read for the test rows).
     """
     X, y = load_digits(return_X_y=True)
     # Standardized once up front (no labels used) so that the noise the
@@ -137,14 +157,24 @@ def _split_task(task, X_noisy_test, split):
 
 
 def shift_section(result):
-    """Recall of the two shifted classes; class probabilities per phase."""
-    records, classes = result["records"], list(result["classes"])
+    """Recall of the two shifted classes; class probabilities per phase.
+
+    Parameters
+    ----------
+    result : CompareResult
+        The scenario's result.
+
+    Returns
+    -------
+    text : str
+    """
+    records, classes = result.records, list(result.classes)
     rows = []
-    for m in result["summary"]:
+    for m in result.summary:
         recs = [r for r in records if r["method"] == m]
         row = [m]
         for c in (HARD_AFTER, HARD_BEFORE):
-            row.append(_fmt([r["per_class_recall"][classes.index(c)] for r in recs]))
+            row.append(percent([r["per_class_recall"][classes.index(c)] for r in recs]))
         for c in (HARD_AFTER, HARD_BEFORE):
             before = [r[f"prob_{c}_before"] for r in recs if f"prob_{c}_before" in r]
             after = [r[f"prob_{c}_after"] for r in recs if f"prob_{c}_after" in r]
@@ -188,37 +218,12 @@ def _verdict(recs):
     )
 
 
-def run_shift(
-    methods=None,
-    *,
-    epochs=None,
-    seeds=None,
-    folds=None,
-    config=None,
-    n_jobs=-1,
-    quiet=False,
-    sigma=1.5,
-):
-    """The ``shift`` scenario. Returns a result for the report."""
-    task, X_noisy_test = shift_task(sigma)
-    config = _config(config, epochs, 30)
+def _shift_jobs(task, X_noisy_test, splits, config, variants, sigma):
+    """Fit jobs on each split's own task, the neural fits under the shift."""
     at = config.epochs // 2 + 1
-    seeds, folds = range(seeds or 2), folds or 5
-    splits = make_splits(task, folds=folds, seeds=seeds)
-    defaults = [
-        "uniform",
-        "inv_freq",
-        "ros",
-        "vitality_sampler",
-        "vitalroute",
-        "vitalroute_seed",
-        "vitalroute_seed_blind",
-    ]
-    variants = _variants(methods, defaults)
     jobs = []
     for label, (method, kwargs) in variants.items():
         for s in splits:
-            t = _split_task(task, X_noisy_test, s)
             extra = {}
             if method in NEURAL_METHODS:
                 shift = DifficultyShift(
@@ -229,14 +234,32 @@ def run_shift(
                     random_state=s.random_state,
                 )
                 extra = {"net_params": {"callbacks": [shift]}, "inspect": _inspect}
-            jobs += _jobs(t, [s], config, {label: (method, {**kwargs, **extra})})
-    records = run_fits(jobs, n_jobs=n_jobs, quiet=quiet)
-    how = (
-        f"{folds}-fold stratified CV x {len(seeds)} seeds = {len(splits)} splits; "
-        f"shift at epoch {at}"
-    )
-    result = assemble(
-        task, records, config, how=how, title="skvitalroute compare --scenario shift"
-    )
-    result["sections"].append(shift_section(result))
+            variant = {label: (method, {**kwargs, **extra})}
+            jobs += fit_jobs(_split_task(task, X_noisy_test, s), [s], config, variant)
+    return jobs
+
+
+def run_shift(options, *, sigma=1.5):
+    """The ``shift`` scenario (30 epochs, 5-fold CV x 2 seeds by default).
+
+    Parameters
+    ----------
+    options : ScenarioOptions
+        The run's options.
+    sigma : float, default=1.5
+        Scale of the noise.
+
+    Returns
+    -------
+    result : CompareResult
+        With the section on the shifted classes.
+    """
+    task, X_noisy_test = shift_task(sigma)
+    config = options.net_config(30)
+    splits, how = options.cv_splits(task)
+    variants = options.variants(DEFAULT_METHODS)
+    jobs = _shift_jobs(task, X_noisy_test, splits, config, variants, sigma)
+    how += f"; shift at epoch {config.epochs // 2 + 1}"
+    result = options.run("shift", task, jobs, config, how=how)
+    result.sections.append(shift_section(result))
     return result

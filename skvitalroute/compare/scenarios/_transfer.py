@@ -16,18 +16,16 @@ from scipy import stats
 from sklearn.datasets import load_digits
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
-from skvitalroute.compare._compare import assemble
+from skvitalroute._classifier import VitalRouteClassifier
 from skvitalroute.compare._data import Task
 from skvitalroute.compare._report import format_table
-from skvitalroute.compare._run import run_fits
-from skvitalroute.compare._scenarios import _config, _fmt, _jobs, scarce_splits
+from skvitalroute.compare.scenarios._common import fit_jobs, percent
+from skvitalroute.nn import MLPModule
 
 PARENT_CLASSES = (0, 1, 2, 3, 4)
 
 
 def _fit_parent(X, y, config, epochs, seed):
-    from skvitalroute._classifier import VitalRouteClassifier
-
     net = VitalRouteClassifier(
         hidden_units=tuple(config.hidden_units),
         max_epochs=epochs,
@@ -59,15 +57,17 @@ def parent_pool(X, y, config, *, epochs=30, random_state=0):
         ``trained`` (30 epochs), ``one_epoch``, ``shuffled_labels`` (trained
         on permuted labels), ``untrained`` (fresh initialisation) and
         ``damaged`` (``trained`` with 3/4 of its first hidden layer killed).
+        torch's global random stream is left as it was.
     """
-    from skvitalroute.nn import MLPModule
-
     rng = np.random.default_rng(random_state)
     trained = _fit_parent(X, y, config, epochs, random_state)
     one_epoch = _fit_parent(X, y, config, 1, random_state)
     shuffled = _fit_parent(X, rng.permutation(y), config, epochs, random_state)
-    torch.manual_seed(random_state)
-    untrained = MLPModule(X.shape[1], len(np.unique(y)), tuple(config.hidden_units))
+    # the initialisation is seeded on a private copy of torch's global RNG,
+    # as the classifier's own fits are: the user's stream is not advanced
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(random_state)
+        untrained = MLPModule(X.shape[1], len(np.unique(y)), tuple(config.hidden_units))
     damaged = copy.deepcopy(trained)
     first = next(m for m in damaged.modules() if isinstance(m, torch.nn.Linear))
     dead = rng.permutation(first.out_features)[: 3 * first.out_features // 4]
@@ -136,8 +136,20 @@ def _per_split(records, parents):
 
 
 def transfer_section(result, parents):
-    """Parent table and the check of the lowest-stasis pick."""
-    records = result["records"]
+    """Parent table and the check of the lowest-stasis pick.
+
+    Parameters
+    ----------
+    result : CompareResult
+        The scenario's result.
+    parents : list of str
+        The pool's parent names.
+
+    Returns
+    -------
+    text : str
+    """
+    records = result.records
     per_split = _per_split(records, parents)
     picks = [r.get("transfer_parent") for r in records if r["method"] == "routed_pool"]
     rows = []
@@ -148,7 +160,7 @@ def transfer_section(result, parents):
             [
                 name,
                 f"{np.mean(stasis):.3f}" if stasis else "",
-                _fmt(acc) if acc else "",
+                percent(acc) if acc else "",
                 f"{picks.count(name)}/{len(picks)}",
             ]
         )
@@ -177,7 +189,7 @@ def transfer_section(result, parents):
         "training inputs):",
         format_table(header, rows),
     ]
-    routes = result["vitality"]
+    routes = result.vitality
     for m in ("routed_no_pool", "routed_pool"):
         if m in routes:
             labels = ", ".join(f"{k} x{v}" for k, v in routes[m]["routes"].items())
@@ -193,28 +205,20 @@ def transfer_section(result, parents):
     return "\n".join(lines)
 
 
-def run_transfer(
-    methods=None,
-    *,
-    epochs=None,
-    seeds=None,
-    folds=None,
-    config=None,
-    n_jobs=-1,
-    quiet=False,
-    per_class=8,
-):
-    """The ``transfer`` scenario. Returns a result for the report.
+def transfer_variants(pool):
+    """No transfer, routing without and with the pool, and each parent forced.
 
-    ``methods`` is ignored: the scenario's variants are fixed (no transfer,
-    routing without and with the pool, and a forced warm start from each
-    parent).
+    Parameters
+    ----------
+    pool : list of (str, torch.nn.Module)
+        The parents.
+
+    Returns
+    -------
+    variants : dict
+        Label -> ``(method, fit_one kwargs)``.
     """
-    config = _config(config, epochs, 50)
-    task, pool = transfer_task(config)
-    seeds, repeats = range(seeds or 2), folds or 5
-    splits = scarce_splits(task.y, per_class, repeats, seeds)
-    variants = {
+    out = {
         "no_transfer": ("uniform", {}),
         "routed_no_pool": ("vitalroute", {}),
         "routed_pool": (
@@ -224,23 +228,37 @@ def run_transfer(
     }
     for name, module in pool:
         params = {"parent_pool": [(name, module)], "tactics": ("transfer",)}
-        variants[f"from:{name}"] = (
+        out[f"from:{name}"] = (
             "vitalroute",
             {"net_params": params, "inspect": _inspect},
         )
-    records = run_fits(
-        _jobs(task, splits, config, variants), n_jobs=n_jobs, quiet=quiet
+    return out
+
+
+def run_transfer(options, *, per_class=8):
+    """The ``transfer`` scenario (50 epochs, 5 draws x 2 seeds by default).
+
+    Parameters
+    ----------
+    options : ScenarioOptions
+        The run's options; ``methods`` is ignored (with a note): the
+        scenario's variants are fixed (:func:`transfer_variants`).
+    per_class : int, default=8
+        The child's training rows a class.
+
+    Returns
+    -------
+    result : CompareResult
+        Paired against ``no_transfer``, with the parent section.
+    """
+    config = options.net_config(50)
+    task, pool = transfer_task(config)
+    splits, how = options.draw_splits(task.y, per_class)
+    jobs = fit_jobs(task, splits, config, transfer_variants(pool))
+    result = options.run(
+        "transfer", task, jobs, config, how=how, baseline="no_transfer"
     )
-    how = f"{repeats} draws x {len(seeds)} seeds = {len(splits)} splits"
-    result = assemble(
-        task,
-        records,
-        config,
-        how=how,
-        baseline="no_transfer",
-        title="skvitalroute compare --scenario transfer",
-    )
-    result["sections"].append(transfer_section(result, [n for n, _ in pool]))
-    if methods:
-        result["notes"].append("--methods is ignored by the transfer scenario.")
+    result.sections.append(transfer_section(result, [n for n, _ in pool]))
+    if options.methods:
+        result.notes.append("--methods is ignored by the transfer scenario.")
     return result
