@@ -14,7 +14,7 @@ extensions = [
     "sphinx.ext.autosummary",
 ]
 source_suffix = {".md": "markdown", ".rst": "restructuredtext"}
-exclude_patterns = ["_build"]
+exclude_patterns = ["_build", "_static/*.md"]  # included reports, not pages
 numpydoc_show_class_members = False
 html_theme = "alabaster"
 templates_path = ["_templates"]
