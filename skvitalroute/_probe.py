@@ -7,6 +7,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from skvitalroute._layers import _find_units, _incoming_weights, _mlp_to_module
 from skvitalroute._overlap import class_overlap
+from skvitalroute._probe_rows import PROBE_SEED, probe_rows
 from skvitalroute._signals import (
     SIGNALS,
     _LayerRecord,
@@ -18,10 +19,10 @@ from skvitalroute._signals import (
     row_groups,
 )
 
-# docs/probe.md, "The signals": at most 256 probe rows per class, at most
-# 4096 rows scored per-sample, and the per-sample stress weights of silent,
-# weak_weights, weak_input, saturation and 1 - p(y|x).
-_CLASS_ROWS = 256
+# docs/probe.md, "The signals": at most 4096 rows scored per-sample (the
+# probe rows of a reading are chosen by skvitalroute._probe_rows), and the
+# per-sample stress weights of silent, weak_weights, weak_input, saturation
+# and 1 - p(y|x).
 _SAMPLE_ROWS = 4096
 _SAMPLE_WEIGHTS = (0.3, 0.15, 0.15, 0.1, 0.3)
 
@@ -51,9 +52,11 @@ class VitalityProbe:
         The network to read. A fitted ``MLPClassifier`` is converted to an
         equivalent ``nn.Sequential`` built from ``coefs_``/``intercepts_``.
     probe_size : int, default=1024
-        Maximum number of rows in a probe batch.
+        The most rows a reading takes: an equal share per class when labels
+        are given (at most 256 a class), else a uniform draw (see
+        :func:`skvitalroute._probe_rows.probe_rows`).
     random_state : int, default=0
-        Seed of the stratified probe-batch draw.
+        Seed of the probe-row draw.
 
     Attributes
     ----------
@@ -80,7 +83,7 @@ class VitalityProbe:
     {'0': 1.0}
     """
 
-    def __init__(self, model, *, probe_size=1024, random_state=0):
+    def __init__(self, model, *, probe_size=1024, random_state=PROBE_SEED):
         self.model = model
         self.probe_size = probe_size
         self.random_state = random_state
@@ -237,13 +240,11 @@ class VitalityProbe:
         stress : ndarray of shape (n_classes,)
             One value per class of ``np.unique(y)``, in that order.
         """
-        y = _labels(y, X)
-        classes, codes = np.unique(y, return_inverse=True)
-        rows = _stratified_rows(codes, len(classes), self.probe_size, self.random_state)
+        rows, classes, codes = self._class_rows(_labels(y, X))
         records, _ = self._forward(_take(X, rows), proba=False)
         weights = self._weights()
         # Every class is read from the same pass: rows grouped by class.
-        groups = row_groups(codes[rows], len(classes))
+        groups = row_groups(codes, len(classes))
         by_class = [
             grouped_layer_flags(records[name], *weights[name], groups)
             for name in self._checked(records)
@@ -280,15 +281,13 @@ class VitalityProbe:
             raise ValueError(
                 "per_class_overlap reads a hidden layer; the module has none."
             )
-        y = _labels(y, X)
-        classes, codes = np.unique(y, return_inverse=True)
-        rows = _stratified_rows(codes, len(classes), self.probe_size, self.random_state)
+        rows, classes, codes = self._class_rows(_labels(y, X))
         records, _ = self._forward(_take(X, rows), proba=False)
         self._flags = self._flags_on(records)
         act = records[self._checked(records)[-1]].act
         return class_overlap(
             act,
-            codes[rows],
+            codes,
             len(classes),
             repeats=repeats,
             random_state=self.random_state,
@@ -324,12 +323,8 @@ class VitalityProbe:
         """
         y = _labels(y, X)
         n = len(y)
-        rng = np.random.default_rng(self.random_state)
-        if n <= _SAMPLE_ROWS:
-            scored = np.arange(n)
-        else:
-            scored = rng.choice(n, _SAMPLE_ROWS, replace=False)
-        scored.sort()
+        # the scored rows: a draw without labels, of 4096 rather than probe_size
+        scored = probe_rows(n, None, _SAMPLE_ROWS, self.random_state)
         records, proba = self._forward(_take(X, scored))
         self._flags = self._flags_on(records)
         classes = self.classes_ if classes is None else classes
@@ -418,55 +413,18 @@ class VitalityProbe:
         }
 
     def _probe_rows(self, n, y):
-        """Pick at most ``probe_size`` rows, an equal share per class of ``y``."""
-        return probe_batch_rows(n, y, self.probe_size, self.random_state)
+        """The rows a reading takes: :func:`~skvitalroute._probe_rows.probe_rows`."""
+        return probe_rows(n, y, self.probe_size, self.random_state)
 
+    def _class_rows(self, y):
+        """The labelled probe rows, the classes of ``y`` and the rows' class codes.
 
-def probe_batch_rows(n, y, probe_size, random_state):
-    """The rows a reading of ``n`` rows with labels ``y`` takes.
-
-    At most ``probe_size`` rows, sorted: drawn at random without labels,
-    else an equal share per class (at most 256 a class), with the fixed
-    seed ``random_state``. Reading only these rows gives the same values as
-    reading all ``n``: the tactic callbacks take them once per fit.
-
-    Parameters
-    ----------
-    n : int
-        Number of rows.
-    y : array-like of shape (n,) or None
-        Labels.
-    probe_size : int
-        Maximum number of rows.
-    random_state : int
-        Seed of the draw.
-
-    Returns
-    -------
-    rows : ndarray of int
-    """
-    if y is None:
-        if n <= probe_size:
-            return np.arange(n)
-        rng = np.random.default_rng(random_state)
-        return np.sort(rng.choice(n, probe_size, replace=False))
-    classes, codes = np.unique(np.asarray(y), return_inverse=True)
-    return _stratified_rows(codes, len(classes), probe_size, random_state)
-
-
-def _stratified_rows(codes, n_classes, probe_size, random_state):
-    """Rows of a stratified probe batch: at most ``probe_size``, an equal share
-    per class (at most 256 a class), drawn with a fixed seed.
-
-    The rows of each class are found with one sort of the codes rather than
-    one scan of the labels per class.
-    """
-    rng = np.random.default_rng(random_state)
-    quota = min(_CLASS_ROWS, max(1, probe_size // n_classes))
-    order = np.argsort(codes, kind="stable")
-    bounds = np.cumsum(np.bincount(codes, minlength=n_classes))[:-1]
-    picks = [rng.permutation(members)[:quota] for members in np.split(order, bounds)]
-    return np.sort(np.concatenate(picks))
+        Every class of ``y`` has at least one probe row, so the classes of
+        the rows are those of ``y``.
+        """
+        rows = self._probe_rows(len(y), y)
+        classes, codes = np.unique(y[rows], return_inverse=True)
+        return rows, classes, codes.reshape(-1)
 
 
 def _as_input(module, X):

@@ -8,7 +8,7 @@ from skorch import NeuralNetClassifier
 from torch import nn
 
 from skvitalroute import VitalityProbe
-from skvitalroute._probe import probe_batch_rows
+from skvitalroute._probe_rows import probe_rows
 from skvitalroute.callbacks import LayerLRScaler, VitalityMonitor
 
 
@@ -51,11 +51,11 @@ def test_per_class_stress_equals_each_class_read_alone(act):
 
 @pytest.mark.parametrize("labelled", [True, False])
 def test_reading_the_probe_batch_equals_reading_all_rows(labelled):
-    """Check that reading only probe_batch_rows gives the readings of all rows."""
+    """Check that reading only probe_rows gives the readings of all rows."""
     X, y = _data(n=900)
     net = _net()
     labels = y if labelled else None
-    rows = probe_batch_rows(len(X), labels, 128, 0)
+    rows = probe_rows(len(X), labels, 128, 0)
     assert len(rows) <= 128
     full = VitalityProbe(net, probe_size=128).observe(X, labels).unit_flags()
     batch = VitalityProbe(net, probe_size=128).observe(

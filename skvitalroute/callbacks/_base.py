@@ -6,12 +6,9 @@ import numbers
 import numpy as np
 from skorch.callbacks import Callback
 
-from skvitalroute._probe import VitalityProbe, probe_batch_rows
+from skvitalroute._probe import VitalityProbe
+from skvitalroute._probe_rows import PROBE_SEED, probe_rows
 from skvitalroute.callbacks._data import take_rows, training_arrays
-
-# Seed of the probe batch: the probe's default, so that the batch taken once
-# per fit is the one each reading of the training rows would draw.
-_PROBE_SEED = 0
 
 
 def check_real(name, value, *, low=None, high=None):
@@ -105,15 +102,17 @@ class VitalityCallback(Callback):
     def _probe_batch(self, dataset_train):
         """The probe batch of this fit: the rows every reading takes.
 
-        A reading of the training rows takes at most ``probe_size`` of them
-        (stratified by class) with a fixed seed, so it takes the same rows
-        every epoch. They are drawn once per fit; reading only them gives
-        the same values, and a refresh then costs the same whatever the
-        number of training rows.
+        A reading of the training rows takes the rows
+        :func:`~skvitalroute._probe_rows.probe_rows` chooses (at most
+        ``probe_size``, stratified by class, fixed seed), the same rows
+        every epoch. They are drawn once per fit; the probe, drawing again
+        from them, reads them all, so reading only them gives the same
+        values and a refresh costs the same whatever the number of
+        training rows.
         """
         if getattr(self, "probe_X_", None) is None:
             X, y = self._rows(dataset_train)
-            rows = probe_batch_rows(X.shape[0], y, self.probe_size, _PROBE_SEED)
+            rows = probe_rows(X.shape[0], y, self.probe_size, PROBE_SEED)
             self.probe_X_ = take_rows(X, rows)
             self.probe_y_ = None if y is None else y[rows]
         return self.probe_X_, self.probe_y_
@@ -128,7 +127,7 @@ class VitalityCallback(Callback):
 
     def _probe(self, net):
         return VitalityProbe(
-            net.module_, probe_size=self.probe_size, random_state=_PROBE_SEED
+            net.module_, probe_size=self.probe_size, random_state=PROBE_SEED
         )
 
     def _due(self):

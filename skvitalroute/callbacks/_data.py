@@ -53,13 +53,43 @@ def training_arrays(dataset):
     >>> training_arrays(data)[0].shape
     (4, 2)
     """
-    base, rows = unwrap_subsets(dataset)
-    if not is_plain_dataset(base):
+    stored = stored_arrays(dataset)
+    if stored is None:
         return _stack_items(dataset)
-    X, y = _as_input(_without_weights(base.X)), _as_labels(base.y)
+    X, y, rows = stored
+    X, y = _as_input(_without_weights(X)), _as_labels(y)
     if rows is None:
         return X, y
     return take_rows(X, rows), None if y is None else y[rows]
+
+
+def stored_arrays(dataset):
+    """The arrays a training dataset's rows are read from, as skorch stores them.
+
+    The one place the training rows are dug out of skorch's ``Dataset``:
+    :func:`training_arrays` (the tactic callbacks) and ``DivergenceGuard``
+    both read them through it.
+
+    Parameters
+    ----------
+    dataset : torch.utils.data.Dataset or None
+        A dataset, possibly a (nested) ``Subset``.
+
+    Returns
+    -------
+    arrays : tuple or None
+        ``(X, y, rows)``: the ``X`` and ``y`` attributes of the skorch
+        ``Dataset`` that ``dataset`` selects from, unconverted (``X`` may be
+        a dict, a sparse matrix, ...), and the rows of them ``dataset``
+        holds (None: all, in order). None when that dataset is not a plain
+        skorch ``Dataset`` (see :func:`is_plain_dataset`) or is None.
+    """
+    if dataset is None:
+        return None
+    base, rows = unwrap_subsets(dataset)
+    if not is_plain_dataset(base):
+        return None
+    return base.X, base.y, rows
 
 
 def unwrap_subsets(dataset):

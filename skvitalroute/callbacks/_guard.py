@@ -8,8 +8,9 @@ import torch
 from skorch.callbacks import Callback
 from torch.utils.data import Subset
 
+from skvitalroute._probe_rows import probe_rows
 from skvitalroute.callbacks._base import check_positive_int
-from skvitalroute.callbacks._data import is_plain_dataset, take_rows, unwrap_subsets
+from skvitalroute.callbacks._data import stored_arrays, take_rows
 
 
 class DivergenceGuard(Callback):
@@ -31,7 +32,11 @@ class DivergenceGuard(Callback):
     Parameters
     ----------
     probe_size : int, default=1024
-        Training rows (evenly spaced) whose output is checked.
+        The most training rows whose output is checked: every row when
+        there are at most ``probe_size``, else ``probe_size`` rows drawn
+        with seed 0 (:func:`skvitalroute._probe_rows.probe_rows` without
+        labels: the guard serves any skorch net, regressors included), the
+        same rows every epoch.
 
     Attributes
     ----------
@@ -98,7 +103,7 @@ class DivergenceGuard(Callback):
         """Check the state the epoch starts from, then keep a copy of it."""
         if self.checked_ is None or self.checked_[0] is not dataset_train:
             # the same training set every epoch of a fit: take its rows once
-            rows = _spaced_rows(dataset_train, self.probe_size)
+            rows = _probe_subset(dataset_train, self.probe_size)
             self.checked_ = (dataset_train, rows, _one_array(rows))
         _, self.rows_, self.rows_X_ = self.checked_
         self._check_state(net, len(net.history) - 1)
@@ -174,14 +179,15 @@ def _finite_loss(loss):
     return bool(torch.isfinite(torch.as_tensor(loss).detach()).all())
 
 
-def _spaced_rows(dataset, size):
-    """At most ``size`` evenly spaced rows of ``dataset`` (a view, no copy)."""
+def _probe_subset(dataset, size):
+    """The rows of ``dataset`` that :func:`probe_rows` chooses without labels
+    (a view, no copy; ``dataset`` itself when it has at most ``size`` rows)."""
     if dataset is None:
         return None
     n = len(dataset)
     if n <= size:
         return dataset
-    return Subset(dataset, np.linspace(0, n - 1, size).astype(int).tolist())
+    return Subset(dataset, probe_rows(n, None, size).tolist())
 
 
 def _finite_output(net, rows, X=None):
@@ -204,10 +210,8 @@ def _one_array(dataset):
     of a DataLoader fetching them one by one, which cost several
     milliseconds per check (benchmarks/bench_scale.py).
     """
-    if dataset is None:
-        return None
-    base, rows = unwrap_subsets(dataset)
-    X = base.X if is_plain_dataset(base) else None
+    stored = stored_arrays(dataset)
+    X, _, rows = (None, None, None) if stored is None else stored
     if not (isinstance(X, np.ndarray) or torch.is_tensor(X)):
         return None
     return X if rows is None else take_rows(X, rows)
