@@ -203,9 +203,6 @@ def _fit_one(spec, name, seed, fold, train, test):
     from skvitalroute.compare._metrics import score_predictions
 
     torch.set_num_threads(1)
-    if isinstance(spec, str):  # a name of the calibration suite
-        spec = next(s for s in SUITE if s.name == spec)
-    spec_name = spec.name
     task = load_task(spec)
     X = task.X
     y_train = task.y[train]
@@ -222,7 +219,7 @@ def _fit_one(spec, name, seed, fold, train, test):
     if hasattr(model, "history"):
         extra["epochs"] = len(model.history)
     return {
-        "data": spec_name,
+        "data": spec.name,
         "candidate": name,
         "seed": seed,
         "fold": fold,
