@@ -1,9 +1,9 @@
 """Vitality-routed neural training for imbalanced, scarce or hard data."""
 
-from skvitalroute._classifier import VitalRouteClassifier
+from skvitalroute._classifier._estimator import VitalRouteClassifier
 from skvitalroute._display import VitalityDisplay
-from skvitalroute._probe import VitalityProbe
-from skvitalroute._sampler import VitalitySampler
+from skvitalroute._sampler._estimator import VitalitySampler
+from skvitalroute.probe._probe import VitalityProbe
 from skvitalroute.routing import (
     RoutePlan,
     TaskProfile,

@@ -239,7 +239,11 @@ class VitalityDisplay:
         panels = self._check_panels(panels)
         if ax is None:
             fig, axes = plt.subplots(
-                len(panels), 1, sharex=True, squeeze=False, layout="constrained",
+                len(panels),
+                1,
+                sharex=True,
+                squeeze=False,
+                layout="constrained",
                 figsize=(7.5, 2.4 * len(panels) + 0.4),
             )
             axes = axes[:, 0]
@@ -278,21 +282,50 @@ class VitalityDisplay:
 
     def _plot_stasis(self, ax, colors):
         for name, values in self.layer_stasis.items():
-            _series(ax, self.epochs, values, label=f"stasis, layer {name}",
-                    color=colors[name])
+            _series(
+                ax,
+                self.epochs,
+                values,
+                label=f"stasis, layer {name}",
+                color=colors[name],
+            )
         if self.mean_stasis is not None and len(self.layer_stasis) > 1:
-            _series(ax, self.epochs, self.mean_stasis, label="mean stasis",
-                    color="0.45", linestyle=":")
-        _series(ax, self.epochs, self.stress, label="composite stress",
-                color="black", linestyle="--", linewidth=2)
+            _series(
+                ax,
+                self.epochs,
+                self.mean_stasis,
+                label="mean stasis",
+                color="0.45",
+                linestyle=":",
+            )
+        _series(
+            ax,
+            self.epochs,
+            self.stress,
+            label="composite stress",
+            color="black",
+            linestyle="--",
+            linewidth=2,
+        )
         resets = [] if self.resets is None else np.nan_to_num(self.resets)
         reset = [(e, int(n)) for e, n in zip(self.epochs, resets, strict=True) if n]
         for i, (epoch, count) in enumerate(reset):
-            ax.axvline(epoch, color="tab:red", alpha=0.35, linewidth=1.5,
-                       label="units reset (count)" if i == 0 else None)
-            ax.annotate(str(count), (epoch, 1.0), xycoords=("data", "axes fraction"),
-                        xytext=(3, -11), textcoords="offset points",
-                        color="tab:red", fontsize="small")
+            ax.axvline(
+                epoch,
+                color="tab:red",
+                alpha=0.35,
+                linewidth=1.5,
+                label="units reset (count)" if i == 0 else None,
+            )
+            ax.annotate(
+                str(count),
+                (epoch, 1.0),
+                xycoords=("data", "axes fraction"),
+                xytext=(3, -11),
+                textcoords="offset points",
+                color="tab:red",
+                fontsize="small",
+            )
         ax.set_ylim(bottom=0)
         ax.set_ylabel("share of units")
         _legend(ax)
@@ -310,8 +343,9 @@ class VitalityDisplay:
     def _plot_class_probs(self, ax, colors):
         self._plot_classes(ax, self.class_probs, "probability")
         n_classes = np.asarray(self.class_probs).shape[1]
-        ax.axhline(1 / n_classes, color="0.45", linestyle=":", linewidth=1,
-                   label="uniform")
+        ax.axhline(
+            1 / n_classes, color="0.45", linestyle=":", linewidth=1, label="uniform"
+        )
         _legend(ax)
 
     def _plot_classes(self, ax, values, ylabel):
@@ -331,15 +365,20 @@ def _series(ax, epochs, values, **kwargs):
     values = np.asarray(values, dtype=float)
     keep = np.isfinite(values)
     if keep.any():
-        ax.plot(np.asarray(epochs)[keep], values[keep], marker="o", markersize=3,
-                **kwargs)
+        ax.plot(
+            np.asarray(epochs)[keep], values[keep], marker="o", markersize=3, **kwargs
+        )
 
 
 def _legend(ax):
     handles, _ = ax.get_legend_handles_labels()
     if handles:
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small",
-                  frameon=False)
+        ax.legend(
+            loc="upper left",
+            bbox_to_anchor=(1.01, 1.0),
+            fontsize="small",
+            frameon=False,
+        )
 
 
 def _layer_colors(display):

@@ -39,7 +39,7 @@ from sklearn.exceptions import DataConversionWarning
 from sklearn.linear_model import LogisticRegression
 from skorch import NeuralNet, NeuralNetClassifier
 
-import skvitalroute._sampler_input as sampler_input
+import skvitalroute._sampler._input as sampler_input
 import skvitalroute.callbacks as cbs
 from skvitalroute import VitalitySampler, VitalRouteClassifier
 

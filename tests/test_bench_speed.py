@@ -80,8 +80,11 @@ def test_targets_are_checked_from_the_tables(bench):
         {"rows": 20_000, "classes": 1000, "config": "auto", "vs skorch": "0.90"},
     ]
     predict = [
-        {"what": "VitalRouteClassifier.predict_proba", "rows": 100_000,
-         "vs bare module": "1.20"},
+        {
+            "what": "VitalRouteClassifier.predict_proba",
+            "rows": 100_000,
+            "vs bare module": "1.20",
+        },
     ]
     met = {r["target"]: r["met"] for r in bench.check_targets(fit, predict)}
     assert met == {

@@ -10,7 +10,7 @@ from sklearn.base import clone
 from skorch import NeuralNetClassifier
 
 import skvitalroute.callbacks as cbs
-from skvitalroute._losses import LogitAdjustedLoss
+from skvitalroute.nn._losses import LogitAdjustedLoss
 
 CALLBACKS = [
     cbs.ClassStressSampler(strength=0.5, random_state=0),
@@ -25,11 +25,18 @@ CALLBACKS = [
 
 def test_all_lists_the_public_names():
     """Check that __all__ holds the documented public names, all importable."""
-    assert sorted(cbs.__all__) == sorted([
-        "ClassOverlapTilt", "ClassStressSampler", "DivergenceGuard",
-        "HardSampleSampler", "LayerLRScaler",
-        "TransferWarmStart", "VitalityMonitor", "layer_param_groups",
-    ])
+    assert sorted(cbs.__all__) == sorted(
+        [
+            "ClassOverlapTilt",
+            "ClassStressSampler",
+            "DivergenceGuard",
+            "HardSampleSampler",
+            "LayerLRScaler",
+            "TransferWarmStart",
+            "VitalityMonitor",
+            "layer_param_groups",
+        ]
+    )
     assert all(hasattr(cbs, name) for name in cbs.__all__)
 
 
@@ -49,8 +56,12 @@ def test_only_parameters_in_get_params_before_and_after_fit(callback):
     tilt = isinstance(callback, cbs.ClassOverlapTilt)
     criterion = LogitAdjustedLoss if tilt else torch.nn.CrossEntropyLoss
     net = NeuralNetClassifier(
-        module, criterion=criterion, max_epochs=1,
-        train_split=None, verbose=0, callbacks=[callback],
+        module,
+        criterion=criterion,
+        max_epochs=1,
+        train_split=None,
+        verbose=0,
+        callbacks=[callback],
         **({"criterion__prior": [0.5, 0.5]} if tilt else {}),
     )
     # a plain optimizer has no per-layer groups: the scaler says so
@@ -60,4 +71,3 @@ def test_only_parameters_in_get_params_before_and_after_fit(callback):
     assert sorted(callback.get_params()) == names
     twin = clone(callback)
     assert twin.get_params().keys() == callback.get_params().keys()
-

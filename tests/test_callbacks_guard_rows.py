@@ -11,7 +11,9 @@ from skvitalroute.callbacks._guard import _finite_output, _infer, _one_array
 
 def _net():
     module = torch.nn.Sequential(
-        torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Dropout(0.5),
+        torch.nn.Linear(3, 4),
+        torch.nn.ReLU(),
+        torch.nn.Dropout(0.5),
         torch.nn.Linear(4, 2),
     )
     return NeuralNetClassifier(

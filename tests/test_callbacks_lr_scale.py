@@ -66,8 +66,10 @@ def _module():
     """Two hidden layers of 10 units; DEAD units killed by a -100 bias."""
     torch.manual_seed(0)
     module = torch.nn.Sequential(
-        torch.nn.Linear(4, 10), torch.nn.ReLU(),
-        torch.nn.Linear(10, 10), torch.nn.ReLU(),
+        torch.nn.Linear(4, 10),
+        torch.nn.ReLU(),
+        torch.nn.Linear(10, 10),
+        torch.nn.ReLU(),
         torch.nn.Linear(10, 2),
     )
     with torch.no_grad():
@@ -87,8 +89,12 @@ def _data():
 
 def _net(cls=LayerGroupsNet, alpha=4.0, **kwargs):
     params = dict(
-        criterion=torch.nn.CrossEntropyLoss, optimizer=torch.optim.SGD, lr=0.1,
-        max_epochs=1, train_split=None, verbose=0,
+        criterion=torch.nn.CrossEntropyLoss,
+        optimizer=torch.optim.SGD,
+        lr=0.1,
+        max_epochs=1,
+        train_split=None,
+        verbose=0,
     )
     scaler = LayerLRScaler(alpha=alpha)
     return cls(_module(), callbacks=[scaler], **{**params, **kwargs}), scaler
@@ -196,8 +202,12 @@ def test_invalid_alpha_raises():
         LRScheduler(policy=StepLR, step_size=2, gamma=0.5),
         LRScheduler(policy=LambdaLR, lr_lambda=lambda epoch: 0.5**epoch),
         LRScheduler(  # plain SGD: no momentum for OneCycleLR to cycle
-            policy=OneCycleLR, max_lr=0.2, total_steps=30, step_every="batch",
-            cycle_momentum=False, final_div_factor=1.0,  # rates stay measurable
+            policy=OneCycleLR,
+            max_lr=0.2,
+            total_steps=30,
+            step_every="batch",
+            cycle_momentum=False,
+            final_div_factor=1.0,  # rates stay measurable
         ),
     ],
     ids=["StepLR", "LambdaLR", "OneCycleLR-per-batch"],
@@ -228,7 +238,10 @@ def test_step_lr_in_the_classifier_decays_every_layer_alike():
     X = rng.normal(size=(64, 4))
     y = (X[:, 0] > 0).astype(int)
     clf = VitalRouteClassifier(
-        hidden_units=(8, 8), tactics=("lr_scale",), max_epochs=6, random_state=0,
+        hidden_units=(8, 8),
+        tactics=("lr_scale",),
+        max_epochs=6,
+        random_state=0,
         callbacks=[LRScheduler(policy=StepLR, step_size=2, gamma=0.1)],
     ).fit(X, y)
     lrs = [g["lr"] for g in clf.optimizer_.param_groups]

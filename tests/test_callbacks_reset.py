@@ -1,4 +1,4 @@
-"""Dead-unit reset (skvitalroute._reset) and the VitalityMonitor callback."""
+"""Dead-unit reset (skvitalroute.callbacks._reset) and the VitalityMonitor callback."""
 
 import copy
 
@@ -7,13 +7,16 @@ import pytest
 import torch
 from skorch import NeuralNetClassifier
 
-from skvitalroute._reset import reset_units
 from skvitalroute.callbacks import VitalityMonitor
+from skvitalroute.callbacks._reset import reset_units
 
 
 def _mlp(act=torch.nn.ReLU):
     return torch.nn.Sequential(
-        torch.nn.Linear(4, 6), act(), torch.nn.Linear(6, 5), act(),
+        torch.nn.Linear(4, 6),
+        act(),
+        torch.nn.Linear(6, 5),
+        act(),
         torch.nn.Linear(5, 3),
     )
 
@@ -87,7 +90,10 @@ def test_reset_zeroes_adam_state_of_those_entries_only():
 def test_reset_weight_scales_follow_spec(act, gain):
     """Check std sqrt(gain/fan_in) incoming and sqrt(0.5/fan_out) outgoing."""
     module = torch.nn.Sequential(
-        torch.nn.Linear(400, 100), act(), torch.nn.Linear(100, 200), act(),
+        torch.nn.Linear(400, 100),
+        act(),
+        torch.nn.Linear(100, 200),
+        act(),
         torch.nn.Linear(200, 2),
     )
     rng = torch.Generator().manual_seed(0)
@@ -101,9 +107,13 @@ def test_reset_weight_scales_follow_spec(act, gain):
 def test_reset_conv_channels_and_flatten_linear():
     """Check Conv->Conv and Conv->Flatten->Linear: only the channel's slices change."""
     module = torch.nn.Sequential(
-        torch.nn.Conv2d(1, 3, 3, padding=1), torch.nn.ReLU(),
-        torch.nn.Conv2d(3, 4, 3, padding=1), torch.nn.ReLU(),
-        torch.nn.Flatten(), torch.nn.Linear(4 * 5 * 5, 6), torch.nn.ReLU(),
+        torch.nn.Conv2d(1, 3, 3, padding=1),
+        torch.nn.ReLU(),
+        torch.nn.Conv2d(3, 4, 3, padding=1),
+        torch.nn.ReLU(),
+        torch.nn.Flatten(),
+        torch.nn.Linear(4 * 5 * 5, 6),
+        torch.nn.ReLU(),
         torch.nn.Linear(6, 2),
     )
     c1, c2 = module[0].weight.clone(), module[2].weight.clone()
@@ -146,9 +156,16 @@ def _fit_monitored(reset, threshold=0.12):
     monitor = VitalityMonitor(reset=reset, reset_threshold=threshold)
     torch.manual_seed(1)
     net = NeuralNetClassifier(
-        module, criterion=torch.nn.CrossEntropyLoss, optimizer=torch.optim.Adam,
-        lr=1e-2, max_epochs=1, batch_size=20, train_split=None, verbose=0,
-        callbacks=[monitor], iterator_train__shuffle=False,
+        module,
+        criterion=torch.nn.CrossEntropyLoss,
+        optimizer=torch.optim.Adam,
+        lr=1e-2,
+        max_epochs=1,
+        batch_size=20,
+        train_split=None,
+        verbose=0,
+        callbacks=[monitor],
+        iterator_train__shuffle=False,
     )
     return net.partial_fit(*_data()), monitor
 

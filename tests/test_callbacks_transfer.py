@@ -34,8 +34,14 @@ def _data():
 def _net(callbacks, max_epochs=0, **kwargs):
     """An initialised net; partial_fit then keeps its fresh head."""
     net = NeuralNetClassifier(
-        _mlp(), criterion=torch.nn.CrossEntropyLoss, max_epochs=max_epochs,
-        lr=0.05, train_split=None, verbose=0, callbacks=callbacks, **kwargs,
+        _mlp(),
+        criterion=torch.nn.CrossEntropyLoss,
+        max_epochs=max_epochs,
+        lr=0.05,
+        train_split=None,
+        verbose=0,
+        callbacks=callbacks,
+        **kwargs,
     )
     return net.initialize()
 
@@ -95,16 +101,25 @@ def test_parent_with_no_compatible_parameter_is_skipped_with_a_warning():
 def test_incompatible_entries_are_skipped_with_a_warning():
     """Check that compatible entries are copied and the others reported."""
     parent = torch.nn.Sequential(
-        torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 8), torch.nn.ReLU(),
+        torch.nn.Linear(4, 8),
+        torch.nn.ReLU(),
+        torch.nn.Linear(8, 8),
+        torch.nn.ReLU(),
         torch.nn.Linear(8, 3),
     )
     child = torch.nn.Sequential(
-        torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 5), torch.nn.ReLU(),
+        torch.nn.Linear(4, 8),
+        torch.nn.ReLU(),
+        torch.nn.Linear(8, 5),
+        torch.nn.ReLU(),
         torch.nn.Linear(5, 3),
     )
     transfer = TransferWarmStart([("deeper", parent)])
     net = NeuralNetClassifier(
-        child, criterion=torch.nn.CrossEntropyLoss, max_epochs=0, train_split=None,
+        child,
+        criterion=torch.nn.CrossEntropyLoss,
+        max_epochs=0,
+        train_split=None,
         callbacks=[transfer],
     ).initialize()
     with pytest.warns(UserWarning, match=r"'deeper' has no shape-compatible entry"):

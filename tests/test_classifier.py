@@ -15,8 +15,8 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from skvitalroute import VitalRouteClassifier
-from skvitalroute._losses import FocalLoss, LogitAdjustedLoss
 from skvitalroute.nn import MLPModule
+from skvitalroute.nn._losses import FocalLoss, LogitAdjustedLoss
 
 FAST = dict(hidden_units=(8,), max_epochs=2, batch_size=32, probe_size=64)
 
@@ -374,8 +374,9 @@ def test_class_weight_balanced_reaches_loss(data):
     """Check that class_weight='balanced' weighs the loss by n / (k * count_c)."""
     X, y = data
     y_imb = np.where(np.arange(90) < 70, 0, y % 2 + 1)
-    clf = VitalRouteClassifier(class_weight="balanced", tactics="none", max_epochs=0,
-                               hidden_units=(8,)).fit(X, y_imb)
+    clf = VitalRouteClassifier(
+        class_weight="balanced", tactics="none", max_epochs=0, hidden_units=(8,)
+    ).fit(X, y_imb)
     counts = np.bincount(y_imb)
     np.testing.assert_allclose(clf.class_weight_, 90 / (3 * counts))
     logits = torch.tensor([[1.0, 0.0, -1.0], [0.0, 2.0, 0.5]])
@@ -390,8 +391,9 @@ def test_class_weight_dict_uses_original_labels(data):
     """Check that a class_weight dict is keyed by the original labels."""
     X, y = data
     labels = np.array(["a", "b", "c"])[y]
-    clf = VitalRouteClassifier(class_weight={"c": 5.0}, max_epochs=0,
-                               hidden_units=(8,)).fit(X, labels)
+    clf = VitalRouteClassifier(
+        class_weight={"c": 5.0}, max_epochs=0, hidden_units=(8,)
+    ).fit(X, labels)
     np.testing.assert_allclose(clf.criterion_.weight.numpy(), [1.0, 1.0, 5.0])
 
 
@@ -405,7 +407,7 @@ def test_focal_and_logit_adjusted_loss_by_hand(data):
     focal = VitalRouteClassifier(loss="focal", **kw).fit(X, y_imb)
     assert isinstance(focal.criterion_, FocalLoss) and focal.criterion_.gamma == 2.0
     p = torch.softmax(logits, 1)[[0, 1, 2], target]
-    expected = (-(1 - p) ** 2 * torch.log(p)).mean().item()
+    expected = (-((1 - p) ** 2) * torch.log(p)).mean().item()
     assert focal.get_loss(logits, target).item() == pytest.approx(expected, rel=1e-5)
 
     la = VitalRouteClassifier(loss="logit_adjusted", **kw).fit(X, y_imb)

@@ -80,8 +80,10 @@ def test_reload_restores_route_loss_and_optimizer(data, tmp_path):
     clf = VitalRouteClassifier(tactics=("lr_scale",), loss="logit_adjusted", **FAST)
     clf.fit(X, labels)
     new = _reload(
-        clf, tmp_path,
-        f_optimizer=tmp_path / "opt.pt", f_history=tmp_path / "history.json",
+        clf,
+        tmp_path,
+        f_optimizer=tmp_path / "opt.pt",
+        f_history=tmp_path / "history.json",
     )
     assert new.route_ == clf.route_
     assert new.route_.reasons == clf.route_.reasons

@@ -5,13 +5,13 @@ import pytest
 import torch
 from torch import nn
 
-from skvitalroute._losses import (
+from skvitalroute.nn import MLPModule
+from skvitalroute.nn._losses import (
     FocalLoss,
     LogitAdjustedLoss,
     build_loss,
     class_weight_vector,
 )
-from skvitalroute.nn import MLPModule
 
 LOGITS = torch.tensor([[2.0, 0.5, -1.0], [0.1, 0.2, 0.3], [-1.0, 3.0, 0.0]])
 TARGET = torch.tensor([0, 2, 1])

@@ -92,8 +92,11 @@ def test_validation_split_happens_before_resampling():
     )
     recorder = RecordBatches()
     clf = VitalRouteClassifier(
-        train_split=0.25, callbacks=[recorder], random_state=0,
-        tactics=("class",), **FAST
+        train_split=0.25,
+        callbacks=[recorder],
+        random_state=0,
+        tactics=("class",),
+        **FAST,
     )
     clf.fit(X, y)
     assert clf.route_.use_class_sampler
@@ -109,7 +112,9 @@ def test_validation_accuracy_with_string_labels(data):
     X, y = data
     labels = np.array(["neg", "pos"])[y]
     clf = VitalRouteClassifier(
-        train_split=ValidSplit(4, stratified=True), random_state=0, lr=0.05,
+        train_split=ValidSplit(4, stratified=True),
+        random_state=0,
+        lr=0.05,
         **{**FAST, "max_epochs": 8},
     )
     clf.fit(X, labels)

@@ -55,7 +55,8 @@ def test_html_repr_marks_no_skorch_internal_as_user_set(data):
     assert sorted(_user_set_rows(estimator_html_repr(fitted))) == sorted(FAST)
     changed = VitalRouteClassifier(tactics="none", iterator_train__shuffle=False)
     assert sorted(_user_set_rows(estimator_html_repr(changed))) == [
-        "iterator_train__shuffle", "tactics",
+        "iterator_train__shuffle",
+        "tactics",
     ]
 
 

@@ -20,7 +20,11 @@ FAST = dict(hidden_units=(8, 6), max_epochs=2, batch_size=32, probe_size=64)
 @pytest.fixture(scope="module")
 def imbalanced():
     X, y = make_classification(
-        n_samples=200, n_features=5, n_informative=3, weights=[0.85], flip_y=0,
+        n_samples=200,
+        n_features=5,
+        n_informative=3,
+        weights=[0.85],
+        flip_y=0,
         random_state=0,
     )
     return X, y
@@ -41,8 +45,12 @@ def test_parameters_reach_the_tactic_callbacks(imbalanced):
     """Check that strengths, refreshes and probe size reach the callbacks."""
     X, y = imbalanced
     clf = VitalRouteClassifier(
-        tactics=("class", "lr_scale", "reset"), sampler_strength=0.3, sampler_beta=2.0,
-        sampler_refresh=3, lr_scale_alpha=2.5, reset_threshold=0.5,
+        tactics=("class", "lr_scale", "reset"),
+        sampler_strength=0.3,
+        sampler_beta=2.0,
+        sampler_refresh=3,
+        lr_scale_alpha=2.5,
+        reset_threshold=0.5,
         **{**FAST, "max_epochs": 0, "probe_size": 32},
     ).fit(X, y)
     cbs = dict(clf.callbacks_)
@@ -53,7 +61,10 @@ def test_parameters_reach_the_tactic_callbacks(imbalanced):
     assert cbs["vitality_reset"].reset_threshold == 0.5
 
     hard = VitalRouteClassifier(
-        tactics=("hard",), hard_strength=0.2, hard_beta=1.0, hard_refresh=2,
+        tactics=("hard",),
+        hard_strength=0.2,
+        hard_beta=1.0,
+        hard_refresh=2,
         **{**FAST, "max_epochs": 0},
     ).fit(X, y)
     sampler = dict(hard.callbacks_)["vitality_hard"]
@@ -100,7 +111,9 @@ def test_transfer_copies_the_trunk_and_keeps_a_fresh_head():
     torch.manual_seed(1)
     parent = MLPModule(5, 2, (8, 6))
     clf = VitalRouteClassifier(
-        parent_pool=[("parent", parent)], freeze_transfer=True, random_state=0,
+        parent_pool=[("parent", parent)],
+        freeze_transfer=True,
+        random_state=0,
         **{**FAST, "max_epochs": 0},
     ).fit(X, y)
     assert clf.route_.use_transfer
@@ -129,8 +142,11 @@ def test_warm_start_reroutes_and_keeps_training(imbalanced):
     """Check that a warm-start fit routes the new labels and keeps the module."""
     X, y = imbalanced
     clf = VitalRouteClassifier(
-        warm_start=True, loss="logit_adjusted", random_state=0,
-        router="vitalroute", **FAST
+        warm_start=True,
+        loss="logit_adjusted",
+        random_state=0,
+        router="vitalroute",
+        **FAST,
     ).fit(X, y)
     module = clf.module_
     balanced = np.r_[np.flatnonzero(y == 0)[:30], np.flatnonzero(y == 1)[:30]]

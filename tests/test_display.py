@@ -28,13 +28,22 @@ def _close_figures():
 def fitted():
     """A fit with every kind of reading: class sampler, lr_scale, resets."""
     X, y = make_classification(
-        n_samples=400, n_features=10, n_informative=5, n_classes=3,
-        weights=[0.7, 0.2, 0.1], random_state=0,
+        n_samples=400,
+        n_features=10,
+        n_informative=5,
+        n_classes=3,
+        weights=[0.7, 0.2, 0.1],
+        random_state=0,
     )
     X = StandardScaler().fit_transform(X)
     clf = VitalRouteClassifier(
-        hidden_units=(32, 16), tactics=("class", "lr_scale"), lr=0.03,
-        max_epochs=6, probe_size=256, monitor_refresh=1, random_state=0,
+        hidden_units=(32, 16),
+        tactics=("class", "lr_scale"),
+        lr=0.03,
+        max_epochs=6,
+        probe_size=256,
+        monitor_refresh=1,
+        random_state=0,
     )
     return clf.fit(X, LABELS[y])
 
@@ -70,7 +79,8 @@ def test_resets_are_marked(fitted):
         row["vitality_resets"] = count
     display = VitalityDisplay.from_history(rows)
     marked = [
-        line.get_xdata()[0] for line in display.ax_.get_lines()
+        line.get_xdata()[0]
+        for line in display.ax_.get_lines()
         if line.get_color() == "tab:red"
     ]
     assert marked == [2, 5]
@@ -82,8 +92,12 @@ def test_from_history_draws_epochs_with_readings_only(fitted):
     each series is drawn through the epochs that have it."""
     rows = [dict(row) for row in fitted.history]
     for row in rows[1::2]:  # every other epoch has no monitor reading
-        for key in ("vitality_stress", "vitality_layer_stasis",
-                    "vitality_mean_stasis", "vitality_class_stress"):
+        for key in (
+            "vitality_stress",
+            "vitality_layer_stasis",
+            "vitality_mean_stasis",
+            "vitality_class_stress",
+        ):
             row.pop(key, None)
     display = VitalityDisplay.from_history(rows)
     stress = _lines(display.ax_)["composite stress"]

@@ -9,6 +9,8 @@ import pytest
 import skvitalroute
 import skvitalroute.callbacks
 import skvitalroute.compare
+import skvitalroute.nn
+import skvitalroute.probe
 import skvitalroute.routing
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
@@ -17,7 +19,13 @@ DOCS = Path(__file__).resolve().parents[1] / "docs"
 def _api_pages():
     """The API page each public name should have (``generated/<name>.html``)."""
     pages = {f"skvitalroute.{n}" for n in skvitalroute.__all__ if n != "__version__"}
-    for module in (skvitalroute.callbacks, skvitalroute.routing, skvitalroute.compare):
+    for module in (
+        skvitalroute.callbacks,
+        skvitalroute.compare,
+        skvitalroute.nn,
+        skvitalroute.probe,
+        skvitalroute.routing,
+    ):
         for name in module.__all__:
             if name in skvitalroute.__all__:
                 pages.add(f"skvitalroute.{name}")  # documented at the top level

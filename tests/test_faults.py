@@ -117,8 +117,13 @@ def test_divergence_names_the_epoch_and_restores_its_starting_state(data):
 
 @pytest.mark.parametrize(
     "tactics, lr, scale",
-    [("none", 10.0, 100.0), ("auto", 10.0, 100.0), ("none", 1e3, 1.0),
-     ("auto", 1e3, 1.0), (("class", "lr_scale"), 10.0, 100.0)],
+    [
+        ("none", 10.0, 100.0),
+        ("auto", 10.0, 100.0),
+        ("none", 1e3, 1.0),
+        ("auto", 1e3, 1.0),
+        (("class", "lr_scale"), 10.0, 100.0),
+    ],
 )
 def test_diverging_runs_never_leave_nan_probabilities(data, tactics, lr, scale):
     """Check that diverging runs stop with the error and predict finite proba."""
@@ -191,8 +196,14 @@ def test_guard_leaves_a_healthy_fit_unchanged(data):
             torch.nn.Linear(6, 8), torch.nn.ReLU(), torch.nn.Linear(8, 2)
         )
         net = NeuralNetClassifier(
-            module, criterion=torch.nn.CrossEntropyLoss, max_epochs=3, lr=0.05,
-            batch_size=16, train_split=None, verbose=0, callbacks=callbacks,
+            module,
+            criterion=torch.nn.CrossEntropyLoss,
+            max_epochs=3,
+            lr=0.05,
+            batch_size=16,
+            train_split=None,
+            verbose=0,
+            callbacks=callbacks,
         )
         return net.fit(X, y)
 
@@ -253,7 +264,9 @@ def source(data):
 def _transfer_fit(X, y, pool, **params):
     """Transfer only (no epochs), so the module holds exactly what was copied."""
     clf = VitalRouteClassifier(
-        tactics=("transfer",), parent_pool=pool, random_state=0,
+        tactics=("transfer",),
+        parent_pool=pool,
+        random_state=0,
         **{"max_epochs": 0, **FAST, **params},
     )
     return clf.fit(X, y), dict(clf.callbacks_)["vitality_transfer"]
@@ -363,7 +376,10 @@ def test_keyboard_interrupt_keeps_the_last_completed_step(data, method):
     X, y = data
     stop = Interrupt(epoch=2, batch=3)
     clf = VitalRouteClassifier(
-        callbacks=[stop], random_state=0, max_epochs=5, tactics=("hard", "lr_scale"),
+        callbacks=[stop],
+        random_state=0,
+        max_epochs=5,
+        tactics=("hard", "lr_scale"),
         **FAST,
     )
     rng_before = torch.get_rng_state()

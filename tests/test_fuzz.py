@@ -70,22 +70,30 @@ def specs(draw, x_kinds=SAMPLER_X_KINDS):
     }
 
 
-sampler_params = st.fixed_dictionaries({
-    "mode": st.sampled_from(["auto", "class", "sample"]),
-    "strength": st.none() | st.floats(0.0, 1.0),
-    "beta": st.none() | st.floats(0.0, 20.0),
-    "sampling_strategy": st.sampled_from(["auto", "not majority", "all", "minority"]),
-    "probe_size": st.integers(1, 64),
-    "random_state": st.integers(0, 2**31),
-})
-classifier_params = st.fixed_dictionaries({
-    "tactics": st.sampled_from(["auto", "none", ("class",), ("hard",), ("lr_scale",)]),
-    "loss": st.sampled_from(["cross_entropy", "focal", "logit_adjusted"]),
-    "class_weight": st.sampled_from([None, "balanced"]),
-    "max_epochs": st.integers(1, 2),
-    "batch_size": st.sampled_from([-1, 4, 16]),
-    "random_state": st.integers(0, 2**31),
-})
+sampler_params = st.fixed_dictionaries(
+    {
+        "mode": st.sampled_from(["auto", "class", "sample"]),
+        "strength": st.none() | st.floats(0.0, 1.0),
+        "beta": st.none() | st.floats(0.0, 20.0),
+        "sampling_strategy": st.sampled_from(
+            ["auto", "not majority", "all", "minority"]
+        ),
+        "probe_size": st.integers(1, 64),
+        "random_state": st.integers(0, 2**31),
+    }
+)
+classifier_params = st.fixed_dictionaries(
+    {
+        "tactics": st.sampled_from(
+            ["auto", "none", ("class",), ("hard",), ("lr_scale",)]
+        ),
+        "loss": st.sampled_from(["cross_entropy", "focal", "logit_adjusted"]),
+        "class_weight": st.sampled_from([None, "balanced"]),
+        "max_epochs": st.integers(1, 2),
+        "batch_size": st.sampled_from([-1, 4, 16]),
+        "random_state": st.integers(0, 2**31),
+    }
+)
 
 
 def _check_sampler(spec, params):

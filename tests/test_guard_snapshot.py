@@ -92,8 +92,13 @@ def test_divergence_restores_the_optimizer_of_the_epoch_start():
     X, y = _data()
     starts = _OptimizerStarts()
     clf = VitalRouteClassifier(
-        hidden_units=(8,), max_epochs=6, lr=0.01, optimizer=torch.optim.SGD,
-        optimizer__momentum=0.9, callbacks=[starts, _BreakAt(4)], random_state=0,
+        hidden_units=(8,),
+        max_epochs=6,
+        lr=0.01,
+        optimizer=torch.optim.SGD,
+        optimizer__momentum=0.9,
+        callbacks=[starts, _BreakAt(4)],
+        random_state=0,
     )
     with pytest.raises(ValueError, match="diverged in epoch 4"):
         clf.fit(X, y)

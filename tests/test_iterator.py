@@ -9,7 +9,7 @@ from torch.utils.data import DataLoader, Subset
 from torch.utils.data._utils.collate import default_collate
 
 from skvitalroute import VitalRouteClassifier
-from skvitalroute._iterator import ArrayBatches, batch_iterator
+from skvitalroute._data._iterator import ArrayBatches, batch_iterator
 from skvitalroute.callbacks._resampling import RowSampler
 
 N = 103

@@ -65,17 +65,20 @@ def test_last_reading_is_taken_before_early_stopping_restores_weights():
     assert spy.read_before_
 
 
-@pytest.mark.parametrize("refresh, epochs, expected", [
-    (1, 4, [1, 2, 3, 4]),
-    (3, 8, [1, 4, 7, 8]),
-    (2, 5, [1, 3, 5]),
-])
+@pytest.mark.parametrize(
+    "refresh, epochs, expected",
+    [
+        (1, 4, [1, 2, 3, 4]),
+        (3, 8, [1, 4, 7, 8]),
+        (2, 5, [1, 3, 5]),
+    ],
+)
 def test_refresh_reads_every_kth_epoch_and_the_last(refresh, epochs, expected):
     """Check which epochs have a reading for an explicit schedule."""
     X, y = _data()
-    clf = VitalRouteClassifier(
-        max_epochs=epochs, monitor_refresh=refresh, **FAST
-    ).fit(X, y)
+    clf = VitalRouteClassifier(max_epochs=epochs, monitor_refresh=refresh, **FAST).fit(
+        X, y
+    )
     assert _read_epochs(clf) == expected
 
 
@@ -111,8 +114,12 @@ def test_plain_skorch_net_gets_its_last_reading():
     )
     monitor = VitalityMonitor(reset=False, refresh_every=5)
     net = NeuralNetClassifier(
-        module, criterion=torch.nn.CrossEntropyLoss, max_epochs=40,
-        train_split=None, verbose=0, callbacks=[_stopper(), monitor],
+        module,
+        criterion=torch.nn.CrossEntropyLoss,
+        max_epochs=40,
+        train_split=None,
+        verbose=0,
+        callbacks=[_stopper(), monitor],
     ).fit(X.astype(np.float32), y)
     assert 2 < len(net.history) < 40
     assert _read_epochs(net)[0] == 1 and KEY in net.history[-1]

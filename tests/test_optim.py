@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 import torch
 
-import skvitalroute._optim as optim
+import skvitalroute._classifier._optim as optim
 from skvitalroute import VitalRouteClassifier
-from skvitalroute._optim import build_optimizer
+from skvitalroute._classifier._optim import build_optimizer
 
 
 def _data():

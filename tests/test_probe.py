@@ -163,8 +163,9 @@ def test_mlpclassifier_parity_with_torch(X):
     mlp = MLPClassifier(hidden_layer_sizes=(6, 5), max_iter=50, random_state=0)
     with pytest.warns(Warning):  # not converged in 50 iterations
         mlp.fit(X, y)
-    net = nn.Sequential(nn.Linear(4, 6), nn.ReLU(), nn.Linear(6, 5), nn.ReLU(),
-                        nn.Linear(5, 3))
+    net = nn.Sequential(
+        nn.Linear(4, 6), nn.ReLU(), nn.Linear(6, 5), nn.ReLU(), nn.Linear(5, 3)
+    )
     with torch.no_grad():
         for layer, w, b in zip(net[::2], mlp.coefs_, mlp.intercepts_, strict=True):
             layer.weight.copy_(torch.as_tensor(w.T))

@@ -8,8 +8,8 @@ from skorch import NeuralNetClassifier
 from torch import nn
 
 from skvitalroute import VitalityProbe
-from skvitalroute._probe_rows import probe_rows
 from skvitalroute.callbacks import LayerLRScaler, VitalityMonitor
+from skvitalroute.probe._rows import probe_rows
 
 
 def _data(n=600, n_classes=7, seed=0):
@@ -85,8 +85,14 @@ class _RowCounter:
 
 def _skorch(module, callbacks, epochs=3):
     return NeuralNetClassifier(
-        module, criterion=nn.CrossEntropyLoss, max_epochs=epochs, lr=0.01,
-        batch_size=256, train_split=None, verbose=0, callbacks=callbacks,
+        module,
+        criterion=nn.CrossEntropyLoss,
+        max_epochs=epochs,
+        lr=0.01,
+        batch_size=256,
+        train_split=None,
+        verbose=0,
+        callbacks=callbacks,
         # one group per hidden layer, named as LayerLRScaler expects
         optimizer__param_groups=[("0.*", {"name": "0"}), ("2.*", {"name": "2"})],
     )

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from skorch.dataset import Dataset
 
-from skvitalroute._probe_rows import probe_rows
 from skvitalroute.callbacks._guard import _probe_subset
+from skvitalroute.probe._rows import probe_rows
 
 
 @pytest.mark.parametrize("labelled", [True, False])

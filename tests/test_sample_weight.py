@@ -12,8 +12,8 @@ from skorch.dataset import Dataset
 from torch.utils.data import Subset
 
 from skvitalroute import VitalRouteClassifier
-from skvitalroute._losses import build_loss, per_row, weighted_mean
-from skvitalroute.callbacks._data import training_arrays
+from skvitalroute._data._dataset import training_arrays
+from skvitalroute.nn._losses import build_loss, per_row, weighted_mean
 
 FAST = dict(hidden_units=(16,), max_epochs=15, lr=0.01, probe_size=64, random_state=0)
 ABSENT = 2  # the class whose rows all weigh 0
@@ -201,7 +201,11 @@ def test_metadata_routing_cross_validate(data, zero_class_weight):
         clf = VitalRouteClassifier(**FAST).set_fit_request(sample_weight=True)
         clf.set_score_request(sample_weight=True)
         result = cross_validate(
-            clf, X, y, cv=2, params={"sample_weight": zero_class_weight},
+            clf,
+            X,
+            y,
+            cv=2,
+            params={"sample_weight": zero_class_weight},
             return_estimator=True,
         )
     for est in result["estimator"]:

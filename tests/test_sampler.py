@@ -16,9 +16,9 @@ from sklearn.preprocessing import StandardScaler
 from skorch import NeuralNetClassifier
 
 from skvitalroute import VitalitySampler, profile_task
-from skvitalroute._probe import VitalityProbe
-from skvitalroute._sampler import _class_targets
+from skvitalroute._sampler._estimator import _class_targets
 from skvitalroute.nn import MLPModule
+from skvitalroute.probe._probe import VitalityProbe
 from skvitalroute.routing import default_route
 
 FAST = dict(probe_epochs=1, probe_hidden_units=(8,), random_state=0)

@@ -23,7 +23,10 @@ SCORE_KEYS = ["mean_test_score", "std_test_score", "rank_test_score"] + [
 @pytest.fixture(scope="module")
 def data():
     X, y = make_classification(
-        n_samples=150, n_features=6, n_informative=4, weights=[0.8],
+        n_samples=150,
+        n_features=6,
+        n_informative=4,
+        weights=[0.8],
         random_state=0,
     )
     return X, y
@@ -84,10 +87,16 @@ def test_two_jobs_give_the_results_of_one(data, local):
 def dask_client():
     """A two-worker Dask cluster on the loopback interface, closed afterwards."""
     distributed = pytest.importorskip("dask.distributed")
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-        dashboard_address=":0",
-    ) as cluster, distributed.Client(cluster) as client:
+    with (
+        distributed.LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=":0",
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         client.run(torch.set_num_threads, 1)
         yield client
 

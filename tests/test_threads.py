@@ -5,9 +5,9 @@ import pytest
 import torch
 from skorch.callbacks import Callback
 
-import skvitalroute._sampler as sampler_module
+import skvitalroute._sampler._estimator as sampler_module
 from skvitalroute import VitalitySampler, VitalRouteClassifier
-from skvitalroute._threads import fit_threads, torch_threads
+from skvitalroute._utils._threads import fit_threads, torch_threads
 from skvitalroute.nn import MLPModule
 
 
@@ -45,7 +45,10 @@ def test_fit_and_predict_use_n_jobs_threads_and_restore_the_users(
     X, y = _data()
     seen = _SeenThreads()
     clf = VitalRouteClassifier(
-        hidden_units=(8,), max_epochs=2, n_jobs=n_jobs, callbacks=[seen],
+        hidden_units=(8,),
+        max_epochs=2,
+        n_jobs=n_jobs,
+        callbacks=[seen],
         random_state=0,
     )
     clf.fit(X, y)

@@ -5,9 +5,9 @@ import pytest
 import torch
 
 from skvitalroute import VitalityProbe, VitalRouteClassifier
-from skvitalroute._losses import LogitAdjustedLoss
-from skvitalroute._overlap import bounded_tilt, class_overlap
 from skvitalroute.callbacks import ClassOverlapTilt
+from skvitalroute.nn._losses import LogitAdjustedLoss
+from skvitalroute.probe._overlap import bounded_tilt, class_overlap
 
 
 def test_overlap_reads_mixing_not_class_size():

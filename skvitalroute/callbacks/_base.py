@@ -6,9 +6,9 @@ import numbers
 import numpy as np
 from skorch.callbacks import Callback
 
-from skvitalroute._probe import VitalityProbe
-from skvitalroute._probe_rows import PROBE_SEED, probe_rows
-from skvitalroute.callbacks._data import take_rows, training_arrays
+from skvitalroute._data._dataset import take_rows, training_arrays
+from skvitalroute.probe._probe import VitalityProbe
+from skvitalroute.probe._rows import PROBE_SEED, probe_rows
 
 
 def check_real(name, value, *, low=None, high=None):
@@ -103,7 +103,7 @@ class VitalityCallback(Callback):
         """The probe batch of this fit: the rows every reading takes.
 
         A reading of the training rows takes the rows
-        :func:`~skvitalroute._probe_rows.probe_rows` chooses (at most
+        :func:`~skvitalroute.probe._rows.probe_rows` chooses (at most
         ``probe_size``, stratified by class, fixed seed), the same rows
         every epoch. They are drawn once per fit; the probe, drawing again
         from them, reads them all, so reading only them gives the same

@@ -8,9 +8,9 @@ import torch
 from skorch.callbacks import Callback
 from torch.utils.data import Subset
 
-from skvitalroute._probe_rows import probe_rows
+from skvitalroute._data._dataset import stored_arrays, take_rows
 from skvitalroute.callbacks._base import check_positive_int
-from skvitalroute.callbacks._data import stored_arrays, take_rows
+from skvitalroute.probe._rows import probe_rows
 
 
 class DivergenceGuard(Callback):
@@ -34,7 +34,7 @@ class DivergenceGuard(Callback):
     probe_size : int, default=1024
         The most training rows whose output is checked: every row when
         there are at most ``probe_size``, else ``probe_size`` rows drawn
-        with seed 0 (:func:`skvitalroute._probe_rows.probe_rows` without
+        with seed 0 (:func:`skvitalroute.probe._rows.probe_rows` without
         labels: the guard serves any skorch net, regressors included), the
         same rows every epoch.
 

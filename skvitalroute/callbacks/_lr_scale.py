@@ -6,12 +6,12 @@ The rule is in ``docs/tactics.md``, "Per-layer learning rates".
 import warnings
 import weakref
 
-from skvitalroute._probe import VitalityProbe
 from skvitalroute.callbacks._base import (
     VitalityCallback,
     check_positive_int,
     check_real,
 )
+from skvitalroute.probe._probe import VitalityProbe
 
 _MIN_SCALE = 0.1
 # The step hooks each optimizer carries for a LayerLRScaler; a fit that

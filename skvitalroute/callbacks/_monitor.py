@@ -7,12 +7,12 @@ import math
 
 import numpy as np
 
-from skvitalroute._reset import reset_units
 from skvitalroute.callbacks._base import (
     VitalityCallback,
     check_positive_int,
     check_real,
 )
+from skvitalroute.callbacks._reset import reset_units
 
 # Under refresh_every="auto" without resets, the training rows of the epochs
 # between two readings are at least this many times the reading's weight.

@@ -9,7 +9,7 @@ tactic").
 
 from dataclasses import dataclass, field
 
-from skvitalroute._validation import did_you_mean
+from skvitalroute._utils._validation import did_you_mean
 from skvitalroute.callbacks._guard import DivergenceGuard
 from skvitalroute.callbacks._lr_scale import LayerLRScaler
 from skvitalroute.callbacks._monitor import VitalityMonitor

@@ -8,14 +8,14 @@ import numpy as np
 import torch
 from torch.utils.data import Sampler
 
-from skvitalroute._rng import SEED_MAX, draw_seed
-from skvitalroute._sampling import class_probabilities, sample_probabilities
+from skvitalroute._utils._rng import SEED_MAX, draw_seed
 from skvitalroute.callbacks._base import (
     VitalityCallback,
     check_positive_int,
     check_random_state_param,
     check_real,
 )
+from skvitalroute.callbacks._sampling import class_probabilities, sample_probabilities
 
 _ITERATOR_KEYS = ("iterator_train__sampler", "iterator_train__shuffle")
 _UNSET = object()
@@ -61,7 +61,7 @@ class RowSampler(Sampler):
         indices : torch.Tensor of shape (len(self),) of int64
             Row indices drawn with replacement from the probabilities; the
             rows :meth:`__iter__` would yield from the same generator state.
-            :class:`~skvitalroute._iterator.ArrayBatches` takes them as one
+            :class:`~skvitalroute._data._iterator.ArrayBatches` takes them as one
             tensor instead of one Python int per row.
         """
         if self.weights is None:

@@ -3,12 +3,12 @@
 import numpy as np
 import torch
 
-from skvitalroute._overlap import bounded_tilt
 from skvitalroute.callbacks._base import (
     VitalityCallback,
     check_positive_int,
     check_real,
 )
+from skvitalroute.probe._overlap import bounded_tilt
 
 
 class ClassOverlapTilt(VitalityCallback):
@@ -25,7 +25,7 @@ class ClassOverlapTilt(VitalityCallback):
     bounded by ``strength`` whatever the reading.
 
     It needs a criterion with a ``class_offset`` buffer, such as
-    :class:`skvitalroute._losses.LogitAdjustedLoss` (``loss="logit_adjusted"``
+    :class:`skvitalroute.nn._losses.LogitAdjustedLoss` (``loss="logit_adjusted"``
     in :class:`~skvitalroute.VitalRouteClassifier`).
 
     Parameters

@@ -15,10 +15,10 @@ import torch
 from skorch.callbacks import Callback
 from torch.utils.data import Dataset
 
-from skvitalroute._layers import _find_units
-from skvitalroute._probe import VitalityProbe
+from skvitalroute._data._dataset import training_arrays
 from skvitalroute.callbacks._base import check_positive_int
-from skvitalroute.callbacks._data import training_arrays
+from skvitalroute.probe._layers import find_units
+from skvitalroute.probe._probe import VitalityProbe
 
 
 class TransferWarmStart(Callback):
@@ -287,7 +287,7 @@ def _state_dict_module(name, state, child):
     if not all(isinstance(k, str) and torch.is_tensor(v) for k, v in state.items()):
         _skip(name, "is a mapping but not a state dict (names to tensors)")
         return None
-    units = _find_units(child)
+    units = find_units(child)
     head = units[-1].name if units else None
     own = child.state_dict()
     trunk = [k for k in own if head is None or not _in_layer(k, head)]
@@ -318,7 +318,7 @@ def _copy_plan(child, parent):
     skipped : list of str
         Child entries (head excluded) with no compatible parent entry.
     """
-    child_units, parent_units = _find_units(child), _find_units(parent)
+    child_units, parent_units = find_units(child), find_units(parent)
     layer_ids = {id(u.layer) for u in child_units}
     pairs, skipped = [], []
     for k, unit in enumerate(child_units[:-1]):

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.base import clone
 
-from skvitalroute._classifier import VitalRouteClassifier
-from skvitalroute._sampler import VitalitySampler
+from skvitalroute._classifier._estimator import VitalRouteClassifier
+from skvitalroute._sampler._estimator import VitalitySampler
 from skvitalroute.compare._data import CompareError
 
 

@@ -9,7 +9,7 @@ from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.model_selection import StratifiedKFold, StratifiedShuffleSplit
 from sklearn.preprocessing import FunctionTransformer
 
-from skvitalroute._interrupt import propagate_user_interrupt
+from skvitalroute._utils._interrupt import propagate_user_interrupt
 from skvitalroute.compare._data import CompareError, induce_imbalance
 from skvitalroute.compare._methods import (
     NEURAL_METHODS,

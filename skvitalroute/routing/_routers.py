@@ -4,7 +4,7 @@ import inspect
 
 from sklearn.utils._param_validation import validate_parameter_constraints
 
-from skvitalroute._validation import did_you_mean
+from skvitalroute._utils._validation import did_you_mean
 from skvitalroute.callbacks._registry import TACTICS, check_tactic_names
 from skvitalroute.routing._default import default_route
 from skvitalroute.routing._plan import RoutePlan

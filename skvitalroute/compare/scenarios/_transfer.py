@@ -16,7 +16,7 @@ from scipy import stats
 from sklearn.datasets import load_digits
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
-from skvitalroute._classifier import VitalRouteClassifier
+from skvitalroute._classifier._estimator import VitalRouteClassifier
 from skvitalroute.compare._data import Task
 from skvitalroute.compare._report import format_table
 from skvitalroute.compare.scenarios._common import fit_jobs, percent

@@ -1,0 +1,41 @@
+"""Sizing the classifier's default network (``module=None``) from the data."""
+
+from skvitalroute._classifier._params import check_hidden_units
+from skvitalroute.nn import MLPModule
+
+
+def build_default_module(est):
+    """Build the :class:`~skvitalroute.nn.MLPModule` of ``module=None``.
+
+    Parameters
+    ----------
+    est : VitalRouteClassifier
+        Holds ``hidden_units``, ``dropout`` and ``module__*`` (which win),
+        and after a fit (or a label load) ``n_features_in_`` and
+        ``classes_``, which size the input and output layers.
+
+    Returns
+    -------
+    module : MLPModule
+
+    Raises
+    ------
+    ValueError
+        When neither the data nor ``module__n_features`` and
+        ``module__n_classes`` give the sizes, or ``module__hidden_units``
+        is not a tuple of positive ints.
+    """
+    params = {"hidden_units": tuple(est.hidden_units), "dropout": est.dropout}
+    if hasattr(est, "label_encoder_"):
+        params.update(n_features=est.n_features_in_, n_classes=len(est.classes_))
+    given = est.get_params_for("module")
+    params.update(given)
+    if "hidden_units" in given:
+        check_hidden_units(params["hidden_units"], "module__hidden_units")
+    if "n_features" not in params or "n_classes" not in params:
+        raise ValueError(
+            "The default module is sized from the training data: call fit, "
+            "or pass module__n_features and module__n_classes to initialize "
+            "it without data."
+        )
+    return MLPModule(**params)
