@@ -107,6 +107,27 @@ def test_other_dataloader_settings_get_the_dataloader(kwargs):
     assert isinstance(iterator, DataLoader)
 
 
+class _LaterRowsShifted(Dataset):
+    """A user's Dataset whose items are not its rows past the first batches
+    (a custom __getitem__), so the first rows alone do not tell."""
+
+    def __getitem__(self, i):
+        X, y = super().__getitem__(i)
+        return (X + 100.0 if i >= N // 2 else X), y
+
+
+def test_datasets_whose_items_are_not_their_rows_get_the_dataloader():
+    """Check that a custom ``__getitem__`` or a pandas X (which skorch splits
+    into columns) keeps the DataLoader, and its batches."""
+    pd = pytest.importorskip("pandas")
+    X, y, _ = _arrays()
+    frame = pd.DataFrame(X, columns=list("abcd"))
+    for dataset in (_LaterRowsShifted(X, y), Dataset(frame, y)):
+        iterator = batch_iterator(DataLoader, dataset, batch_size=8)
+        assert isinstance(iterator, DataLoader)
+        _assert_same(list(iterator), list(DataLoader(dataset, batch_size=8)))
+
+
 class _Shifted(Dataset):
     """A user's Dataset: items are transformed, so they are not the arrays."""
 

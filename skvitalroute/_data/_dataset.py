@@ -63,17 +63,22 @@ def training_arrays(dataset):
     return take_rows(X, rows), None if y is None else y[rows]
 
 
-def stored_arrays(dataset):
+def stored_arrays(dataset, *, exact_items=False):
     """The arrays a training dataset's rows are read from, as skorch stores them.
 
     The one place the training rows are dug out of skorch's ``Dataset``:
-    :func:`training_arrays` (the tactic callbacks) and ``DivergenceGuard``
-    both read them through it.
+    :func:`training_arrays` (the tactic callbacks), ``DivergenceGuard`` and
+    the batch iterator (``skvitalroute._data._iterator``) read them through
+    it.
 
     Parameters
     ----------
     dataset : torch.utils.data.Dataset or None
         A dataset, possibly a (nested) ``Subset``.
+    exact_items : bool, default=False
+        Also require that the dataset's items are exactly its rows of ``X``
+        and ``y`` (see :func:`is_plain_dataset`), as the batch iterator
+        needs to slice them instead of fetching items.
 
     Returns
     -------
@@ -87,7 +92,7 @@ def stored_arrays(dataset):
     if dataset is None:
         return None
     base, rows = unwrap_subsets(dataset)
-    if not is_plain_dataset(base):
+    if not is_plain_dataset(base, exact_items=exact_items):
         return None
     return base.X, base.y, rows
 
@@ -116,10 +121,19 @@ def unwrap_subsets(dataset):
     return dataset, rows
 
 
-def is_plain_dataset(dataset):
+def is_plain_dataset(dataset, *, exact_items=False):
     """Whether ``dataset`` is a skorch ``Dataset`` whose items are its rows
-    of ``X`` and ``y`` as they are (no custom ``transform``)."""
-    return isinstance(dataset, Dataset) and type(dataset).transform is Dataset.transform
+    of ``X`` and ``y`` as they are.
+
+    Always: no custom ``transform``. With ``exact_items``, also skorch's own
+    ``__getitem__`` and an ``X`` that is not a pandas frame (whose items
+    skorch splits into one column per input).
+    """
+    kind = type(dataset)
+    plain = isinstance(dataset, Dataset) and kind.transform is Dataset.transform
+    if not (plain and exact_items):
+        return plain
+    return kind.__getitem__ is Dataset.__getitem__ and not dataset.X_is_ndframe
 
 
 def take_rows(X, rows):

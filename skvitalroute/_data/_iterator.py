@@ -16,11 +16,10 @@ from collections.abc import Mapping
 
 import numpy as np
 import torch
-from skorch.dataset import Dataset
 from torch.utils.data import DataLoader, RandomSampler, SequentialSampler
 from torch.utils.data._utils.collate import default_collate
 
-from skvitalroute._data._dataset import unwrap_subsets
+from skvitalroute._data._dataset import stored_arrays
 from skvitalroute.nn import MLPModule
 
 # DataLoader settings the fast path reproduces, and the value each other
@@ -263,11 +262,11 @@ def _fast_iterator(iterator, dataset, kwargs):
     """An ArrayBatches for these arguments, or None (use the DataLoader)."""
     if iterator is not DataLoader or not _reproducible(kwargs):
         return None
-    base, rows = unwrap_subsets(dataset)
-    arrays = _plain_arrays(base)
+    stored = stored_arrays(dataset, exact_items=True)
+    arrays = None if stored is None else _tensors_of(*stored[:2])
     if arrays is None:
         return None
-    X, y = arrays
+    (X, y), rows = arrays, stored[2]
     batch_size = kwargs.get("batch_size", 1)
     if not _positive_int(batch_size):
         return None
@@ -298,19 +297,9 @@ def _reproducible(kwargs):
     return True
 
 
-def _plain_arrays(dataset):
-    """``(X, y)`` as tensors when ``dataset`` is a skorch Dataset over
-    arrays whose items are their rows as they are, else None."""
-    kind = type(dataset)
-    plain = (
-        isinstance(dataset, Dataset)
-        and kind.__getitem__ is Dataset.__getitem__
-        and kind.transform is Dataset.transform
-        and not dataset.X_is_ndframe
-    )
-    if not plain:
-        return None
-    X = dataset.X
+def _tensors_of(X, y):
+    """``(X, y)`` of a plain skorch Dataset as tensors sharing their memory,
+    or None when they are not numeric arrays of equal length."""
     if isinstance(X, Mapping):
         X = {key: _as_tensor(value) for key, value in X.items()}
         if not X or any(value is None for value in X.values()):
@@ -321,8 +310,10 @@ def _plain_arrays(dataset):
         X = _as_tensor(X)
         if X is None:
             return None
-    y = None if dataset.y is None else _as_tensor(dataset.y)
-    if dataset.y is not None and (y is None or len(y) != _length(X)):
+    if y is None:
+        return X, None
+    y = _as_tensor(y)
+    if y is None or len(y) != _length(X):
         return None
     return X, y
 
