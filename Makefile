@@ -30,12 +30,14 @@ test: install
 	$(BIN)/python -m pytest -q
 
 # The HTML documentation (user guide and API reference) in docs/_build/html;
-# every Sphinx warning is an error.
+# every Sphinx warning is an error. The autosummary pages are made anew, so a
+# name that left the API leaves no stale page behind.
 $(VENV)/.docs-installed: $(VENV)/.installed pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev,docs]"
 	touch $@
 
 docs: $(VENV)/.docs-installed
+	rm -rf docs/generated
 	$(BIN)/sphinx-build -W --keep-going -b html docs docs/_build/html
 
 clean:
