@@ -26,7 +26,7 @@ def _one_torch_thread():
 @pytest.fixture(scope="module")
 def imbalanced():
     """A small imbalanced binary task: 200 rows, 5 features, 85% in class 0."""
-    X, y = make_classification(
+    return make_classification(
         n_samples=200,
         n_features=5,
         n_informative=3,
@@ -34,4 +34,3 @@ def imbalanced():
         flip_y=0,
         random_state=0,
     )
-    return X, y
