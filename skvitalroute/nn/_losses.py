@@ -95,8 +95,8 @@ class LogitAdjustedLoss(nn.CrossEntropyLoss):
     ignore_index : int, default=-100
         Target value that is ignored, as in :class:`torch.nn.CrossEntropyLoss`.
     reduction : {"mean", "sum", "none"}, default="mean"
-        Reduction of the per-row losses, as in :class:`torch.nn.CrossEntropyLoss`
-        (which computes the adjusted loss).
+        How the per-row losses are reduced, as in
+        :class:`torch.nn.CrossEntropyLoss`.
 
     References
     ----------
