@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import torch
+from sklearn.datasets import make_classification
 
 
 @pytest.fixture(autouse=True)
@@ -20,3 +21,16 @@ def _one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def imbalanced():
+    """A small imbalanced binary task: 200 rows, 5 features, 85% in class 0."""
+    return make_classification(
+        n_samples=200,
+        n_features=5,
+        n_informative=3,
+        weights=[0.85],
+        flip_y=0,
+        random_state=0,
+    )

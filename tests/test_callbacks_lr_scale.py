@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import torch
+from _modules import relu_mlp
 from skorch import NeuralNetClassifier
 from skorch.callbacks import Callback, LRScheduler
 from torch.optim.lr_scheduler import LambdaLR, OneCycleLR, StepLR
@@ -65,13 +66,7 @@ def _by_name(net, rates):
 def _module():
     """Two hidden layers of 10 units; DEAD units killed by a -100 bias."""
     torch.manual_seed(0)
-    module = torch.nn.Sequential(
-        torch.nn.Linear(4, 10),
-        torch.nn.ReLU(),
-        torch.nn.Linear(10, 10),
-        torch.nn.ReLU(),
-        torch.nn.Linear(10, 2),
-    )
+    module = relu_mlp(4, 10, 10, 2)
     with torch.no_grad():
         module[0].bias.zero_()
         module[2].weight.abs_()  # alive units of layer 2 fire on most rows

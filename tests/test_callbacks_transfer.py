@@ -5,6 +5,7 @@ import warnings
 import numpy as np
 import pytest
 import torch
+from _modules import relu_mlp
 from skorch import NeuralNetClassifier
 
 from skvitalroute.callbacks import TransferWarmStart, VitalityMonitor
@@ -100,20 +101,8 @@ def test_parent_with_no_compatible_parameter_is_skipped_with_a_warning():
 
 def test_incompatible_entries_are_skipped_with_a_warning():
     """Check that compatible entries are copied and the others reported."""
-    parent = torch.nn.Sequential(
-        torch.nn.Linear(4, 8),
-        torch.nn.ReLU(),
-        torch.nn.Linear(8, 8),
-        torch.nn.ReLU(),
-        torch.nn.Linear(8, 3),
-    )
-    child = torch.nn.Sequential(
-        torch.nn.Linear(4, 8),
-        torch.nn.ReLU(),
-        torch.nn.Linear(8, 5),
-        torch.nn.ReLU(),
-        torch.nn.Linear(5, 3),
-    )
+    parent = relu_mlp(4, 8, 8, 3)
+    child = relu_mlp(4, 8, 5, 3)
     transfer = TransferWarmStart([("deeper", parent)])
     net = NeuralNetClassifier(
         child,

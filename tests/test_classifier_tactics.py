@@ -17,19 +17,6 @@ from skvitalroute.nn import MLPModule
 FAST = dict(hidden_units=(8, 6), max_epochs=2, batch_size=32, probe_size=64)
 
 
-@pytest.fixture(scope="module")
-def imbalanced():
-    X, y = make_classification(
-        n_samples=200,
-        n_features=5,
-        n_informative=3,
-        weights=[0.85],
-        flip_y=0,
-        random_state=0,
-    )
-    return X, y
-
-
 class CountLabels(Callback):
     """Count the labels of the rows each training batch holds."""
 

@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 import torch
 from imblearn.pipeline import make_pipeline
-from sklearn.datasets import make_classification
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_score
 
@@ -18,18 +17,6 @@ CV = StratifiedKFold(3, shuffle=True, random_state=0)
 SCORE_KEYS = ["mean_test_score", "std_test_score", "rank_test_score"] + [
     f"split{i}_test_score" for i in range(3)
 ]
-
-
-@pytest.fixture(scope="module")
-def data():
-    X, y = make_classification(
-        n_samples=150,
-        n_features=6,
-        n_informative=4,
-        weights=[0.8],
-        random_state=0,
-    )
-    return X, y
 
 
 def _search():
@@ -51,9 +38,9 @@ def _scores(X, y):
 
 
 @pytest.fixture(scope="module")
-def local(data):
+def local(imbalanced):
     """The reference: the grid search and cross-validation run with n_jobs=1."""
-    X, y = data
+    X, y = imbalanced
     return _search().set_params(n_jobs=1).fit(X, y), _scores(X, y)
 
 
@@ -74,9 +61,9 @@ def test_local_search_spreads_its_scores(local):
     assert np.unique(clf_scores).size > 1 and np.unique(pipe_scores).size > 1
 
 
-def test_two_jobs_give_the_results_of_one(data, local):
+def test_two_jobs_give_the_results_of_one(imbalanced, local):
     """Check that GridSearchCV(n_jobs=2) reproduces n_jobs=1 exactly."""
-    X, y = data
+    X, y = imbalanced
     # one torch thread per worker (as in the main process, see conftest.py)
     with joblib.parallel_config(backend="loky", inner_max_num_threads=1):
         search = _search().set_params(n_jobs=2).fit(X, y)
@@ -101,9 +88,9 @@ def dask_client():
         yield client
 
 
-def test_grid_search_on_dask_equals_the_local_run(data, local, dask_client):
+def test_grid_search_on_dask_equals_the_local_run(imbalanced, local, dask_client):
     """Check that a GridSearchCV through joblib's dask backend equals n_jobs=1."""
-    X, y = data
+    X, y = imbalanced
     from dask.distributed import get_task_stream
 
     with get_task_stream(dask_client) as stream, joblib.parallel_backend("dask"):
@@ -113,9 +100,9 @@ def test_grid_search_on_dask_equals_the_local_run(data, local, dask_client):
     _assert_same_search(search, local[0], X)
 
 
-def test_cross_val_score_on_dask_equals_the_local_run(data, local, dask_client):
+def test_cross_val_score_on_dask_equals_the_local_run(imbalanced, local, dask_client):
     """Check cross_val_score of the classifier and a sampler pipeline on Dask."""
-    X, y = data
+    X, y = imbalanced
     with joblib.parallel_backend("dask"):
         on_dask = _scores(X, y)
     for got, expected in zip(on_dask, local[1], strict=True):
@@ -123,9 +110,9 @@ def test_cross_val_score_on_dask_equals_the_local_run(data, local, dask_client):
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
-def test_cuda_predictions_match_cpu(data):
+def test_cuda_predictions_match_cpu(imbalanced):
     """Check that device='cuda' trains and predicts like the CPU, up to rounding."""
-    X, y = data
+    X, y = imbalanced
     params = dict(random_state=0, **FAST)
     cpu = VitalRouteClassifier(device="cpu", **params).fit(X, y)
     gpu = VitalRouteClassifier(device="cuda", **params).fit(X, y)

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import torch
+from _modules import relu_mlp
 
 from skvitalroute import VitalityProbe, VitalRouteClassifier
 from skvitalroute.callbacks import ClassOverlapTilt
@@ -57,13 +58,7 @@ def test_logit_adjusted_loss_adds_the_class_offset():
 def test_probe_per_class_overlap_on_a_network():
     """Check one reading per class from the last hidden layer."""
     rng = np.random.default_rng(0)
-    net = torch.nn.Sequential(
-        torch.nn.Linear(3, 8),
-        torch.nn.ReLU(),
-        torch.nn.Linear(8, 8),
-        torch.nn.ReLU(),
-        torch.nn.Linear(8, 2),
-    )
+    net = relu_mlp(3, 8, 8, 2)
     X = np.r_[rng.normal(0, 1, (40, 3)), rng.normal(5, 1, (40, 3))]
     y = np.repeat(["a", "b"], 40)
     ov = VitalityProbe(net).per_class_overlap(X, y)

@@ -65,6 +65,7 @@ class _SkorchHooks:
         Returns
         -------
         self : VitalRouteClassifier
+            With the network in ``module_``.
         """
         if self.module is not None:
             return super().initialize_module()
@@ -74,12 +75,11 @@ class _SkorchHooks:
     def initialize_criterion(self):
         """Build the loss named by ``loss`` (with ``class_weight``).
 
-        A ``criterion`` given to the constructor is used instead, as in
-        skorch.
-
         Returns
         -------
         self : VitalRouteClassifier
+            With the loss in ``criterion_``: skorch's, from ``criterion`` and
+            ``criterion__*``, when a ``criterion`` was given to the constructor.
         """
         if self.criterion is not None:
             return super().initialize_criterion()
@@ -150,7 +150,7 @@ class _SkorchHooks:
         net : VitalRouteClassifier
             This net.
         X, y : array-like
-            The training data.
+            The training data, passed on to skorch.
         **kwargs : dict
             Unused.
         """
@@ -169,7 +169,7 @@ class _SkorchHooks:
         Parameters
         ----------
         net : VitalRouteClassifier
-            This net.
+            This net, whose last epoch is read.
         X, y : array-like
             The training data.
         **kwargs : dict

@@ -77,7 +77,7 @@ class _Prediction:
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features) or torch Dataset
-            Input rows.
+            Input rows, as for :meth:`predict_proba`.
 
         Returns
         -------

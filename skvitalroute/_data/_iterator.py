@@ -126,10 +126,9 @@ def net_iterator(net, dataset, training=False):
     net : VitalRouteClassifier
         Holds the ``iterator_train``/``iterator_valid`` settings,
         ``batch_size`` and, during a fit, ``train_sampler_``.
-    dataset : torch.utils.data.Dataset
-        Training or validation split.
-    training : bool, default=False
-        Whether the iterator is for training.
+    dataset, training
+        As in :meth:`~skvitalroute.VitalRouteClassifier.get_iterator`, which
+        returns this iterator.
 
     Returns
     -------

@@ -121,7 +121,18 @@ def _check_finite_probabilities(callback, p):
 
 
 class _ResamplingCallback(VitalityCallback):
-    """Owns a :class:`RowSampler`, refreshes its probabilities by epoch."""
+    """Owns a :class:`RowSampler`, refreshes its probabilities by epoch.
+
+    The subclasses name the parameters and their defaults in their own
+    ``__init__`` signature (what ``get_params`` reads) and pass them here.
+    """
+
+    def __init__(self, strength, beta, refresh_every, probe_size, random_state):
+        self.strength = strength
+        self.beta = beta
+        self.refresh_every = refresh_every
+        self.probe_size = probe_size
+        self.random_state = random_state
 
     def _check_params(self):
         super()._check_params()
@@ -244,11 +255,7 @@ class ClassStressSampler(_ResamplingCallback):
         probe_size=1024,
         random_state=None,
     ):
-        self.strength = strength
-        self.beta = beta
-        self.refresh_every = refresh_every
-        self.probe_size = probe_size
-        self.random_state = random_state
+        super().__init__(strength, beta, refresh_every, probe_size, random_state)
 
     def _row_probabilities(self, net, X, y):
         classes, codes, counts = np.unique(y, return_inverse=True, return_counts=True)
@@ -330,11 +337,7 @@ class HardSampleSampler(_ResamplingCallback):
         probe_size=1024,
         random_state=None,
     ):
-        self.strength = strength
-        self.beta = beta
-        self.refresh_every = refresh_every
-        self.probe_size = probe_size
-        self.random_state = random_state
+        super().__init__(strength, beta, refresh_every, probe_size, random_state)
 
     def _row_probabilities(self, net, X, y):
         self.sample_stress_ = self._probe(net).per_sample_stress(X, y)

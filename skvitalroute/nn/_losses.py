@@ -93,9 +93,10 @@ class LogitAdjustedLoss(nn.CrossEntropyLoss):
     weight : torch.Tensor of shape (n_classes,), default=None
         Per-class weights, as in :class:`torch.nn.CrossEntropyLoss`.
     ignore_index : int, default=-100
-        Target value that is ignored.
+        Target value that is ignored, as in :class:`torch.nn.CrossEntropyLoss`.
     reduction : {"mean", "sum", "none"}, default="mean"
-        How the per-row losses are reduced.
+        How the per-row losses are reduced, as in
+        :class:`torch.nn.CrossEntropyLoss`.
 
     References
     ----------

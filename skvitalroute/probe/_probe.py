@@ -231,9 +231,10 @@ class VitalityProbe:
         Parameters
         ----------
         X : array-like or torch.Tensor
-            Input rows.
+            Input rows, shaped as the module expects.
         y : array-like of shape (n_samples,)
-            Labels of any type.
+            Labels of any type; the probe batch is stratified by class (an
+            equal share of ``probe_size`` per class).
 
         Returns
         -------

@@ -185,12 +185,8 @@ def layer_flags(record, abs_w, norms):
 
     Parameters
     ----------
-    record : LayerRecord
-        Per-row summaries of the layer.
-    abs_w : ndarray of shape (n_units, n_inputs)
-        Absolute incoming weights (NaN where a unit has no connection).
-    norms : ndarray of shape (n_units,)
-        L2 norm of each unit's incoming weight vector.
+    record, abs_w, norms
+        As in :func:`grouped_layer_flags`, which this reads as one group.
 
     Returns
     -------
