@@ -5,6 +5,9 @@ scikit-learn's ``validate_data`` already rejects NaN, infinity, empty or
 the networks compute in float32: a float64 value beyond float32's range
 would become ``inf`` inside the net (NaN probabilities, or an error from
 deep inside torch). This check names the problem instead.
+
+The checks of arguments both front doors take (layer widths, "did you
+mean" hints) live here too, so that neither front door imports the other.
 """
 
 import difflib
