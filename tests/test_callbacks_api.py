@@ -3,6 +3,7 @@
 import inspect
 from contextlib import nullcontext
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -43,15 +44,14 @@ def test_all_lists_the_public_names():
     assert all(hasattr(cbs, name) for name in cbs.__all__)
 
 
-@pytest.mark.parametrize("callback", CALLBACKS, ids=lambda cb: type(cb).__name__)
-def test_only_parameters_in_get_params_before_and_after_fit(callback):
-    """Check that get_params lists constructor arguments only, also after a fit."""
-    signature = inspect.signature(type(callback).__init__)
-    names = sorted(p for p in signature.parameters if p != "self")
-    assert sorted(callback.get_params()) == names
+def _data():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(30, 4)).astype(np.float32)
-    y = (X[:, 0] > 0).astype(np.int64)
+    return X, (X[:, 0] > 0).astype(np.int64)
+
+
+def _net_with(callback):
+    """A small net holding ``callback``, and its training data."""
     module = torch.nn.Sequential(
         torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 2)
     )
@@ -67,10 +67,45 @@ def test_only_parameters_in_get_params_before_and_after_fit(callback):
         callbacks=[callback],
         **({"criterion__prior": [0.5, 0.5]} if tilt else {}),
     )
+    return (net, *_data())
+
+
+def _fit(net, callback, X, y, method="fit"):
     # a plain optimizer has no per-layer groups: the scaler says so
     warns = isinstance(callback, cbs.LayerLRScaler)
     with pytest.warns(UserWarning) if warns else nullcontext():
-        net.fit(X, y)
+        getattr(net, method)(X, y)
+
+
+@pytest.mark.parametrize("callback", CALLBACKS, ids=lambda cb: type(cb).__name__)
+def test_only_parameters_in_get_params_before_and_after_fit(callback):
+    """Check that get_params lists constructor arguments only, also after a fit."""
+    signature = inspect.signature(type(callback).__init__)
+    names = sorted(p for p in signature.parameters if p != "self")
+    assert sorted(callback.get_params()) == names
+    net, X, y = _net_with(callback)
+    _fit(net, callback, X, y)
     assert sorted(callback.get_params()) == names
     twin = clone(callback)
     assert twin.get_params().keys() == callback.get_params().keys()
+
+
+@pytest.mark.parametrize("callback", CALLBACKS, ids=lambda cb: type(cb).__name__)
+def test_parameters_are_checked_once_per_fit(callback):
+    """Check that a fit checks the parameters once (at initialize), and that
+    a parameter set on the initialised net is checked when training resumes."""
+    cls = type(callback)
+    net, X, y = _net_with(callback)
+    with mock.patch.object(
+        cls, "_check_params", autospec=True, side_effect=cls._check_params
+    ) as check:
+        _fit(net, callback, X, y)
+        assert check.call_count == 1
+        check.reset_mock()
+        _fit(net, callback, X, y, "partial_fit")  # nothing was set since
+        assert check.call_count == 0
+    if cls is cbs.TransferWarmStart:
+        return  # it acts on the first fit only, not when training resumes
+    net.set_params(**{f"callbacks__{cls.__name__}__probe_size": 0})
+    with pytest.raises(ValueError, match="probe_size"):
+        net.partial_fit(X, y)

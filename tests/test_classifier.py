@@ -1,6 +1,7 @@
 """VitalRouteClassifier as a scikit-learn estimator: API, routing, baselines."""
 
 import pickle
+from unittest import mock
 
 import numpy as np
 import pandas as pd
@@ -442,6 +443,31 @@ def test_invalid_parameters_raise_at_fit(data, params, error, match):
     clf = VitalRouteClassifier(**params)  # nothing is validated in __init__
     with pytest.raises(error, match=match):
         clf.fit(X, y)
+
+
+def test_parameters_are_checked_once_per_fit(data):
+    """Check that each fit, partial_fit and initialize checks the parameters once."""
+    X, y = data
+    real = VitalRouteClassifier._check_params
+    with mock.patch.object(
+        VitalRouteClassifier, "_check_params", autospec=True, side_effect=real
+    ) as check:
+        clf = VitalRouteClassifier(random_state=0, **FAST)
+        calls = [
+            lambda: clf.fit(X, y),
+            lambda: clf.set_params(warm_start=True).fit(X, y),
+            lambda: VitalRouteClassifier(random_state=0, **FAST).partial_fit(X, y),
+            lambda: VitalRouteClassifier(
+                module__n_features=X.shape[1], module__n_classes=3, **FAST
+            ).initialize(),
+        ]
+        for call in calls:
+            check.reset_mock()
+            call()
+            assert check.call_count == 1
+        check.reset_mock()
+        clf.partial_fit(X, y)  # continues the fitted route: nothing to check
+        assert check.call_count == 0
 
 
 def test_misspelled_argument_gets_a_suggestion(data):

@@ -91,3 +91,14 @@ def test_no_module_level_import_cycle():
 
     for module in list(graph):
         visit(module)
+
+
+def test_front_doors_do_not_import_each_other():
+    """Check that the two front doors share code only through lower layers."""
+    doors = {"_classifier", "_sampler"}
+    across = sorted(
+        f"{source} -> {target}"
+        for source, target, _ in _edges()
+        if {_part(source), _part(target)} == doors
+    )
+    assert across == []

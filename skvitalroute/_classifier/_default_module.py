@@ -1,6 +1,6 @@
 """Sizing the classifier's default network (``module=None``) from the data."""
 
-from skvitalroute._classifier._params import check_hidden_units
+from skvitalroute._utils._validation import check_hidden_units
 from skvitalroute.nn import MLPModule
 
 

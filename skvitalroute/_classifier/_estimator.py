@@ -15,7 +15,6 @@ from skvitalroute._classifier._criterion import set_loss_inputs
 from skvitalroute._classifier._data import check_training_data
 from skvitalroute._classifier._hooks import _SkorchHooks
 from skvitalroute._classifier._io import _SaveLoad
-from skvitalroute._classifier._params import check_vitality_params
 from skvitalroute._classifier._predict import _Prediction
 from skvitalroute._classifier._skorch import _SklearnParams
 from skvitalroute._data._sample_weight import check_sample_weight, with_sample_weight
@@ -385,7 +384,7 @@ class VitalRouteClassifier(
         fresh = not fitted or not (incremental or self.warm_start)
         route = fresh or not incremental
         if route:
-            check_vitality_params(self)
+            self._check_params()
         X, y, y_enc = check_training_data(self, X, y, reset=fresh, classes=classes)
         sample_weight = check_sample_weight(sample_weight, X)
         if route:
@@ -395,7 +394,7 @@ class VitalRouteClassifier(
         self._seed_ = draw_seed(self.random_state, 0 if fresh else len(self.history))
         with torch_rng(self._seed_):
             if fresh:
-                self.initialize()
+                self._initialize_checked()  # the parameters were checked above
             elif route:
                 install_tactic_callbacks(self)
                 if self.criterion is None:  # the built-in loss, from this y

@@ -49,7 +49,16 @@ class _SkorchHooks:
         -------
         self : VitalRouteClassifier
         """
+        self._check_params()
+        return self._initialize_checked()
+
+    def _check_params(self):
+        """Check the classifier's own parameters (once per fit, before routing)."""
         check_vitality_params(self)
+
+    def _initialize_checked(self):
+        """``initialize`` once the parameters are checked (``fit`` checks
+        them before routing, then calls this: one check per fit)."""
         check_unknown_kwargs(self)
         check_device(self.device)
         return super().initialize()

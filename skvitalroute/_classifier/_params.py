@@ -14,6 +14,7 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 
+from skvitalroute._utils._validation import check_hidden_units, did_you_mean
 from skvitalroute.callbacks._base import check_random_state_param
 from skvitalroute.callbacks._registry import TACTICS, check_tactic_names
 from skvitalroute.nn._losses import LOSSES
@@ -50,16 +51,11 @@ _NUMBERS = {
 }
 
 
-def _did_you_mean(value, options):
-    close = difflib.get_close_matches(str(value), [str(o) for o in options], n=1)
-    return f" Did you mean {close[0]!r}?" if close else ""
-
-
 def _check_option(name, value, options):
     if not isinstance(value, str) or value not in options:
         raise ValueError(
             f"{name} must be one of {list(options)}; got {value!r}."
-            + _did_you_mean(value, options)
+            + did_you_mean(value, options)
         )
 
 
@@ -104,35 +100,9 @@ def _check_router(est):
     if not callable(router) and router not in ROUTERS:
         raise ValueError(
             f"router must be one of {list(ROUTERS)} or a callable returning a "
-            f"RoutePlan; got {router!r}." + _did_you_mean(router, ROUTERS)
+            f"RoutePlan; got {router!r}." + did_you_mean(router, ROUTERS)
         )
     check_router_params(router, est.get_params_for("router"))
-
-
-def check_hidden_units(hidden_units, name="hidden_units"):
-    """Raise a ValueError unless ``hidden_units`` is a sequence of ints >= 1.
-
-    Parameters
-    ----------
-    hidden_units : object
-        The value to check: a tuple, list or 1-D array of layer widths.
-    name : str, default="hidden_units"
-        The parameter's name, for the message.
-
-    Raises
-    ------
-    ValueError
-        Naming the parameter and the value received.
-    """
-    is_array = getattr(hidden_units, "ndim", None) == 1
-    ok = (isinstance(hidden_units, tuple | list) or is_array) and all(
-        isinstance(u, Integral) and not isinstance(u, bool | np.bool_) and u >= 1
-        for u in hidden_units
-    )
-    if not ok:
-        raise ValueError(
-            f"{name} must be a tuple of positive ints; got {hidden_units!r}."
-        )
 
 
 def _check_class_weight(class_weight):
@@ -374,7 +344,7 @@ def check_unknown_kwargs(est):
                 f"router={takers[0]!r})."
             )
         else:
-            hint = _did_you_mean(key, sorted(known))
+            hint = did_you_mean(key, sorted(known))
         raise ValueError(
             f"{type(est).__name__} got an unexpected argument {key!r}." + hint
         )

@@ -14,7 +14,6 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from skorch import NeuralNet, NeuralNetClassifier
 
-from skvitalroute._classifier._params import check_hidden_units
 from skvitalroute._sampler._input import (
     check_output_fits,
     numeric_copy,
@@ -24,7 +23,11 @@ from skvitalroute._sampler._input import (
 from skvitalroute._utils._interrupt import propagate_user_interrupt
 from skvitalroute._utils._rng import SEED_MAX, seed_random_states, torch_rng
 from skvitalroute._utils._threads import fit_threads, torch_threads
-from skvitalroute._utils._validation import check_float32_range, check_label_values
+from skvitalroute._utils._validation import (
+    check_float32_range,
+    check_hidden_units,
+    check_label_values,
+)
 from skvitalroute.callbacks._sampling import class_probabilities, sample_probabilities
 from skvitalroute.nn import MLPModule
 from skvitalroute.probe._probe import VitalityProbe

@@ -5,9 +5,13 @@ scikit-learn's ``validate_data`` already rejects NaN, infinity, empty or
 the networks compute in float32: a float64 value beyond float32's range
 would become ``inf`` inside the net (NaN probabilities, or an error from
 deep inside torch). This check names the problem instead.
+
+The checks of arguments both front doors take (layer widths, "did you
+mean" hints) live here too, so that neither front door imports the other.
 """
 
 import difflib
+from numbers import Integral
 
 import numpy as np
 from scipy import sparse
@@ -29,30 +33,28 @@ def _largest_magnitude(X):
 def check_float32_range(X, estimator):
     """Raise a ``ValueError`` when ``X`` holds values float32 cannot represent.
 
-        Parameters
-        ----------
-        X : ndarray or sparse matrix
-            Input already validated by scikit-learn (numeric and finite).
-        estimator : object
-            The estimator, named in the message.
+    Parameters
+    ----------
+    X : ndarray or sparse matrix
+        Input already validated by scikit-learn (numeric and finite).
+    estimator : object
+        The estimator, named in the message.
 
-        Returns
-        -------
-        X : ndarray or sparse matrix
-            The input, unchanged.
+    Returns
+    -------
+    X : ndarray or sparse matrix
+        The input, unchanged.
 
-        Examples
-        --------
-        >>> import difflib
-
-    import numpy as np
-        >>> from sklearn.linear_model import LogisticRegression
-        >>> from skvitalroute._utils._validation import check_float32_range
-        >>> X = np.array([[1e39]])
-        >>> check_float32_range(X, LogisticRegression())  # doctest: +ELLIPSIS
-        Traceback (most recent call last):
-        ...
-        ValueError: Input X contains values too large for float32 ...
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skvitalroute._utils._validation import check_float32_range
+    >>> X = np.array([[1e39]])
+    >>> check_float32_range(X, LogisticRegression())  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: Input X contains values too large for float32 ...
     """
     largest = _largest_magnitude(X)
     if largest > _FLOAT32_MAX:
@@ -147,3 +149,29 @@ def did_you_mean(value, options):
     """
     close = difflib.get_close_matches(str(value), [str(o) for o in options], n=1)
     return f" Did you mean {close[0]!r}?" if close else ""
+
+
+def check_hidden_units(hidden_units, name="hidden_units"):
+    """Raise a ValueError unless ``hidden_units`` is a sequence of ints >= 1.
+
+    Parameters
+    ----------
+    hidden_units : object
+        The value to check: a tuple, list or 1-D array of layer widths.
+    name : str, default="hidden_units"
+        The parameter's name, for the message.
+
+    Raises
+    ------
+    ValueError
+        Naming the parameter and the value received.
+    """
+    is_array = getattr(hidden_units, "ndim", None) == 1
+    ok = (isinstance(hidden_units, tuple | list) or is_array) and all(
+        isinstance(u, Integral) and not isinstance(u, bool | np.bool_) and u >= 1
+        for u in hidden_units
+    )
+    if not ok:
+        raise ValueError(
+            f"{name} must be a tuple of positive ints; got {hidden_units!r}."
+        )

@@ -46,7 +46,28 @@ def check_positive_int(name, value):
         raise ValueError(f"{name} must be an int >= 1; got {value!r}.")
 
 
-class VitalityCallback(Callback):
+class CheckedOnce:
+    """Parameter checks of a callback: once per fit.
+
+    ``initialize`` (skorch's convention) runs ``_check_params``;
+    ``on_train_begin`` runs it again only when a parameter was set since,
+    e.g. by ``net.set_params(callbacks__<name>__<param>=...)`` on an
+    initialised net, which skorch applies after re-initialising the
+    callbacks (a ``partial_fit`` then starts without ``initialize``).
+    """
+
+    def _check_params_now(self):
+        self._check_params()
+        self._checked_params_ = self.get_params(deep=False)
+
+    def _check_params_if_set(self):
+        checked = getattr(self, "_checked_params_", None)
+        params = self.get_params(deep=False)
+        if checked is None or any(v is not checked.get(k) for k, v in params.items()):
+            self._check_params_now()
+
+
+class VitalityCallback(CheckedOnce, Callback):
     """Base of the callbacks that probe the net on its training rows.
 
     Subclasses keep only parameters in ``__init__`` and implement
@@ -62,13 +83,13 @@ class VitalityCallback(Callback):
         -------
         self : object
         """
-        self._check_params()
+        self._check_params_now()
         self._new_fit()
         return self
 
     def on_train_begin(self, net, X=None, y=None, **kwargs):
         """Forget the previous fit's rows and epoch count."""
-        self._check_params()
+        self._check_params_if_set()
         self._new_fit()
 
     def on_train_end(self, net, X=None, y=None, **kwargs):

@@ -9,11 +9,11 @@ from skorch.callbacks import Callback
 from torch.utils.data import Subset
 
 from skvitalroute._data._dataset import stored_arrays, take_rows
-from skvitalroute.callbacks._base import check_positive_int
+from skvitalroute.callbacks._base import CheckedOnce, check_positive_int
 from skvitalroute.probe._rows import probe_rows
 
 
-class DivergenceGuard(Callback):
+class DivergenceGuard(CheckedOnce, Callback):
     """Stop training as soon as the loss, parameters or output stop being finite.
 
     When an epoch starts, the guard checks that the network's parameters,
@@ -89,7 +89,13 @@ class DivergenceGuard(Callback):
         -------
         self : DivergenceGuard
         """
+        self._check_params_now()
+        return self._forget()
+
+    def _check_params(self):
         check_positive_int("probe_size", self.probe_size)
+
+    def _forget(self):
         self.good_, self.good_epoch_ = None, None
         self.rows_, self.rows_X_ = None, None
         self.checked_ = None
@@ -97,7 +103,8 @@ class DivergenceGuard(Callback):
 
     def on_train_begin(self, net, **kwargs):
         """Start the fit without a copy."""
-        self.initialize()
+        self._check_params_if_set()
+        self._forget()
 
     def on_epoch_begin(self, net, dataset_train=None, **kwargs):
         """Check the state the epoch starts from, then keep a copy of it."""
@@ -129,7 +136,7 @@ class DivergenceGuard(Callback):
         """Check the final state, then drop the copy (not to be pickled)."""
         if self.good_ is not None:
             self._check_state(net, len(net.history))
-        self.initialize()
+        self._forget()
 
     def _check_state(self, net, epoch):
         """Fail unless the parameters and the output after ``epoch`` are finite."""
@@ -141,7 +148,7 @@ class DivergenceGuard(Callback):
             if not finite_params:
                 what = "a parameter is not finite at its end"
             self._fail(net, epoch, what)
-        self.initialize()  # nothing of this fit ran yet: the start is broken
+        self._forget()  # nothing of this fit ran yet: the start is broken
         if not finite_params:
             raise ValueError(
                 f"The network's parameters are not finite before training epoch "
@@ -159,7 +166,7 @@ class DivergenceGuard(Callback):
         _restore(net, self.good_)
         done = self.good_epoch_
         when = f"the end of epoch {done}" if done else "before epoch 1"
-        self.initialize()
+        self._forget()
         raise ValueError(
             f"Training diverged in epoch {epoch}: {what}. The parameters from "
             f"{when} were restored. Lower the learning rate "

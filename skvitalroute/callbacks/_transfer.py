@@ -16,12 +16,12 @@ from skorch.callbacks import Callback
 from torch.utils.data import Dataset
 
 from skvitalroute._data._dataset import training_arrays
-from skvitalroute.callbacks._base import check_positive_int
+from skvitalroute.callbacks._base import CheckedOnce, check_positive_int
 from skvitalroute.probe._layers import find_units
 from skvitalroute.probe._probe import VitalityProbe
 
 
-class TransferWarmStart(Callback):
+class TransferWarmStart(CheckedOnce, Callback):
     """Start from the parent network that is most alive on the new inputs.
 
     When training begins on a freshly initialised module, each parent of
@@ -115,7 +115,10 @@ class TransferWarmStart(Callback):
         -------
         self : TransferWarmStart
         """
-        self._check_params()
+        self._check_params_now()
+        return self._forget()
+
+    def _forget(self):
         self.parent_ = None
         self.parent_scores_ = {}
         self.copied_ = []
@@ -143,7 +146,8 @@ class TransferWarmStart(Callback):
         """Score the parents on ``X`` and copy the best one into the module."""
         if len(net.history) > 0:
             return  # the module has been trained already (partial_fit)
-        self.initialize()
+        self._check_params_if_set()
+        self._forget()
         X = _inputs(X)
         child = net.module_
         candidates = {}
