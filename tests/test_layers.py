@@ -70,6 +70,17 @@ def test_imports_only_go_down():
     assert upward == []
 
 
+def test_compare_imports_the_package_only_at_module_level():
+    """Check every skvitalroute import in compare/ is at module level (no
+    import hidden in a function, where a cycle would go unseen)."""
+    lazy = sorted(
+        f"{source} -> {target}"
+        for source, target, is_lazy in _edges()
+        if is_lazy and _part(source) == "compare"
+    )
+    assert lazy == []
+
+
 def test_no_module_level_import_cycle():
     """Check that the module-level imports of the package form no cycle."""
     graph = {}
