@@ -4,7 +4,7 @@ import pickle
 
 import numpy as np
 import pytest
-import torch
+from _shared import skorch_mlp
 from imblearn.pipeline import Pipeline, make_pipeline
 from sklearn.base import clone
 from sklearn.datasets import make_classification
@@ -12,10 +12,8 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_score
 from sklearn.preprocessing import StandardScaler
-from skorch import NeuralNetClassifier
 
 from skvitalroute import VitalitySampler
-from skvitalroute.nn import MLPModule
 
 FAST = dict(probe_epochs=1, probe_hidden_units=(8,), random_state=0)
 CV = StratifiedKFold(3, shuffle=True, random_state=0)
@@ -35,17 +33,7 @@ def data():
 
 
 def _skorch_net():
-    return NeuralNetClassifier(
-        MLPModule,
-        module__n_features=6,
-        module__n_classes=3,
-        module__hidden_units=(8,),
-        criterion=torch.nn.CrossEntropyLoss,
-        max_epochs=3,
-        lr=0.05,
-        train_split=None,
-        verbose=0,
-    )
+    return skorch_mlp(6, 3, max_epochs=3, lr=0.05)
 
 
 @pytest.mark.parametrize(
