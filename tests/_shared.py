@@ -17,13 +17,14 @@ SEED_RULE_EXAMPLES = [
 ]
 
 
-def three_classes(n_features, n_informative):
-    """90 rows of ``make_classification`` in 3 classes (seed 0): ``X, y``."""
+def three_classes(n_samples, n_features, n_informative, weights=None):
+    """``make_classification`` data in 3 classes (seed 0): ``X, y``."""
     return make_classification(
-        n_samples=90,
+        n_samples=n_samples,
         n_features=n_features,
         n_informative=n_informative,
         n_classes=3,
+        weights=weights,
         random_state=0,
     )
 

@@ -24,7 +24,7 @@ FAST = dict(hidden_units=(8,), max_epochs=2, batch_size=32, probe_size=64)
 
 @pytest.fixture(scope="module")
 def data():
-    return three_classes(n_features=6, n_informative=4)
+    return three_classes(90, n_features=6, n_informative=4)
 
 
 @pytest.fixture(scope="module")

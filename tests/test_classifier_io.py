@@ -16,7 +16,7 @@ FAST = dict(hidden_units=(8,), max_epochs=2, probe_size=64, random_state=0)
 
 @pytest.fixture(scope="module")
 def data():
-    return three_classes(n_features=5, n_informative=3)
+    return three_classes(90, n_features=5, n_informative=3)
 
 
 def _labels(y, kind):

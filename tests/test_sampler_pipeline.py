@@ -4,10 +4,9 @@ import pickle
 
 import numpy as np
 import pytest
-from _shared import skorch_mlp
+from _shared import skorch_mlp, three_classes
 from imblearn.pipeline import Pipeline, make_pipeline
 from sklearn.base import clone
-from sklearn.datasets import make_classification
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_score
@@ -21,14 +20,7 @@ CV = StratifiedKFold(3, shuffle=True, random_state=0)
 
 @pytest.fixture(scope="module")
 def data():
-    X, y = make_classification(
-        n_samples=180,
-        n_features=6,
-        n_informative=4,
-        n_classes=3,
-        weights=[0.7, 0.2, 0.1],
-        random_state=0,
-    )
+    X, y = three_classes(180, n_features=6, n_informative=4, weights=[0.7, 0.2, 0.1])
     return X.astype(np.float32), y
 
 
