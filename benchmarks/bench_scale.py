@@ -21,24 +21,25 @@ Run from the repository root::
 The results and how to read them are in ``docs/performance.md``.
 """
 
-import argparse
-import json
 import os
 import platform
-import resource
 import statistics
-import subprocess
 import sys
 import time
 import tracemalloc
 from contextlib import contextmanager
-from functools import wraps
+from functools import partial, wraps
 
 import numpy as np
 import torch
 from skorch.callbacks import Callback
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import _cli  # noqa: E402
+
 N_FEATURES = 64
+SECTIONS = ("fit", "probe", "memory", "sampler")
 FIT_CONFIGS = ("plain", "plain+groups", "none", "auto", "hard+lr_scale")
 ROUTED_CONFIGS = ("none", "auto", "hard+lr_scale")
 MEMORY_CONFIGS = ("plain",) + ROUTED_CONFIGS
@@ -272,7 +273,8 @@ def bench_fit(rows=(10_000,), classes=(10,), *, configs=FIT_CONFIGS, epochs=3,
             for _ in range(repeats):
                 for config in configs:
                     runs[config].append(_timed_fit(config, X, y, k, epochs))
-                    _log(log, f"fit {n}x{k} {config}: {runs[config][-1]['wall']:.2f} s")
+                    seconds = runs[config][-1]["wall"]
+                    _cli.log_to(log, f"fit {n}x{k} {config}: {seconds:.2f} s")
             for config in configs:
                 out.append(_fit_row(n, k, config, runs[config], runs.get("plain")))
     return out
@@ -406,40 +408,21 @@ def bench_probe(rows=(1_000, 10_000, 100_000), classes=(2, 10, 100), *,
 # ----------------------------------------------------------------------
 # 3. peak memory, one fresh process per fit
 # ----------------------------------------------------------------------
-def _vm_hwm_mib():
-    """Peak resident set size of this process (VmHWM), MiB."""
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
-
-
 def memory_child(spec):
     """Run one fit in this process and return its memory figures (a dict)."""
     torch.set_num_threads(spec["threads"])
     X, y = make_data(spec["rows"], spec["classes"])
     build_net(spec["config"], spec["classes"], epochs=1).fit(X[:200], y[:200])
     net = build_net(spec["config"], spec["classes"], epochs=spec["epochs"])
-    before = _vm_hwm_mib()
+    before = _cli.vm_hwm_mib()
     if spec["tracemalloc"]:
         tracemalloc.start()
     net.fit(X, y)
-    result = {"peak": _vm_hwm_mib(), "before": before}
+    result = {"peak": _cli.vm_hwm_mib(), "before": before}
     if spec["tracemalloc"]:
         result["traced_peak"] = tracemalloc.get_traced_memory()[1] / 2**20
         tracemalloc.stop()
     return result
-
-
-def _run_child(spec):
-    script = os.path.abspath(__file__)
-    cmd = [sys.executable, script, "--memory-child", json.dumps(spec)]
-    done = subprocess.run(cmd, capture_output=True, text=True, check=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def bench_memory(rows=(100_000,), classes=(10,), *, configs=MEMORY_CONFIGS,
@@ -451,9 +434,9 @@ def bench_memory(rows=(100_000,), classes=(10,), *, configs=MEMORY_CONFIGS,
             for config in configs:
                 spec = dict(rows=n, classes=k, config=config, epochs=epochs,
                             threads=threads, tracemalloc=False)
-                rss = _run_child(spec)
-                traced = _run_child({**spec, "tracemalloc": True})
-                _log(log, f"memory {n}x{k} {config}: {rss['peak']:.0f} MiB")
+                rss = _cli.run_child(__file__, spec)
+                traced = _cli.run_child(__file__, {**spec, "tracemalloc": True})
+                _cli.log_to(log, f"memory {n}x{k} {config}: {rss['peak']:.0f} MiB")
                 out.append({
                     "rows": n, "classes": k, "config": config,
                     "peak RSS MiB": f"{rss['peak']:.0f}",
@@ -510,7 +493,7 @@ def bench_sampler(rows=(10_000, 100_000), n_classes=10, *, repeats=3,
                     times.append(time.perf_counter() - start)
                 training.append(timer.seconds)
                 n_out = len(y_res)
-            _log(log, f"sampler {n} {name}: {statistics.median(times):.2f} s")
+            _cli.log_to(log, f"sampler {n} {name}: {statistics.median(times):.2f} s")
             vital = name.startswith("Vitality")
             out.append({
                 "rows": n, "classes": n_classes, "method": name,
@@ -527,42 +510,28 @@ def bench_sampler(rows=(10_000, 100_000), n_classes=10, *, repeats=3,
 # ----------------------------------------------------------------------
 # report
 # ----------------------------------------------------------------------
-def markdown_table(rows, columns):
-    """A Markdown table of ``rows`` (dicts) with ``columns`` in that order."""
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    for row in rows:
-        lines.append("| " + " | ".join(str(row[c]) for c in columns) + " |")
-    return "\n".join(lines)
-
-
 def machine_info(threads):
-    """One line on the machine, the library versions and the load."""
+    """One line on the machine, the library versions, the threads and the load."""
     import sklearn
     import skorch
 
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as f:
-            names = [
-                ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")
-            ]
-        cpu = names[0] if names else cpu
-    except OSError:
-        pass
-    load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
+    cpu = _cli.cpu_name(platform.processor() or platform.machine())
     return (
         f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
         f"torch {torch.__version__} ({threads} thread), skorch {skorch.__version__}, "
-        f"scikit-learn {sklearn.__version__}; load average {load}"
+        f"scikit-learn {sklearn.__version__}; load average {_cli.load_average()}"
     )
 
 
-def _log(log, message):
-    if log is not None:
-        log(message)
+def _settings(grid):
+    """The training settings, for the report's header."""
+    return (
+        f"{grid['epochs']} epochs, batch 64, MLP (128, 64), Adam lr 1e-3, "
+        f"{N_FEATURES} features"
+    )
 
 
-def run(grid, *, sections=("fit", "probe", "memory", "sampler"), threads=1, log=None):
+def run(grid, *, sections=SECTIONS, threads=1, log=None):
     """Run the chosen sections on ``grid``; return ``{section: table rows}``."""
     torch.set_num_threads(threads)
     tables = {}
@@ -602,21 +571,10 @@ _TITLES = {
 
 def report(tables, header=""):
     """The Markdown report of ``run``'s tables."""
-    parts = [header] if header else []
-    for section, rows in tables.items():
-        title, columns = _TITLES[section]
-        parts.append(f"### {title}\n\n{markdown_table(rows, columns)}")
-    return "\n\n".join(parts) + "\n"
+    return _cli.report(tables, _TITLES, header)
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="a small smoke run")
-    parser.add_argument("--out", help="also write the Markdown report to this file")
-    parser.add_argument(
-        "--sections", default="fit,probe,memory,sampler",
-        help="comma-separated subset of fit,probe,memory,sampler",
-    )
+def _add_grid_arguments(parser):
     parser.add_argument("--epochs", type=int, help="epochs per fit (default 3)")
     parser.add_argument("--repeats", type=int, help="repeats per fit (default 3)")
     parser.add_argument(
@@ -625,12 +583,10 @@ def main(argv=None):
     parser.add_argument(
         "--classes", help="comma-separated classes of the fit grid (default 10,100)"
     )
-    parser.add_argument("--threads", type=int, default=1, help="torch threads")
-    parser.add_argument("--memory-child", help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-    if args.memory_child:
-        print(json.dumps(memory_child(json.loads(args.memory_child))))
-        return 0
+
+
+def _grid(args):
+    """QUICK or FULL, with the command line's changes to the fit grid."""
     grid = dict(QUICK if args.quick else FULL)
     if args.epochs:
         grid["epochs"] = args.epochs
@@ -640,27 +596,16 @@ def main(argv=None):
         grid["fit_rows"] = tuple(int(v) for v in args.rows.split(","))
     if args.classes:
         grid["fit_classes"] = tuple(int(v) for v in args.classes.split(","))
-    command = "python benchmarks/bench_scale.py " + " ".join(
-        a for a in (argv if argv is not None else sys.argv[1:])
+    return grid
+
+
+def main(argv=None):
+    args = _cli.parse_args(argv, __doc__, SECTIONS, _add_grid_arguments)
+    grid = _grid(args)
+    return _cli.run_and_report(
+        "bench_scale.py", argv, args, memory_child, partial(run, grid), machine_info,
+        _settings(grid), _TITLES,
     )
-    start = time.perf_counter()
-    header_before = machine_info(args.threads)
-    tables = run(
-        grid, sections=tuple(args.sections.split(",")), threads=args.threads,
-        log=lambda m: print(m, file=sys.stderr, flush=True),
-    )
-    header = (
-        f"`{command.strip()}`\n\n{header_before} (at start); "
-        f"load at end {', '.join(f'{v:.2f}' for v in os.getloadavg())}; "
-        f"{grid['epochs']} epochs, batch 64, MLP (128, 64), Adam lr 1e-3, "
-        f"{N_FEATURES} features; wall time {time.perf_counter() - start:.0f} s"
-    )
-    text = report(tables, header)
-    print(text)
-    if args.out:
-        with open(args.out, "w") as f:
-            f.write(text)
-    return 0
 
 
 if __name__ == "__main__":

@@ -29,19 +29,20 @@ torch runs on one intra-op thread (``--threads``), BLAS (scikit-learn) on
 one thread; the results and how to read them are in docs/performance.md.
 """
 
-import argparse
-import json
 import os
 import platform
-import resource
 import statistics
-import subprocess
 import sys
 import time
 import warnings
+from functools import partial
 
 import numpy as np
 import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import _cli  # noqa: E402
 
 N_FEATURES = 64
 HIDDEN = (128, 64)
@@ -49,6 +50,7 @@ BATCH = 64
 LR = 1e-3
 CONFIGS = ("auto", "none", "skorch", "mlp", "torch", "torch+fused")
 REFERENCE = "skorch"
+SECTIONS = ("fit", "predict", "memory", "threads", "fixed")
 
 FULL = {
     # (rows, classes, epochs); 10 % more rows are held out for accuracy
@@ -224,7 +226,7 @@ def bench_fit(cells, *, configs=CONFIGS, rounds=3, log=None):
                 model, seconds = _fit(config, X, y, k, epochs, seed)
                 times[config].append(seconds)
                 accuracy[config].append(float(np.mean(model.predict(X_test) == y_test)))
-            _log(log, f"fit {n}x{k} round {seed + 1}: " + ", ".join(
+            _cli.log_to(log, f"fit {n}x{k} round {seed + 1}: " + ", ".join(
                 f"{c} {times[c][-1]:.2f}s" for c in configs))
         for config in configs:
             out.append(_fit_row(n, k, epochs, config, times, accuracy[config]))
@@ -275,7 +277,7 @@ def bench_predict(train_rows=20_000, classes=10, rows=100_000, *, repeats=7,
 
     out = _time_calls(calls_on(X_big, X_tensor), rows, repeats, 1)
     out += _time_calls(calls_on(X_big[:1], X_tensor[:1]), 1, repeats, calls)
-    _log(log, "predict done")
+    _cli.log_to(log, "predict done")
     return out
 
 
@@ -303,18 +305,6 @@ def _time_calls(funcs, rows, repeats, calls):
 # ----------------------------------------------------------------------
 # 3. peak memory, one fresh process per fit
 # ----------------------------------------------------------------------
-def _vm_hwm_mib():
-    """Peak resident set size of this process (VmHWM), MiB."""
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
-
-
 def _reset_peak():
     """Reset VmHWM to the current RSS (Linux >= 4.0); False if unsupported."""
     try:
@@ -336,9 +326,9 @@ def memory_child(spec):
     X, y, _, _ = make_data(spec["rows"], spec["classes"])
     _fit(spec["config"], X[:256], y[:256], spec["classes"], 1, 0)
     reset = _reset_peak()
-    before = _vm_hwm_mib()
+    before = _cli.vm_hwm_mib()
     _fit(spec["config"], X, y, spec["classes"], spec["epochs"], 0)
-    return {"peak": _vm_hwm_mib(), "before": before, "reset": reset}
+    return {"peak": _cli.vm_hwm_mib(), "before": before, "reset": reset}
 
 
 def bench_memory(rows=200_000, classes=10, epochs=1, *, configs=CONFIGS, threads=1,
@@ -348,11 +338,8 @@ def bench_memory(rows=200_000, classes=10, epochs=1, *, configs=CONFIGS, threads
     for config in configs:
         spec = dict(rows=rows, classes=classes, config=config, epochs=epochs,
                     threads=threads)
-        cmd = [sys.executable, os.path.abspath(__file__), "--memory-child",
-               json.dumps(spec)]
-        done = subprocess.run(cmd, capture_output=True, text=True, check=True)
-        result = json.loads(done.stdout.strip().splitlines()[-1])
-        _log(log, f"memory {config}: {result['peak']:.0f} MiB")
+        result = _cli.run_child(__file__, spec)
+        _cli.log_to(log, f"memory {config}: {result['peak']:.0f} MiB")
         out.append({
             "rows": rows, "classes": classes, "config": config,
             "RSS before fit MiB": f"{result['before']:.0f}",
@@ -382,11 +369,11 @@ def bench_threads(rows=2_000, classes=10, epochs=10, *, rounds=3, step_repeats=1
             start = time.perf_counter()
             clf.fit(X, y)
             fits[threads].append(time.perf_counter() - start)
-    _log(log, "threads: fits done")
+    _cli.log_to(log, "threads: fits done")
     out = [_thread_row(f"default fit, {rows} rows, {epochs} epochs (s)", fits)]
     for hidden, batch in networks:
         out.append(_step_row(hidden, batch, classes, step_repeats))
-    _log(log, "threads: steps done")
+    _cli.log_to(log, "threads: steps done")
     return out
 
 
@@ -450,7 +437,7 @@ def bench_fixed(cells=((2_000, 10), (20_000, 10), (20_000, 1_000)), *, repeats=5
     out = []
     for n, k in cells:
         out.append(_fixed_costs(n, k, repeats))
-        _log(log, f"fixed costs {n}x{k} done")
+        _cli.log_to(log, f"fixed costs {n}x{k} done")
     return out
 
 
@@ -552,34 +539,25 @@ def check_targets(fit_rows, predict_rows):
 # ----------------------------------------------------------------------
 # report
 # ----------------------------------------------------------------------
-def markdown_table(rows, columns):
-    """A Markdown table of ``rows`` (dicts) with ``columns`` in that order."""
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    for row in rows:
-        lines.append("| " + " | ".join(str(row[c]) for c in columns) + " |")
-    return "\n".join(lines)
-
-
 def machine_info(threads):
     """One line on the machine, the library versions, the threads and the load."""
     import sklearn
     import skorch
 
-    cpu = platform.machine()
-    try:
-        with open("/proc/cpuinfo") as f:
-            names = [
-                ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")
-            ]
-        cpu = names[0] if names else cpu
-    except OSError:
-        pass
-    load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
+    cpu = _cli.cpu_name(platform.machine())
     return (
         f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
         f"torch {torch.__version__} ({threads} intra-op thread), "
         f"skorch {skorch.__version__}, scikit-learn {sklearn.__version__} "
-        f"(BLAS limited to 1 thread); load average {load}"
+        f"(BLAS limited to 1 thread); load average {_cli.load_average()}"
+    )
+
+
+def _settings(grid):
+    """The training settings, for the report's header."""
+    return (
+        f"MLP {HIDDEN}, Adam lr {LR}, batch {BATCH}, {N_FEATURES} features, "
+        f"{grid['rounds']} interleaved rounds"
     )
 
 
@@ -587,11 +565,6 @@ def _limit_blas():
     from threadpoolctl import threadpool_limits
 
     return threadpool_limits(1)
-
-
-def _log(log, message):
-    if log is not None:
-        log(message)
 
 
 _TITLES = {
@@ -605,8 +578,7 @@ _TITLES = {
 }
 
 
-def run(grid, *, sections=("fit", "predict", "memory", "threads", "fixed"),
-        threads=1, log=None):
+def run(grid, *, sections=SECTIONS, threads=1, log=None):
     """Run the chosen sections on ``grid``; return ``{section: table rows}``."""
     torch.set_num_threads(threads)
     _limit_blas()
@@ -629,52 +601,22 @@ def run(grid, *, sections=("fit", "predict", "memory", "threads", "fixed"),
 
 def report(tables, header=""):
     """The Markdown report of ``run``'s tables."""
-    parts = [header] if header else []
-    for section, rows in tables.items():
-        title, columns = _TITLES[section]
-        parts.append(f"### {title}\n\n{markdown_table(rows, columns)}")
-    return "\n\n".join(parts) + "\n"
+    return _cli.report(tables, _TITLES, header)
+
+
+def _add_rounds_argument(parser):
+    parser.add_argument("--rounds", type=int, help="interleaved rounds of fits")
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="a small smoke run")
-    parser.add_argument("--out", help="also write the Markdown report to this file")
-    parser.add_argument(
-        "--sections", default="fit,predict,memory,threads,fixed",
-        help="comma-separated subset of fit,predict,memory,threads,fixed",
-    )
-    parser.add_argument("--rounds", type=int, help="interleaved rounds of fits")
-    parser.add_argument("--threads", type=int, default=1, help="torch threads")
-    parser.add_argument("--memory-child", help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-    if args.memory_child:
-        print(json.dumps(memory_child(json.loads(args.memory_child))))
-        return 0
+    args = _cli.parse_args(argv, __doc__, SECTIONS, _add_rounds_argument)
     grid = dict(QUICK if args.quick else FULL)
     if args.rounds:
         grid["rounds"] = args.rounds
-    command = "python benchmarks/bench_speed.py " + " ".join(
-        argv if argv is not None else sys.argv[1:]
+    return _cli.run_and_report(
+        "bench_speed.py", argv, args, memory_child, partial(run, grid), machine_info,
+        _settings(grid), _TITLES,
     )
-    start = time.perf_counter()
-    header_before = machine_info(args.threads)
-    tables = run(
-        grid, sections=tuple(args.sections.split(",")), threads=args.threads,
-        log=lambda m: print(m, file=sys.stderr, flush=True),
-    )
-    header = (
-        f"`{command.strip()}`\n\n{header_before} (at start); load at end "
-        f"{', '.join(f'{v:.2f}' for v in os.getloadavg())}; MLP {HIDDEN}, "
-        f"Adam lr {LR}, batch {BATCH}, {N_FEATURES} features, {grid['rounds']} "
-        f"interleaved rounds; wall time {time.perf_counter() - start:.0f} s"
-    )
-    text = report(tables, header)
-    print(text)
-    if args.out:
-        with open(args.out, "w") as f:
-            f.write(text)
-    return 0
 
 
 if __name__ == "__main__":

@@ -369,22 +369,18 @@ FIT_CASES = {
         lambda X, y: (np.repeat(X, 2, axis=1)[:, ::2], y),
         BOTH_ACCEPT,
     ),
-    "sparse X (CSR)": (
-        lambda X, y: (sparse.csr_matrix(X), y),
-        {"sampler": ACCEPT, "classifier": SPARSE_REFUSED},
-    ),
-    "sparse X (CSC)": (
-        lambda X, y: (sparse.csc_matrix(X), y),
-        {"sampler": ACCEPT, "classifier": SPARSE_REFUSED},
-    ),
-    "sparse X (COO)": (
-        lambda X, y: (sparse.coo_matrix(X), y),
-        {"sampler": ACCEPT, "classifier": SPARSE_REFUSED},
-    ),
-    "sparse X (csr_array)": (
-        lambda X, y: (sparse.csr_array(X), y),
-        {"sampler": ACCEPT, "classifier": SPARSE_REFUSED},
-    ),
+    **{
+        f"sparse X ({name})": (
+            lambda X, y, to_sparse=to_sparse: (to_sparse(X), y),
+            {"sampler": ACCEPT, "classifier": SPARSE_REFUSED},
+        )
+        for name, to_sparse in (
+            ("CSR", sparse.csr_matrix),
+            ("CSC", sparse.csc_matrix),
+            ("COO", sparse.coo_matrix),
+            ("csr_array", sparse.csr_array),
+        )
+    },
     "sparse X with NaN": (
         _sparse_nan,
         {
@@ -492,16 +488,14 @@ SAMPLER_PARAMS = {
     "beta=-1": (dict(beta=-1.0), ValueError, "'beta' parameter"),
     "beta=inf": (dict(beta=np.inf), ValueError, "'beta' parameter"),
     "beta=nan": (dict(beta=np.nan), ValueError, "'beta' parameter"),
-    "sampling_strategy='bogus'": (
-        dict(sampling_strategy="bogus"),
-        ValueError,
-        "'sampling_strategy' parameter",
-    ),
-    "sampling_strategy=-1": (
-        dict(sampling_strategy=-1),
-        ValueError,
-        "'sampling_strategy' parameter",
-    ),
+    **{
+        f"sampling_strategy={value!r}": (
+            dict(sampling_strategy=value),
+            ValueError,
+            "'sampling_strategy' parameter",
+        )
+        for value in ("bogus", -1)
+    },
     "sampling_strategy=0.5 (3 classes)": (
         dict(sampling_strategy=0.5),
         ValueError,
@@ -731,16 +725,14 @@ CLASSIFIER_PARAMS = {
         r"hard_beta must be in \[0.0, inf\); got inf",
     ),
     "hard_refresh=0": (dict(hard_refresh=0), ValueError, "hard_refresh must be in"),
-    "lr_scale_alpha=inf": (
-        dict(lr_scale_alpha=np.inf),
-        ValueError,
-        "lr_scale_alpha must be in",
-    ),
-    "lr_scale_alpha=-1": (
-        dict(lr_scale_alpha=-1.0),
-        ValueError,
-        "lr_scale_alpha must be in",
-    ),
+    **{
+        f"lr_scale_alpha={name}": (
+            dict(lr_scale_alpha=value),
+            ValueError,
+            "lr_scale_alpha must be in",
+        )
+        for name, value in (("inf", np.inf), ("-1", -1.0))
+    },
     "reset_threshold=2": (dict(reset_threshold=2.0), ValueError, "reset_threshold"),
     "probe_size=0": (dict(probe_size=0), ValueError, "probe_size must be in"),
     "max_epochs=-1": (dict(max_epochs=-1), ValueError, "max_epochs must be in"),
@@ -799,28 +791,24 @@ def no_training(monkeypatch):
     monkeypatch.setattr(NeuralNet, "fit_loop", fit_loop)
 
 
-@pytest.mark.parametrize(
-    "params, error, match",
-    [pytest.param(*case, id=name) for name, case in SAMPLER_PARAMS.items()],
-)
-def test_sampler_refuses_bad_arguments_before_training(
-    params, error, match, data, no_training
-):
-    """Check that a bad VitalitySampler argument is refused by name, untrained."""
-    sampler = VitalitySampler(**{**FAST_SAMPLER, **params})
-    _assert_raises_named(error, match, lambda: sampler.fit_resample(*data))
+PARAMS_REFUSED = [
+    pytest.param(door, *case, id=f"{door}-{name}")
+    for door, cases in (("sampler", SAMPLER_PARAMS), ("classifier", CLASSIFIER_PARAMS))
+    for name, case in cases.items()
+]
 
 
-@pytest.mark.parametrize(
-    "params, error, match",
-    [pytest.param(*case, id=name) for name, case in CLASSIFIER_PARAMS.items()],
-)
-def test_classifier_refuses_bad_arguments_before_training(
-    params, error, match, data, no_training
+@pytest.mark.parametrize("door, params, error, match", PARAMS_REFUSED)
+def test_bad_arguments_are_refused_before_training(
+    door, params, error, match, data, no_training
 ):
-    """Check that a bad VitalRouteClassifier argument is refused by name, untrained."""
-    clf = VitalRouteClassifier(**{**FAST_CLASSIFIER, **params})
-    _assert_raises_named(error, match, lambda: clf.fit(*data))
+    """Check that a bad VitalitySampler / VitalRouteClassifier argument is
+    refused by name, untrained."""
+    if door == "sampler":
+        fit = _sampler(**params).fit_resample
+    else:
+        fit = _classifier(**params).fit
+    _assert_raises_named(error, match, lambda: fit(*data))
 
 
 @pytest.mark.parametrize(

@@ -1,24 +1,13 @@
 """Smoke test of benchmarks/bench_scale.py on tiny sizes (no timing asserted)."""
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pytest
-
-_PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_scale.py"
+from _bench import columns_ok, load_benchmark
 
 
 @pytest.fixture(scope="module")
 def bench():
-    spec = importlib.util.spec_from_file_location("bench_scale", _PATH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def _columns_ok(rows, columns):
-    return all(list(row) == list(columns) for row in rows)
+    return load_benchmark("bench_scale")
 
 
 def test_make_data_is_imbalanced_enough_to_route_the_class_sampler(bench):
@@ -34,7 +23,7 @@ def test_fit_table_compares_routed_fits_with_plain_skorch(bench):
     """Check one row per config, the routed run really routed, ratios vs plain."""
     configs = ("plain", "plain+groups", "auto", "class", "hard+lr_scale")
     rows = bench.bench_fit((400,), (3,), configs=configs, epochs=1, repeats=1)
-    assert _columns_ok(rows, bench.FIT_COLUMNS)
+    assert columns_ok(rows, bench.FIT_COLUMNS)
     by_config = {row["config"]: row for row in rows}
     assert by_config["plain"]["vs plain"] == "1.000"
     assert by_config["auto"]["route"] == "inv_freq"  # default router, short fit
@@ -54,7 +43,7 @@ def test_probe_table_counts_one_forward_pass_per_reading(bench):
     rows = bench.bench_probe(
         (300, 900), (2, 4), fixed_rows=300, fixed_classes=3, probe_size=64, repeats=1
     )
-    assert _columns_ok(rows, bench.PROBE_COLUMNS)
+    assert columns_ok(rows, bench.PROBE_COLUMNS)
     cells = {(r["rows"], r["classes"]) for r in rows}
     assert cells == {(300, 3), (900, 3), (300, 2), (300, 4)}
     for r in rows:
@@ -79,14 +68,14 @@ def test_memory_child_reports_peaks(bench):
 def test_memory_table_runs_fits_in_fresh_processes(bench):
     """Check the memory table (two child processes per config)."""
     rows = bench.bench_memory((300,), (3,), configs=("plain",), epochs=1)
-    assert _columns_ok(rows, bench.MEMORY_COLUMNS) and len(rows) == 1
+    assert columns_ok(rows, bench.MEMORY_COLUMNS) and len(rows) == 1
 
 
 def test_sampler_table_compares_with_imbalanced_learn(bench):
     """Check the sampler rows: every method ran and over-sampled."""
     methods = ("RandomOverSampler", "SMOTE", "VitalitySampler(mode=auto)")
     rows = bench.bench_sampler((400,), 3, repeats=1, methods=methods)
-    assert _columns_ok(rows, bench.SAMPLER_COLUMNS)
+    assert columns_ok(rows, bench.SAMPLER_COLUMNS)
     assert [r["method"] for r in rows] == list(methods)
     _, y = bench.make_data(400, 3)
     balanced = 3 * np.bincount(y).max()
@@ -109,6 +98,6 @@ def test_cli_writes_the_markdown_report(bench, tmp_path):
 def test_hook_check_sees_no_probe_hook_during_training(bench):
     """Check the hooks table: probes read, yet no hook is live in a batch."""
     rows = bench.check_hooks(300, 3, configs=("class",), epochs=1)
-    assert _columns_ok(rows, bench.HOOK_COLUMNS)
+    assert columns_ok(rows, bench.HOOK_COLUMNS)
     assert rows[0]["probe readings"] == 2 and rows[0]["training batches"] == 5
     assert rows[0]["hooks live in a training batch (max)"] == 0

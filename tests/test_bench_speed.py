@@ -1,24 +1,13 @@
 """Smoke test of benchmarks/bench_speed.py on tiny sizes (no timing asserted)."""
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pytest
-
-_PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_speed.py"
+from _bench import columns_ok, load_benchmark
 
 
 @pytest.fixture(scope="module")
 def bench():
-    spec = importlib.util.spec_from_file_location("bench_speed", _PATH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def _columns_ok(rows, columns):
-    return all(list(row) == list(columns) for row in rows)
+    return load_benchmark("bench_speed")
 
 
 def test_make_data_holds_out_rows(bench):
@@ -33,7 +22,7 @@ def test_fit_table_has_every_config_with_ratios_to_skorch(bench):
     """Check one row per config, the reference at ratio 1, per-round ratios
     and an accuracy for each."""
     rows = bench.bench_fit(((300, 3, 1),), rounds=2)
-    assert _columns_ok(rows, bench.FIT_COLUMNS)
+    assert columns_ok(rows, bench.FIT_COLUMNS)
     assert [r["config"] for r in rows] == list(bench.CONFIGS)
     by_config = {r["config"]: r for r in rows}
     assert by_config["skorch"]["vs skorch"] == "1.00"
@@ -45,7 +34,7 @@ def test_fit_table_has_every_config_with_ratios_to_skorch(bench):
 def test_predict_table_compares_with_the_bare_module(bench):
     """Check the prediction rows: every predictor on many rows and on one."""
     rows = bench.bench_predict(200, 3, 500, repeats=1, calls=2)
-    assert _columns_ok(rows, bench.PREDICT_COLUMNS)
+    assert columns_ok(rows, bench.PREDICT_COLUMNS)
     assert [r["rows"] for r in rows] == [500] * 4 + [1] * 4
     bare = [r for r in rows if r["what"].startswith("bare")]
     assert [r["vs bare module"] for r in bare] == ["1.00", "1.00"]
@@ -60,7 +49,7 @@ def test_memory_child_and_thread_rows(bench):
     rows = bench.bench_threads(
         200, 3, 1, rounds=1, step_repeats=1, networks=(((8,), 16),)
     )
-    assert _columns_ok(rows, bench.THREAD_COLUMNS) and len(rows) == 2
+    assert columns_ok(rows, bench.THREAD_COLUMNS) and len(rows) == 2
 
 
 def test_fixed_costs_row(bench):

@@ -7,9 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from _shared import SEED_RULE_EXAMPLES, three_classes
 from sklearn.base import clone
 from sklearn.compose import ColumnTransformer
-from sklearn.datasets import make_classification
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import Pipeline, make_pipeline
@@ -24,10 +24,7 @@ FAST = dict(hidden_units=(8,), max_epochs=2, batch_size=32, probe_size=64)
 
 @pytest.fixture(scope="module")
 def data():
-    X, y = make_classification(
-        n_samples=90, n_features=6, n_informative=4, n_classes=3, random_state=0
-    )
-    return X, y
+    return three_classes(90, n_features=6, n_informative=4)
 
 
 @pytest.fixture(scope="module")
@@ -251,16 +248,7 @@ def _pool(n_features, n_classes=2):
     return [("p0", MLPModule(n_features, n_classes, (8,)))]
 
 
-@pytest.mark.parametrize(
-    "counts, pool, label",
-    [
-        ([3000, 400], False, "imbalance"),
-        ([140] * 10, False, "hard+lr_scale"),
-        ([80, 80], True, "transfer+hard+lr_scale"),
-        ([10] * 5, True, "transfer+hard"),
-        ([6] * 5, False, "monitor"),
-    ],
-)
+@pytest.mark.parametrize("counts, pool, label", SEED_RULE_EXAMPLES)
 def test_seed_router_reproduces_spec_examples(counts, pool, label):
     """Check that router='vitalroute' routes the seed's examples to their
     labels and installs exactly the matching callbacks (the seed's monitor

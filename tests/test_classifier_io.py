@@ -6,7 +6,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.datasets import make_classification
+from _shared import three_classes
 from sklearn.exceptions import NotFittedError
 
 from skvitalroute import VitalRouteClassifier
@@ -16,10 +16,7 @@ FAST = dict(hidden_units=(8,), max_epochs=2, probe_size=64, random_state=0)
 
 @pytest.fixture(scope="module")
 def data():
-    X, y = make_classification(
-        n_samples=90, n_features=5, n_informative=3, n_classes=3, random_state=0
-    )
-    return X, y
+    return three_classes(90, n_features=5, n_informative=3)
 
 
 def _labels(y, kind):

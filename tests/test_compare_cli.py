@@ -193,21 +193,9 @@ def test_user_csv_with_categorical_columns(tmp_path, capsys):
         lines.append(f"{rng.normal() + 2 * c:.3f},{rng.normal():.3f},{shade},k{c}")
     path = tmp_path / "data.csv"
     path.write_text("\n".join(lines) + "\n")
-    argv = [
-        "compare",
-        "--data",
-        str(path),
-        "--target",
-        "target",
-        "--imbalance",
-        "3",
-        "--methods",
-        "inv_freq",
-        "logreg_balanced",
-        "smote",
-        "--out",
-        str(tmp_path / "o"),
-    ]
+    argv = ["compare", "--data", str(path), "--target", "target", "--imbalance", "3"]
+    argv += ["--methods", "inv_freq", "logreg_balanced", "smote"]
+    argv += ["--out", str(tmp_path / "o")]
     assert main(argv + TINY) == 0
     text = capsys.readouterr().out
     assert "minority classes: k2" in text and "3:1 imbalanced" in text
@@ -252,17 +240,8 @@ def test_failed_fit_names_method_and_split(tmp_path, capsys, monkeypatch):
     rows = ["x,t"] + [f"{i},a" for i in range(20)] + [f"{i},b" for i in range(4)]
     path = tmp_path / "d.csv"
     path.write_text("\n".join(rows) + "\n")
-    argv = [
-        "compare",
-        "--data",
-        str(path),
-        "--target",
-        "t",
-        "--imbalance",
-        "10",
-        "--methods",
-        "smote",
-    ]
+    argv = ["compare", "--data", str(path), "--target", "t", "--imbalance", "10"]
+    argv += ["--methods", "smote"]
     assert main(argv + TINY) == 1
     err = capsys.readouterr().err
     assert "error: method 'smote' failed on seed 0, fold 0" in err

@@ -4,7 +4,7 @@ import sys
 
 import numpy as np
 import pytest
-from sklearn.datasets import make_classification
+from _shared import three_classes
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -27,14 +27,7 @@ def _close_figures():
 @pytest.fixture(scope="module")
 def fitted():
     """A fit with every kind of reading: class sampler, lr_scale, resets."""
-    X, y = make_classification(
-        n_samples=400,
-        n_features=10,
-        n_informative=5,
-        n_classes=3,
-        weights=[0.7, 0.2, 0.1],
-        random_state=0,
-    )
+    X, y = three_classes(400, n_features=10, n_informative=5, weights=[0.7, 0.2, 0.1])
     X = StandardScaler().fit_transform(X)
     clf = VitalRouteClassifier(
         hidden_units=(32, 16),

@@ -53,6 +53,11 @@ def _case(name, argv, match, code=2, files=(), fits=False):
     return pytest.param(argv, match, code, files, fits, id=name)
 
 
+def _csv_case(name, csv, match, target="label"):
+    """A row on the CSV file ``csv`` of :data:`FILES` (``--data csv --target ...``)."""
+    return _case(name, ["--data", csv, "--target", target], match, files=[csv])
+
+
 #: (case, arguments after ``compare``, message, exit status, files, fits allowed)
 CASES = [
     _case("empty --methods", ["--methods", ""], r"--methods got no method name"),
@@ -95,17 +100,11 @@ CASES = [
         ["--data", "missing.csv", "--target", "label"],
         r"--data: file not found: missing.csv",
     ),
-    _case(
-        "--data empty",
-        ["--data", "empty.csv", "--target", "label"],
-        r"cannot read empty.csv as CSV",
-        files=["empty.csv"],
-    ),
-    _case(
+    _csv_case("--data empty", "empty.csv", r"cannot read empty.csv as CSV"),
+    _csv_case(
         "--data not text",
-        ["--data", "binary.csv", "--target", "label"],
+        "binary.csv",
         r"cannot read binary.csv as CSV: 'utf-8' codec",
-        files=["binary.csv"],
     ),
     _case(
         "--data a folder",
@@ -113,53 +112,44 @@ CASES = [
         r"cannot read folder as CSV",
         files=["folder/"],
     ),
-    _case(
+    _csv_case(
         "--target not a column",
-        ["--data", "ok.csv", "--target", "lable"],
+        "ok.csv",
         r"'lable' is not a column of ok.csv; columns: a, b, label",
-        files=["ok.csv"],
+        target="lable",
     ),
-    _case(
+    _csv_case(
         "duplicated target header",
-        ["--data", "dup.csv", "--target", "label"],
+        "dup.csv",
         r"--target 'label' names 2 columns of dup.csv \(columns 2, 3\)",
-        files=["dup.csv"],
     ),
-    _case(
+    _csv_case(
         "target of a pandas-renamed duplicate",
-        ["--data", "dup.csv", "--target", "label.1"],
+        "dup.csv",
         r"'label.1' is not in the header of dup.csv: it is pandas' name",
-        files=["dup.csv"],
+        target="label.1",
     ),
-    _case(
+    _csv_case(
         "continuous target",
-        ["--data", "cont.csv", "--target", "y"],
+        "cont.csv",
         r"--target 'y' looks continuous \(30 distinct values in 30 rows",
-        files=["cont.csv"],
+        target="y",
     ),
-    _case(
-        "one class",
-        ["--data", "one.csv", "--target", "label"],
-        r"needs at least 2 classes; got 1",
-        files=["one.csv"],
-    ),
-    _case(
+    _csv_case("one class", "one.csv", r"needs at least 2 classes; got 1"),
+    _csv_case(
         "class smaller than --folds",
-        ["--data", "few.csv", "--target", "label"],
+        "few.csv",
         r"class 'y' of 'label' has 1 rows; at least 2 are needed \(one per fold\)",
-        files=["few.csv"],
     ),
-    _case(
+    _csv_case(
         "no feature column",
-        ["--data", "nofeat.csv", "--target", "label"],
+        "nofeat.csv",
         r"nofeat.csv has no feature column besides 'label'",
-        files=["nofeat.csv"],
     ),
-    _case(
+    _csv_case(
         "every label missing",
-        ["--data", "nolabel.csv", "--target", "label"],
+        "nolabel.csv",
         r"at least 2 classes after dropping 30 rows without one; got 0",
-        files=["nolabel.csv"],
     ),
     _case(
         "--out an existing file",

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from _shared import SEED_RULE_EXAMPLES
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -12,16 +13,7 @@ def _labels(counts):
     return np.repeat(np.arange(len(counts)), counts)
 
 
-@pytest.mark.parametrize(
-    "counts, pool, label",
-    [
-        ([3000, 400], False, "imbalance"),
-        ([140] * 10, False, "hard+lr_scale"),
-        ([80, 80], True, "transfer+hard+lr_scale"),
-        ([10] * 5, True, "transfer+hard"),
-        ([6] * 5, False, "monitor"),
-    ],
-)
+@pytest.mark.parametrize("counts, pool, label", SEED_RULE_EXAMPLES)
 def test_spec_examples(counts, pool, label):
     """Check that every example of docs/router.md, "The seed's rule table",
     gets its documented label."""

@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from _shared import skorch_mlp
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from imblearn.over_sampling import RandomOverSampler
@@ -13,11 +14,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-from skorch import NeuralNetClassifier
 
 from skvitalroute import VitalitySampler, profile_task
 from skvitalroute._sampler._estimator import _class_targets
-from skvitalroute.nn import MLPModule
 from skvitalroute.probe._probe import VitalityProbe
 from skvitalroute.routing import default_route
 
@@ -338,16 +337,7 @@ def test_bad_parameters(data, params, match):
 
 # -- estimators -----------------------------------------------------------------
 def _skorch_net():
-    return NeuralNetClassifier(
-        MLPModule,
-        module__n_features=5,
-        module__n_classes=4,
-        module__hidden_units=(8,),
-        criterion=torch.nn.CrossEntropyLoss,
-        max_epochs=2,
-        train_split=None,
-        verbose=0,
-    )
+    return skorch_mlp(5, 4, max_epochs=2)
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")

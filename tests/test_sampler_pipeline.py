@@ -4,18 +4,15 @@ import pickle
 
 import numpy as np
 import pytest
-import torch
+from _shared import skorch_mlp, three_classes
 from imblearn.pipeline import Pipeline, make_pipeline
 from sklearn.base import clone
-from sklearn.datasets import make_classification
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_score
 from sklearn.preprocessing import StandardScaler
-from skorch import NeuralNetClassifier
 
 from skvitalroute import VitalitySampler
-from skvitalroute.nn import MLPModule
 
 FAST = dict(probe_epochs=1, probe_hidden_units=(8,), random_state=0)
 CV = StratifiedKFold(3, shuffle=True, random_state=0)
@@ -23,29 +20,12 @@ CV = StratifiedKFold(3, shuffle=True, random_state=0)
 
 @pytest.fixture(scope="module")
 def data():
-    X, y = make_classification(
-        n_samples=180,
-        n_features=6,
-        n_informative=4,
-        n_classes=3,
-        weights=[0.7, 0.2, 0.1],
-        random_state=0,
-    )
+    X, y = three_classes(180, n_features=6, n_informative=4, weights=[0.7, 0.2, 0.1])
     return X.astype(np.float32), y
 
 
 def _skorch_net():
-    return NeuralNetClassifier(
-        MLPModule,
-        module__n_features=6,
-        module__n_classes=3,
-        module__hidden_units=(8,),
-        criterion=torch.nn.CrossEntropyLoss,
-        max_epochs=3,
-        lr=0.05,
-        train_split=None,
-        verbose=0,
-    )
+    return skorch_mlp(6, 3, max_epochs=3, lr=0.05)
 
 
 @pytest.mark.parametrize(

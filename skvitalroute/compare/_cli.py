@@ -42,51 +42,44 @@ examples:
 """
 
 
-def _positive_int(text):
+def _number(text, kind, what):
+    """``kind(text)``, or an argparse error naming ``what`` was expected."""
     try:
-        value = int(text)
+        return kind(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer; got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"expected {what}; got {text!r}") from None
+
+
+def _positive_int(text):
+    value = _number(text, int, "an integer")
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected an integer >= 1; got {value}")
     return value
 
 
 def _factor(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number; got {text!r}") from None
+    value = _number(text, float, "a number")
     if not value >= 1:
         raise argparse.ArgumentTypeError(f"expected a factor >= 1; got {text}")
     return value
 
 
 def _share(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number; got {text!r}") from None
+    value = _number(text, float, "a number")
     if not 0 < value < 1:
         raise argparse.ArgumentTypeError(f"expected a share in (0, 1); got {text}")
     return value
 
 
 def _positive_float(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number; got {text!r}") from None
+    value = _number(text, float, "a number")
     if not 0 < value < float("inf"):
         raise argparse.ArgumentTypeError(f"expected a finite number > 0; got {text}")
     return value
 
 
 def _n_jobs(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer; got {text!r}") from None
+    value = _number(text, int, "an integer")
     if value == 0:
         raise argparse.ArgumentTypeError(
             "expected a number of workers >= 1, or -1 for every core (-2 all but "

@@ -202,26 +202,6 @@ def fit_one(
     }
 
 
-def progress_bar(total, *, quiet=False, desc="fits"):
-    """A tqdm bar on stderr, off when ``quiet`` or stderr is not a terminal.
-
-    Parameters
-    ----------
-    total : int
-        Number of steps.
-    quiet : bool, default=False
-        Switch the bar off.
-    desc : str, default="fits"
-        Label of the bar.
-
-    Returns
-    -------
-    bar : FitProgress
-        With ``running(labels)``, ``update(n)`` and ``close()``.
-    """
-    return FitProgress(total, quiet=quiet, desc=desc)
-
-
 def run_fits(jobs, *, n_jobs=1, quiet=False, desc="fits"):
     """Run fit jobs, in parallel through joblib, updating a progress bar.
 
@@ -245,7 +225,7 @@ def run_fits(jobs, *, n_jobs=1, quiet=False, desc="fits"):
     results : list
         In the order of ``jobs``.
     """
-    bar = progress_bar(len(jobs), quiet=quiet, desc=desc)
+    bar = FitProgress(len(jobs), quiet=quiet, desc=desc)
     results = [None] * len(jobs)
     labels = [job_label(job) for job in jobs]
     pending = list(range(len(jobs)))

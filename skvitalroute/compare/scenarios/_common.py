@@ -15,6 +15,17 @@ from skvitalroute.compare._run import Split, fit_one, make_splits, run_fits
 
 #: Repeats (seeds) and folds (or draws) a scenario runs by default.
 DEFAULT_SEEDS, DEFAULT_FOLDS = 2, 5
+#: The sampling fixes and routers that the scenarios on class difficulty
+#: (``shift``, ``confusable``) pit against each other.
+SAMPLING_METHODS = (
+    "uniform",
+    "inv_freq",
+    "ros",
+    "vitality_sampler",
+    "vitalroute",
+    "vitalroute_seed",
+    "vitalroute_seed_blind",
+)
 
 
 def percent(values):
@@ -164,6 +175,10 @@ class ScenarioOptions:
             out.update(extra)
         return out
 
+    def _seeds_and_repeats(self):
+        """The seeds, and the folds (or draws) a seed: asked for, or the defaults."""
+        return range(self.seeds or DEFAULT_SEEDS), self.folds or DEFAULT_FOLDS
+
     def cv_splits(self, task):
         """Stratified CV splits, and the report's line on them.
 
@@ -177,8 +192,7 @@ class ScenarioOptions:
         splits : list of Split
         how : str
         """
-        seeds = range(self.seeds or DEFAULT_SEEDS)
-        folds = self.folds or DEFAULT_FOLDS
+        seeds, folds = self._seeds_and_repeats()
         splits = make_splits(task, folds=folds, seeds=seeds)
         how = f"{folds}-fold stratified CV x {len(seeds)} seeds = {len(splits)} splits"
         return splits, how
@@ -198,8 +212,7 @@ class ScenarioOptions:
         splits : list of Split
         how : str
         """
-        seeds = range(self.seeds or DEFAULT_SEEDS)
-        repeats = self.folds or DEFAULT_FOLDS
+        seeds, repeats = self._seeds_and_repeats()
         splits = scarce_splits(y, per_class, repeats, seeds)
         return splits, f"{repeats} draws x {len(seeds)} seeds = {len(splits)} splits"
 

@@ -9,19 +9,14 @@ from sklearn.preprocessing import StandardScaler
 
 from skvitalroute.compare._data import Task
 from skvitalroute.compare._report import format_table
-from skvitalroute.compare.scenarios._common import fit_jobs, percent
+from skvitalroute.compare.scenarios._common import (
+    SAMPLING_METHODS,
+    fit_jobs,
+    percent,
+)
 
 CONFUSABLE_CLASSES = (0, 1)
-DEFAULT_METHODS = (
-    "uniform",
-    "inv_freq",
-    "ros",
-    "vitality_sampler",
-    "vitalroute",
-    "vitalroute_seed",
-    "vitalroute_seed_blind",
-    "logreg_balanced",
-)
+DEFAULT_METHODS = SAMPLING_METHODS + ("logreg_balanced",)
 
 
 def confusable_task(n_per_class=300, n_features=10, gap=0.8, random_state=0):

@@ -17,18 +17,14 @@ from skorch.callbacks import Callback
 from skvitalroute.compare._data import Task, tail_fractions
 from skvitalroute.compare._methods import NEURAL_METHODS
 from skvitalroute.compare._report import format_table
-from skvitalroute.compare.scenarios._common import fit_jobs, percent
+from skvitalroute.compare.scenarios._common import (
+    SAMPLING_METHODS,
+    fit_jobs,
+    percent,
+)
 
 HARD_AFTER, HARD_BEFORE = 3, 8
-DEFAULT_METHODS = (
-    "uniform",
-    "inv_freq",
-    "ros",
-    "vitality_sampler",
-    "vitalroute",
-    "vitalroute_seed",
-    "vitalroute_seed_blind",
-)
+DEFAULT_METHODS = SAMPLING_METHODS
 
 
 class DifficultyShift(Callback):
