@@ -33,7 +33,7 @@ EXPECTED_FAILED_CHECKS = {
         # monitor reads the rows as they are (a repeated row counts twice, a
         # zero-weight row once), so dead-unit resets differ between the two
         # fits. With resets off they agree to float32 rounding
-        # (tests/test_sample_weight.py).
+        # (tests/data/test_sample_weight.py).
         "check_sample_weight_equivalence_on_dense_data": (
             "vitality readings count rows, not weights; resets then differ"
         ),

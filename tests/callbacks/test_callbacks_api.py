@@ -14,7 +14,7 @@ from skorch import NeuralNetClassifier
 import skvitalroute.callbacks as cbs
 from skvitalroute.nn._losses import LogitAdjustedLoss
 
-API_DOCS = Path(__file__).resolve().parents[1] / "docs" / "api.md"
+API_DOCS = Path(__file__).resolve().parents[2] / "docs" / "api.md"
 
 CALLBACKS = [
     cbs.ClassStressSampler(strength=0.5, random_state=0),

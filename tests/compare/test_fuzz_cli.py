@@ -8,7 +8,7 @@ pseudo-terminal, so the progress bar is drawn and tells when fitting runs.
 
 docs/reliability.md's CLI table is printed from actual runs of the cases by::
 
-    .venv/bin/python tests/test_fuzz_cli.py
+    .venv/bin/python tests/compare/test_fuzz_cli.py
 """
 
 import contextlib

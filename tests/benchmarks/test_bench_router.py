@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-_DIR = Path(__file__).resolve().parents[1] / "benchmarks"
+_DIR = Path(__file__).resolve().parents[2] / "benchmarks"
 
 
 @pytest.fixture(scope="module")

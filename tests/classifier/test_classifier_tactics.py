@@ -1,6 +1,6 @@
 """Wiring of the tactic callbacks inside VitalRouteClassifier.
 
-The tactics themselves are tested in ``tests/test_callbacks_*.py``; these
+The tactics themselves are tested in ``tests/callbacks/``; these
 tests check that the classifier builds them from its parameters, hands them
 the right state and lets them act on its training loop and optimizer.
 """

@@ -24,7 +24,7 @@ from skvitalroute.compare._report import comparison_figure, render
 from skvitalroute.compare._result import CompareResult
 from skvitalroute.compare._run import fit_one, make_splits
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 TINY = ["--epochs", "2", "--folds", "2", "--seeds", "1", "--quiet", "--n-jobs", "1"]
 
