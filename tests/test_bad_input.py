@@ -544,7 +544,8 @@ SAMPLER_PARAMS = {
         f"probe_hidden_units={units!r}": (
             dict(probe_hidden_units=units),
             ValueError,
-            r"probe_hidden_units must be a tuple of positive ints; got \(",
+            r"'probe_hidden_units' parameter of VitalitySampler must be a tuple of "
+            r"positive ints. Got \(",
         )
         for units in ((0,), (-3,), (8.5,), (True,), (8, 0))
     },
@@ -566,14 +567,16 @@ CLASSIFIER_PARAMS = {
         f"hidden_units={units!r}": (
             dict(hidden_units=units),
             ValueError,
-            "hidden_units must be a tuple of positive ints",
+            "'hidden_units' parameter of VitalRouteClassifier must be a tuple of "
+            "positive ints",
         )
         for units in ((0,), (-3,), (8.5,), (True,), "64", 64)
     },
     "module__hidden_units=(0,)": (
         dict(module__hidden_units=(0,)),
         ValueError,
-        "module__hidden_units must be a tuple of positive ints",
+        "'module__hidden_units' parameter of VitalRouteClassifier must be a tuple "
+        "of positive ints",
     ),
     "module='mlp'": (dict(module="mlp"), TypeError, "module must be None, a torch"),
     **{
@@ -777,7 +780,9 @@ CLASSIFIER_PARAMS = {
         f"random_state={seed!r}": (
             dict(random_state=seed),
             ValueError,
-            r"random_state must be None, an int in \[0, 2\*\*32 - 1\]",
+            r"'random_state' parameter of VitalRouteClassifier must be an int in the "
+            r"range \[0, 4294967295\], an instance of "
+            r"'numpy.random.mtrand.RandomState' or None",
         )
         for seed in (-1, 2**33, 1.5, "seed")
     },
@@ -854,7 +859,8 @@ CALLBACK_PARAMS = {
     **{
         f"{cls.__name__}({name}={value!r})": (
             lambda cls=cls, name=name, value=value: cls(**{name: value}),
-            f"{name} must be a finite real number",
+            f"'{name}' parameter of {cls.__name__} must be a float in the range "
+            + {"beta": r"\[0.0, inf\)", "strength": r"\[0.0, 1.0\]"}[name],
         )
         for cls in (cbs.ClassStressSampler, cbs.HardSampleSampler)
         for name, value in (
@@ -868,50 +874,60 @@ CALLBACK_PARAMS = {
     **{
         f"{cls.__name__}(random_state={seed!r})": (
             lambda cls=cls, seed=seed: cls(random_state=seed),
-            r"random_state must be None, an int in \[0, 2\*\*32 - 1\]",
+            rf"'random_state' parameter of {cls.__name__} must be an int in the "
+            r"range \[0, 4294967295\], an instance of "
+            r"'numpy.random.mtrand.RandomState' or None",
         )
         for cls in (cbs.ClassStressSampler, cbs.HardSampleSampler)
         for seed in (-1, "seed")
     },
     "ClassStressSampler(refresh_every=0)": (
         lambda: cbs.ClassStressSampler(refresh_every=0),
-        "refresh_every must be an int >= 1",
+        r"'refresh_every' parameter of ClassStressSampler must be an int in the "
+        r"range \[1, inf\)",
     ),
     "LayerLRScaler(alpha=inf)": (
         lambda: cbs.LayerLRScaler(alpha=np.inf),
-        "alpha must be a finite real number >= 0",
+        r"'alpha' parameter of LayerLRScaler must be a float in the range "
+        r"\[0.0, inf\)",
     ),
     "LayerLRScaler(alpha=nan)": (
         lambda: cbs.LayerLRScaler(alpha=np.nan),
-        "alpha must be a finite real number >= 0",
+        r"'alpha' parameter of LayerLRScaler must be a float in the range "
+        r"\[0.0, inf\)",
     ),
     "VitalityMonitor(reset_threshold=inf)": (
         lambda: cbs.VitalityMonitor(reset_threshold=np.inf),
-        r"reset_threshold must be a finite real number in \[0.0, 1.0\]",
+        r"'reset_threshold' parameter of VitalityMonitor must be a float in the "
+        r"range \[0.0, 1.0\]",
     ),
     "VitalityMonitor(reset='yes')": (
         lambda: cbs.VitalityMonitor(reset="yes"),
-        "reset must be True or False",
+        "'reset' parameter of VitalityMonitor must be an instance of 'bool'",
     ),
     "VitalityMonitor(probe_size=0)": (
         lambda: cbs.VitalityMonitor(probe_size=0),
-        "probe_size must be an int >= 1",
+        r"'probe_size' parameter of VitalityMonitor must be an int in the "
+        r"range \[1, inf\)",
     ),
     "DivergenceGuard(probe_size=2.5)": (
         lambda: cbs.DivergenceGuard(probe_size=2.5),
-        "probe_size must be an int >= 1",
+        r"'probe_size' parameter of DivergenceGuard must be an int in the "
+        r"range \[1, inf\)",
     ),
     "TransferWarmStart(parent_pool=[])": (
         lambda: cbs.TransferWarmStart([]),
-        "parent_pool must be a non-empty list of",
+        r"'parent_pool' parameter of TransferWarmStart must be a non-empty list "
+        r"of \(name, model\) pairs",
     ),
     "TransferWarmStart(freeze='yes')": (
         lambda: cbs.TransferWarmStart([("p", _mlp())], freeze="yes"),
-        "freeze must be True or False",
+        "'freeze' parameter of TransferWarmStart must be an instance of 'bool'",
     ),
     "TransferWarmStart(probe_size=0)": (
         lambda: cbs.TransferWarmStart([("p", _mlp())], probe_size=0),
-        "probe_size must be an int >= 1",
+        r"'probe_size' parameter of TransferWarmStart must be an int in the "
+        r"range \[1, inf\)",
     ),
 }
 

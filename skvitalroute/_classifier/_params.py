@@ -14,8 +14,12 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 
-from skvitalroute._utils._validation import check_hidden_units, did_you_mean
-from skvitalroute.callbacks._base import check_random_state_param
+from skvitalroute._utils._validation import (
+    HIDDEN_UNITS,
+    RANDOM_STATE,
+    check_params,
+    did_you_mean,
+)
 from skvitalroute.callbacks._registry import TACTICS, check_tactic_names
 from skvitalroute.nn._losses import LOSSES
 from skvitalroute.routing import ROUTERS, check_router_params, router_parameters
@@ -287,10 +291,10 @@ def check_vitality_params(est):
     _check_router(est)
     _check_option("loss", est.loss, ("auto", *LOSSES))
     _check_class_weight(est.class_weight)
-    check_hidden_units(est.hidden_units)
+    shared = {"hidden_units": [HIDDEN_UNITS], "random_state": RANDOM_STATE}
+    check_params(shared, est.get_params(deep=False), type(est).__name__)
     for name, spec in _NUMBERS.items():
         _check_number(name, getattr(est, name), *spec)
-    check_random_state_param("random_state", est.random_state)
     for name in ("module", "criterion", "optimizer"):
         _check_component(name, getattr(est, name))
     _check_callbacks(est.callbacks)
