@@ -87,6 +87,14 @@ def _classifier(**params):
     return VitalRouteClassifier(**{**FAST_CLASSIFIER, **params})
 
 
+def _must(param, what, got=None, owner="VitalRouteClassifier"):
+    """The regex of scikit-learn's message refusing ``param`` (its wording:
+    "The 'p' parameter of C must be <what>. Got <value> instead.")."""
+    return rf"'{param}' parameter of {owner} must be {what}" + (
+        "" if got is None else f".*{got}"
+    )
+
+
 def _both(error, match):
     return dict.fromkeys(DOORS, (error, match))
 
@@ -562,39 +570,61 @@ SAMPLER_PARAMS = {
     ),
 }
 
+_TRAIN_SPLIT = (
+    r"None, a callable, a float in the range \(0.0, 1.0\) or an int in the range "
+    r"\[2, inf\)"
+)
 CLASSIFIER_PARAMS = {
     **{
         f"hidden_units={units!r}": (
             dict(hidden_units=units),
             ValueError,
-            "'hidden_units' parameter of VitalRouteClassifier must be a tuple of "
-            "positive ints",
+            _must("hidden_units", "a tuple of positive ints"),
         )
         for units in ((0,), (-3,), (8.5,), (True,), "64", 64)
     },
     "module__hidden_units=(0,)": (
         dict(module__hidden_units=(0,)),
         ValueError,
-        "'module__hidden_units' parameter of VitalRouteClassifier must be a tuple "
-        "of positive ints",
+        _must("module__hidden_units", "a tuple of positive ints"),
     ),
-    "module='mlp'": (dict(module="mlp"), TypeError, "module must be None, a torch"),
+    "module='mlp'": (
+        dict(module="mlp"),
+        TypeError,
+        _must("module", r"None or a torch\.nn\.Module class or instance"),
+    ),
     **{
         f"dropout={rate!r}": (
             dict(dropout=rate),
             ValueError,
-            r"dropout must be in \[0.0, 1.0\)",
+            _must("dropout", r"a float in the range \[0.0, 1.0\)"),
         )
         for rate in (-0.1, 1.0)
     },
-    "dropout=nan": (dict(dropout=np.nan), ValueError, "dropout must be in"),
+    "dropout=nan": (
+        dict(dropout=np.nan),
+        ValueError,
+        _must("dropout", r"a float in the range \[0.0, 1.0\)", r"Got nan instead"),
+    ),
     "tactics='class'": (
         dict(tactics="class"),
         ValueError,
-        r"got 'class'. Did you mean \('class',\)\?",
+        _must(
+            "tactics",
+            r"a str among \{'auto', 'none'\} or a tuple of tactics among",
+            r"Got 'class' instead\. Did you mean \('class',\)\?",
+        ),
     ),
     "tactics='atuo'": (dict(tactics="atuo"), ValueError, "Did you mean 'auto'"),
-    "tactics=5": (dict(tactics=5), TypeError, "tactics must be 'auto', 'none' or a"),
+    "tactics=5": (
+        dict(tactics=5),
+        TypeError,
+        _must(
+            "tactics",
+            r"a str among \{'auto', 'none'\} or a tuple of tactics among "
+            r"\{'transfer', 'class'",
+        ),
+    ),
     "tactics=('bogus',)": (
         dict(tactics=("bogus",)),
         ValueError,
@@ -615,12 +645,20 @@ CLASSIFIER_PARAMS = {
         ValueError,
         "Did you mean 'balanced'",
     ),
-    "class_weight=5": (dict(class_weight=5), ValueError, "class_weight must be one of"),
+    "class_weight=5": (
+        dict(class_weight=5),
+        ValueError,
+        _must("class_weight", r"None, a str among \{'balanced'\} or a dict"),
+    ),
     **{
         f"class_weight={{0: {weight!r}}}": (
             dict(class_weight={0: weight}),
             ValueError,
-            r"class_weight must map labels to finite weights in \[0, 1e\+30\]",
+            _must(
+                "class_weight",
+                r"None, a str among \{'balanced'\} or a dict mapping labels to "
+                r"weights in \[0, 1e\+30\]",
+            ),
         )
         for weight in (-1.0, np.inf, np.nan, 1e38, "a", True)
     },
@@ -635,31 +673,45 @@ CLASSIFIER_PARAMS = {
         "are not in class_weight",
     ),
     "loss='focall'": (dict(loss="focall"), ValueError, "Did you mean 'focal'"),
-    "focal_gamma=-1": (dict(loss="focal", focal_gamma=-1.0), ValueError, "focal_gamma"),
+    "focal_gamma=-1": (
+        dict(loss="focal", focal_gamma=-1.0),
+        ValueError,
+        _must("focal_gamma", r"a float in the range \[0.0, 1000000.0\]"),
+    ),
     "focal_gamma=inf": (
         dict(loss="focal", focal_gamma=np.inf),
         ValueError,
-        "focal_gamma must be in",
+        _must("focal_gamma", r"a float in the range \[0.0, 1000000.0\]", r"Got inf"),
     ),
     "focal_gamma=1e300": (
         dict(loss="focal", focal_gamma=1e300),
         ValueError,
-        r"focal_gamma must be in \[0.0, 1000000.0\]",
+        _must("focal_gamma", r"a float in the range \[0.0, 1000000.0\]"),
     ),
     **{
         f"logit_adjust_tau={tau!r}": (
             dict(loss="logit_adjusted", logit_adjust_tau=tau),
             ValueError,
-            r"logit_adjust_tau must be in \[-1000000.0, 1000000.0\]",
+            _must(
+                "logit_adjust_tau", r"a float in the range \[-1000000.0, 1000000.0\]"
+            ),
         )
         for tau in (np.inf, -np.inf, np.nan, 1e300)
     },
-    "parent_pool='x'": (dict(parent_pool="x"), ValueError, "parent_pool must be None"),
-    "parent_pool=[]": (dict(parent_pool=[]), ValueError, "parent_pool must be None"),
+    "parent_pool='x'": (
+        dict(parent_pool="x"),
+        ValueError,
+        _must("parent_pool", r"None or a non-empty list of \(name, module\) pairs"),
+    ),
+    "parent_pool=[]": (
+        dict(parent_pool=[]),
+        ValueError,
+        _must("parent_pool", r"None or a non-empty list of \(name, module\) pairs"),
+    ),
     "freeze_transfer='yes'": (
         dict(freeze_transfer="yes"),
         TypeError,
-        "freeze_transfer must be a bool",
+        _must("freeze_transfer", r"an instance of 'bool'"),
     ),
     "imbalance_threshold=1.5 (old name)": (
         dict(imbalance_threshold=1.5),
@@ -703,79 +755,165 @@ CLASSIFIER_PARAMS = {
     "router='vitalrout'": (
         dict(router="vitalrout"),
         ValueError,
-        "router must be one of .* Did you mean 'vitalroute'",
+        _must(
+            "router",
+            r"a str among \{'default', 'vitalroute'\} or a callable",
+            r"Did you mean 'vitalroute'",
+        ),
     ),
     "max_epochs='auto'": (
         dict(max_epochs="auto"),
         TypeError,
-        "max_epochs must be an int",
+        _must("max_epochs", r"None or an int in the range \[0, inf\)"),
     ),
     "sampler_strength=2.0": (
         dict(sampler_strength=2.0),
         ValueError,
-        r"sampler_strength must be in \[0.0, 1.0\]",
+        _must("sampler_strength", r"a float in the range \[0.0, 1.0\]"),
     ),
-    "sampler_beta=-1": (dict(sampler_beta=-1.0), ValueError, "sampler_beta must be in"),
+    "sampler_beta=-1": (
+        dict(sampler_beta=-1.0),
+        ValueError,
+        _must("sampler_beta", r"a float in the range \[0.0, inf\)"),
+    ),
     "sampler_beta=inf": (
         dict(sampler_beta=np.inf),
         ValueError,
-        r"sampler_beta must be in \[0.0, inf\); got inf",
+        _must("sampler_beta", r"a float in the range \[0.0, inf\)", r"Got inf"),
     ),
-    "sampler_refresh=0": (dict(sampler_refresh=0), ValueError, "sampler_refresh"),
+    "sampler_refresh=0": (
+        dict(sampler_refresh=0),
+        ValueError,
+        _must("sampler_refresh", r"an int in the range \[1, inf\)"),
+    ),
     "sampler_refresh=1.5": (
         dict(sampler_refresh=1.5),
         TypeError,
-        "sampler_refresh must be an int",
+        _must("sampler_refresh", r"an int in the range \[1, inf\)"),
     ),
-    "hard_strength=-0.1": (dict(hard_strength=-0.1), ValueError, "hard_strength"),
+    "hard_strength=-0.1": (
+        dict(hard_strength=-0.1),
+        ValueError,
+        _must("hard_strength", r"a float in the range \[0.0, 1.0\]"),
+    ),
     "hard_beta=inf": (
         dict(hard_beta=np.inf),
         ValueError,
-        r"hard_beta must be in \[0.0, inf\); got inf",
+        _must("hard_beta", r"a float in the range \[0.0, inf\)", r"Got inf"),
     ),
-    "hard_refresh=0": (dict(hard_refresh=0), ValueError, "hard_refresh must be in"),
+    "hard_refresh=0": (
+        dict(hard_refresh=0),
+        ValueError,
+        _must("hard_refresh", r"an int in the range \[1, inf\)"),
+    ),
     "lr_scale_alpha=inf": (
         dict(lr_scale_alpha=np.inf),
         ValueError,
-        "lr_scale_alpha must be in",
+        _must("lr_scale_alpha", r"a float in the range \[0.0, inf\)"),
     ),
     "lr_scale_alpha=-1": (
         dict(lr_scale_alpha=-1.0),
         ValueError,
-        "lr_scale_alpha must be in",
+        _must("lr_scale_alpha", r"a float in the range \[0.0, inf\)"),
     ),
-    "reset_threshold=2": (dict(reset_threshold=2.0), ValueError, "reset_threshold"),
-    "probe_size=0": (dict(probe_size=0), ValueError, "probe_size must be in"),
-    "max_epochs=-1": (dict(max_epochs=-1), ValueError, "max_epochs must be in"),
-    "max_epochs=2.5": (dict(max_epochs=2.5), TypeError, "max_epochs must be an int"),
+    "reset_threshold=2": (
+        dict(reset_threshold=2.0),
+        ValueError,
+        _must("reset_threshold", r"a float in the range \[0.0, 1.0\]"),
+    ),
+    "probe_size=0": (
+        dict(probe_size=0),
+        ValueError,
+        _must("probe_size", r"an int in the range \[1, inf\)"),
+    ),
+    "max_epochs=-1": (
+        dict(max_epochs=-1),
+        ValueError,
+        _must("max_epochs", r"None or an int in the range \[0, inf\)"),
+    ),
+    "max_epochs=2.5": (
+        dict(max_epochs=2.5),
+        TypeError,
+        _must("max_epochs", r"None or an int in the range \[0, inf\)"),
+    ),
     **{
-        f"lr={lr!r}": (dict(lr=lr), ValueError, r"lr must be in \(0.0, 1000000.0\]")
+        f"lr={lr!r}": (
+            dict(lr=lr),
+            ValueError,
+            _must("lr", r"a float in the range \(0.0, 1000000.0\]"),
+        )
         for lr in (0.0, -1.0, np.inf, np.nan, 1e300)
     },
-    "batch_size=0": (dict(batch_size=0), ValueError, "batch_size must be in"),
-    "batch_size=2.5": (dict(batch_size=2.5), TypeError, "batch_size must be an int"),
+    "batch_size=0": (
+        dict(batch_size=0),
+        ValueError,
+        _must("batch_size", r"-1 \(every row\) or an int in the range \[1, inf\)"),
+    ),
+    "batch_size=2.5": (
+        dict(batch_size=2.5),
+        TypeError,
+        _must("batch_size", r"-1 \(every row\) or an int in the range \[1, inf\)"),
+    ),
     "optimizer='adam'": (
         dict(optimizer="adam"),
         TypeError,
-        r"optimizer must be a torch optimizer class .*got 'adam'. "
-        r"Did you mean torch.optim.Adam\?",
+        _must(
+            "optimizer",
+            r"a torch optimizer class",
+            r"Got 'adam' instead\. Did you mean torch\.optim\.Adam\?",
+        ),
     ),
-    "optimizer=None": (dict(optimizer=None), TypeError, "optimizer must be a torch"),
+    "optimizer=None": (
+        dict(optimizer=None),
+        TypeError,
+        _must("optimizer", r"a torch optimizer class", r"Got None instead"),
+    ),
     "criterion='crossentropy'": (
         dict(criterion="crossentropy"),
         TypeError,
-        "criterion must be None, a loss class.*Did you mean torch.nn.CrossEntropyLoss",
+        _must(
+            "criterion",
+            r"None or a loss class",
+            r"Did you mean torch\.nn\.CrossEntropyLoss\?",
+        ),
     ),
     "criterion with loss='focal'": (
         dict(criterion=torch.nn.NLLLoss, loss="focal"),
         ValueError,
         "cannot be combined with criterion",
     ),
-    "callbacks='x'": (dict(callbacks="x"), TypeError, "callbacks must be None"),
-    "callbacks=[1]": (dict(callbacks=[1]), TypeError, "got the entry 1"),
-    "train_split=1.5": (dict(train_split=1.5), ValueError, "train_split must be in"),
-    "train_split=1": (dict(train_split=1), ValueError, "train_split must be in"),
-    "train_split='x'": (dict(train_split="x"), TypeError, "train_split must be None"),
+    "callbacks='x'": (
+        dict(callbacks="x"),
+        TypeError,
+        _must(
+            "callbacks",
+            r"None, a str among \{'disable'\} or a list of skorch callbacks",
+        ),
+    ),
+    "callbacks=[1]": (
+        dict(callbacks=[1]),
+        TypeError,
+        _must(
+            "callbacks",
+            r"None, a str among \{'disable'\} or a list of skorch callbacks",
+            r"Got \[1\] instead",
+        ),
+    ),
+    "train_split=1.5": (
+        dict(train_split=1.5),
+        ValueError,
+        _must("train_split", _TRAIN_SPLIT),
+    ),
+    "train_split=1": (
+        dict(train_split=1),
+        ValueError,
+        _must("train_split", _TRAIN_SPLIT),
+    ),
+    "train_split='x'": (
+        dict(train_split="x"),
+        TypeError,
+        _must("train_split", _TRAIN_SPLIT, r"Got 'x' instead"),
+    ),
     **{
         f"random_state={seed!r}": (
             dict(random_state=seed),

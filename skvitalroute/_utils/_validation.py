@@ -266,7 +266,8 @@ def check_params(constraints, params, caller_name, *, hints=None):
     ----------
     constraints : dict
         ``{name: list of constraints}``, as scikit-learn's
-        ``_parameter_constraints``; parameters without an entry pass.
+        ``_parameter_constraints``, checked in this order; parameters
+        without an entry pass.
     params : dict
         ``{name: value}``.
     caller_name : str
@@ -299,9 +300,10 @@ C must be a str among {'auto', 'focal'}. Got 'focall' instead. Did you mean 'foc
 must be a float in the range [0.0, 1.0]. Got True instead.
     """
     hints = hints or {}
-    for name, value in params.items():
-        if name not in constraints:
+    for name in constraints:  # in the order of the constraints
+        if name not in params:
             continue
+        value = params[name]
         try:
             validate_parameter_constraints(
                 {name: constraints[name]}, {name: value}, caller_name=caller_name
