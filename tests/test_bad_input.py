@@ -570,6 +570,15 @@ SAMPLER_PARAMS = {
     ),
 }
 
+_POSITIVE_INT = r"an int in the range \[1, inf\)"
+_RANGES = {
+    "beta": r"a float in the range \[0.0, inf\)",
+    "strength": r"a float in the range \[0.0, 1.0\]",
+}
+_RANDOM_STATE = (
+    r"an int in the range \[0, 4294967295\], an instance of "
+    r"'numpy.random.mtrand.RandomState' or None"
+)
 _TRAIN_SPLIT = (
     r"None, a callable, a float in the range \(0.0, 1.0\) or an int in the range "
     r"\[2, inf\)"
@@ -784,12 +793,12 @@ CLASSIFIER_PARAMS = {
     "sampler_refresh=0": (
         dict(sampler_refresh=0),
         ValueError,
-        _must("sampler_refresh", r"an int in the range \[1, inf\)"),
+        _must("sampler_refresh", _POSITIVE_INT),
     ),
     "sampler_refresh=1.5": (
         dict(sampler_refresh=1.5),
         TypeError,
-        _must("sampler_refresh", r"an int in the range \[1, inf\)"),
+        _must("sampler_refresh", _POSITIVE_INT),
     ),
     "hard_strength=-0.1": (
         dict(hard_strength=-0.1),
@@ -804,7 +813,7 @@ CLASSIFIER_PARAMS = {
     "hard_refresh=0": (
         dict(hard_refresh=0),
         ValueError,
-        _must("hard_refresh", r"an int in the range \[1, inf\)"),
+        _must("hard_refresh", _POSITIVE_INT),
     ),
     "lr_scale_alpha=inf": (
         dict(lr_scale_alpha=np.inf),
@@ -824,7 +833,7 @@ CLASSIFIER_PARAMS = {
     "probe_size=0": (
         dict(probe_size=0),
         ValueError,
-        _must("probe_size", r"an int in the range \[1, inf\)"),
+        _must("probe_size", _POSITIVE_INT),
     ),
     "max_epochs=-1": (
         dict(max_epochs=-1),
@@ -918,9 +927,7 @@ CLASSIFIER_PARAMS = {
         f"random_state={seed!r}": (
             dict(random_state=seed),
             ValueError,
-            r"'random_state' parameter of VitalRouteClassifier must be an int in the "
-            r"range \[0, 4294967295\], an instance of "
-            r"'numpy.random.mtrand.RandomState' or None",
+            _must("random_state", _RANDOM_STATE),
         )
         for seed in (-1, 2**33, 1.5, "seed")
     },
@@ -997,8 +1004,7 @@ CALLBACK_PARAMS = {
     **{
         f"{cls.__name__}({name}={value!r})": (
             lambda cls=cls, name=name, value=value: cls(**{name: value}),
-            f"'{name}' parameter of {cls.__name__} must be a float in the range "
-            + {"beta": r"\[0.0, inf\)", "strength": r"\[0.0, 1.0\]"}[name],
+            _must(name, _RANGES[name], owner=cls.__name__),
         )
         for cls in (cbs.ClassStressSampler, cbs.HardSampleSampler)
         for name, value in (
@@ -1012,60 +1018,54 @@ CALLBACK_PARAMS = {
     **{
         f"{cls.__name__}(random_state={seed!r})": (
             lambda cls=cls, seed=seed: cls(random_state=seed),
-            rf"'random_state' parameter of {cls.__name__} must be an int in the "
-            r"range \[0, 4294967295\], an instance of "
-            r"'numpy.random.mtrand.RandomState' or None",
+            _must("random_state", _RANDOM_STATE, owner=cls.__name__),
         )
         for cls in (cbs.ClassStressSampler, cbs.HardSampleSampler)
         for seed in (-1, "seed")
     },
     "ClassStressSampler(refresh_every=0)": (
         lambda: cbs.ClassStressSampler(refresh_every=0),
-        r"'refresh_every' parameter of ClassStressSampler must be an int in the "
-        r"range \[1, inf\)",
+        _must("refresh_every", _POSITIVE_INT, owner="ClassStressSampler"),
     ),
     "LayerLRScaler(alpha=inf)": (
         lambda: cbs.LayerLRScaler(alpha=np.inf),
-        r"'alpha' parameter of LayerLRScaler must be a float in the range "
-        r"\[0.0, inf\)",
+        _must("alpha", _RANGES["beta"], owner="LayerLRScaler"),
     ),
     "LayerLRScaler(alpha=nan)": (
         lambda: cbs.LayerLRScaler(alpha=np.nan),
-        r"'alpha' parameter of LayerLRScaler must be a float in the range "
-        r"\[0.0, inf\)",
+        _must("alpha", _RANGES["beta"], owner="LayerLRScaler"),
     ),
     "VitalityMonitor(reset_threshold=inf)": (
         lambda: cbs.VitalityMonitor(reset_threshold=np.inf),
-        r"'reset_threshold' parameter of VitalityMonitor must be a float in the "
-        r"range \[0.0, 1.0\]",
+        _must("reset_threshold", _RANGES["strength"], owner="VitalityMonitor"),
     ),
     "VitalityMonitor(reset='yes')": (
         lambda: cbs.VitalityMonitor(reset="yes"),
-        "'reset' parameter of VitalityMonitor must be an instance of 'bool'",
+        _must("reset", "an instance of 'bool'", owner="VitalityMonitor"),
     ),
     "VitalityMonitor(probe_size=0)": (
         lambda: cbs.VitalityMonitor(probe_size=0),
-        r"'probe_size' parameter of VitalityMonitor must be an int in the "
-        r"range \[1, inf\)",
+        _must("probe_size", _POSITIVE_INT, owner="VitalityMonitor"),
     ),
     "DivergenceGuard(probe_size=2.5)": (
         lambda: cbs.DivergenceGuard(probe_size=2.5),
-        r"'probe_size' parameter of DivergenceGuard must be an int in the "
-        r"range \[1, inf\)",
+        _must("probe_size", _POSITIVE_INT, owner="DivergenceGuard"),
     ),
     "TransferWarmStart(parent_pool=[])": (
         lambda: cbs.TransferWarmStart([]),
-        r"'parent_pool' parameter of TransferWarmStart must be a non-empty list "
-        r"of \(name, model\) pairs",
+        _must(
+            "parent_pool",
+            r"a non-empty list of \(name, model\) pairs",
+            owner="TransferWarmStart",
+        ),
     ),
     "TransferWarmStart(freeze='yes')": (
         lambda: cbs.TransferWarmStart([("p", _mlp())], freeze="yes"),
-        "'freeze' parameter of TransferWarmStart must be an instance of 'bool'",
+        _must("freeze", "an instance of 'bool'", owner="TransferWarmStart"),
     ),
     "TransferWarmStart(probe_size=0)": (
         lambda: cbs.TransferWarmStart([("p", _mlp())], probe_size=0),
-        r"'probe_size' parameter of TransferWarmStart must be an int in the "
-        r"range \[1, inf\)",
+        _must("probe_size", _POSITIVE_INT, owner="TransferWarmStart"),
     ),
 }
 
