@@ -87,6 +87,14 @@ def _classifier(**params):
     return VitalRouteClassifier(**{**FAST_CLASSIFIER, **params})
 
 
+def _must(param, what, got=None, owner="VitalRouteClassifier"):
+    """The regex of scikit-learn's message refusing ``param`` (its wording:
+    "The 'p' parameter of C must be <what>. Got <value> instead.")."""
+    return rf"'{param}' parameter of {owner} must be {what}" + (
+        "" if got is None else f".*{got}"
+    )
+
+
 def _both(error, match):
     return dict.fromkeys(DOORS, (error, match))
 
@@ -538,7 +546,8 @@ SAMPLER_PARAMS = {
         f"probe_hidden_units={units!r}": (
             dict(probe_hidden_units=units),
             ValueError,
-            r"probe_hidden_units must be a tuple of positive ints; got \(",
+            r"'probe_hidden_units' parameter of VitalitySampler must be a tuple of "
+            r"positive ints. Got \(",
         )
         for units in ((0,), (-3,), (8.5,), (True,), (8, 0))
     },
@@ -555,37 +564,70 @@ SAMPLER_PARAMS = {
     ),
 }
 
+_POSITIVE_INT = r"an int in the range \[1, inf\)"
+_RANGES = {
+    "beta": r"a float in the range \[0.0, inf\)",
+    "strength": r"a float in the range \[0.0, 1.0\]",
+}
+_RANDOM_STATE = (
+    r"an int in the range \[0, 4294967295\], an instance of "
+    r"'numpy.random.mtrand.RandomState' or None"
+)
+_TRAIN_SPLIT = (
+    r"None, a callable, a float in the range \(0.0, 1.0\) or an int in the range "
+    r"\[2, inf\)"
+)
 CLASSIFIER_PARAMS = {
     **{
         f"hidden_units={units!r}": (
             dict(hidden_units=units),
             ValueError,
-            "hidden_units must be a tuple of positive ints",
+            _must("hidden_units", "a tuple of positive ints"),
         )
         for units in ((0,), (-3,), (8.5,), (True,), "64", 64)
     },
     "module__hidden_units=(0,)": (
         dict(module__hidden_units=(0,)),
         ValueError,
-        "module__hidden_units must be a tuple of positive ints",
+        _must("module__hidden_units", "a tuple of positive ints"),
     ),
-    "module='mlp'": (dict(module="mlp"), TypeError, "module must be None, a torch"),
+    "module='mlp'": (
+        dict(module="mlp"),
+        TypeError,
+        _must("module", r"None or a torch\.nn\.Module class or instance"),
+    ),
     **{
         f"dropout={rate!r}": (
             dict(dropout=rate),
             ValueError,
-            r"dropout must be in \[0.0, 1.0\)",
+            _must("dropout", r"a float in the range \[0.0, 1.0\)"),
         )
         for rate in (-0.1, 1.0)
     },
-    "dropout=nan": (dict(dropout=np.nan), ValueError, "dropout must be in"),
+    "dropout=nan": (
+        dict(dropout=np.nan),
+        ValueError,
+        _must("dropout", r"a float in the range \[0.0, 1.0\)", r"Got nan instead"),
+    ),
     "tactics='class'": (
         dict(tactics="class"),
         ValueError,
-        r"got 'class'. Did you mean \('class',\)\?",
+        _must(
+            "tactics",
+            r"a str among \{'auto', 'none'\} or a tuple of tactics among",
+            r"Got 'class' instead\. Did you mean \('class',\)\?",
+        ),
     ),
     "tactics='atuo'": (dict(tactics="atuo"), ValueError, "Did you mean 'auto'"),
-    "tactics=5": (dict(tactics=5), TypeError, "tactics must be 'auto', 'none' or a"),
+    "tactics=5": (
+        dict(tactics=5),
+        TypeError,
+        _must(
+            "tactics",
+            r"a str among \{'auto', 'none'\} or a tuple of tactics among "
+            r"\{'transfer', 'class'",
+        ),
+    ),
     "tactics=('bogus',)": (
         dict(tactics=("bogus",)),
         ValueError,
@@ -606,12 +648,20 @@ CLASSIFIER_PARAMS = {
         ValueError,
         "Did you mean 'balanced'",
     ),
-    "class_weight=5": (dict(class_weight=5), ValueError, "class_weight must be one of"),
+    "class_weight=5": (
+        dict(class_weight=5),
+        ValueError,
+        _must("class_weight", r"None, a str among \{'balanced'\} or a dict"),
+    ),
     **{
         f"class_weight={{0: {weight!r}}}": (
             dict(class_weight={0: weight}),
             ValueError,
-            r"class_weight must map labels to finite weights in \[0, 1e\+30\]",
+            _must(
+                "class_weight",
+                r"None, a str among \{'balanced'\} or a dict mapping labels to "
+                r"weights in \[0, 1e\+30\]",
+            ),
         )
         for weight in (-1.0, np.inf, np.nan, 1e38, "a", True)
     },
@@ -626,31 +676,45 @@ CLASSIFIER_PARAMS = {
         "are not in class_weight",
     ),
     "loss='focall'": (dict(loss="focall"), ValueError, "Did you mean 'focal'"),
-    "focal_gamma=-1": (dict(loss="focal", focal_gamma=-1.0), ValueError, "focal_gamma"),
+    "focal_gamma=-1": (
+        dict(loss="focal", focal_gamma=-1.0),
+        ValueError,
+        _must("focal_gamma", r"a float in the range \[0.0, 1000000.0\]"),
+    ),
     "focal_gamma=inf": (
         dict(loss="focal", focal_gamma=np.inf),
         ValueError,
-        "focal_gamma must be in",
+        _must("focal_gamma", r"a float in the range \[0.0, 1000000.0\]", r"Got inf"),
     ),
     "focal_gamma=1e300": (
         dict(loss="focal", focal_gamma=1e300),
         ValueError,
-        r"focal_gamma must be in \[0.0, 1000000.0\]",
+        _must("focal_gamma", r"a float in the range \[0.0, 1000000.0\]"),
     ),
     **{
         f"logit_adjust_tau={tau!r}": (
             dict(loss="logit_adjusted", logit_adjust_tau=tau),
             ValueError,
-            r"logit_adjust_tau must be in \[-1000000.0, 1000000.0\]",
+            _must(
+                "logit_adjust_tau", r"a float in the range \[-1000000.0, 1000000.0\]"
+            ),
         )
         for tau in (np.inf, -np.inf, np.nan, 1e300)
     },
-    "parent_pool='x'": (dict(parent_pool="x"), ValueError, "parent_pool must be None"),
-    "parent_pool=[]": (dict(parent_pool=[]), ValueError, "parent_pool must be None"),
+    "parent_pool='x'": (
+        dict(parent_pool="x"),
+        ValueError,
+        _must("parent_pool", r"None or a non-empty list of \(name, module\) pairs"),
+    ),
+    "parent_pool=[]": (
+        dict(parent_pool=[]),
+        ValueError,
+        _must("parent_pool", r"None or a non-empty list of \(name, module\) pairs"),
+    ),
     "freeze_transfer='yes'": (
         dict(freeze_transfer="yes"),
         TypeError,
-        "freeze_transfer must be a bool",
+        _must("freeze_transfer", r"an instance of 'bool'"),
     ),
     "imbalance_threshold=1.5 (old name)": (
         dict(imbalance_threshold=1.5),
@@ -694,82 +758,170 @@ CLASSIFIER_PARAMS = {
     "router='vitalrout'": (
         dict(router="vitalrout"),
         ValueError,
-        "router must be one of .* Did you mean 'vitalroute'",
+        _must(
+            "router",
+            r"a str among \{'default', 'vitalroute'\} or a callable",
+            r"Did you mean 'vitalroute'",
+        ),
     ),
     "max_epochs='auto'": (
         dict(max_epochs="auto"),
         TypeError,
-        "max_epochs must be an int",
+        _must("max_epochs", r"None or an int in the range \[0, inf\)"),
     ),
     "sampler_strength=2.0": (
         dict(sampler_strength=2.0),
         ValueError,
-        r"sampler_strength must be in \[0.0, 1.0\]",
+        _must("sampler_strength", r"a float in the range \[0.0, 1.0\]"),
     ),
-    "sampler_beta=-1": (dict(sampler_beta=-1.0), ValueError, "sampler_beta must be in"),
+    "sampler_beta=-1": (
+        dict(sampler_beta=-1.0),
+        ValueError,
+        _must("sampler_beta", r"a float in the range \[0.0, inf\)"),
+    ),
     "sampler_beta=inf": (
         dict(sampler_beta=np.inf),
         ValueError,
-        r"sampler_beta must be in \[0.0, inf\); got inf",
+        _must("sampler_beta", r"a float in the range \[0.0, inf\)", r"Got inf"),
     ),
-    "sampler_refresh=0": (dict(sampler_refresh=0), ValueError, "sampler_refresh"),
+    "sampler_refresh=0": (
+        dict(sampler_refresh=0),
+        ValueError,
+        _must("sampler_refresh", _POSITIVE_INT),
+    ),
     "sampler_refresh=1.5": (
         dict(sampler_refresh=1.5),
         TypeError,
-        "sampler_refresh must be an int",
+        _must("sampler_refresh", _POSITIVE_INT),
     ),
-    "hard_strength=-0.1": (dict(hard_strength=-0.1), ValueError, "hard_strength"),
+    "hard_strength=-0.1": (
+        dict(hard_strength=-0.1),
+        ValueError,
+        _must("hard_strength", r"a float in the range \[0.0, 1.0\]"),
+    ),
     "hard_beta=inf": (
         dict(hard_beta=np.inf),
         ValueError,
-        r"hard_beta must be in \[0.0, inf\); got inf",
+        _must("hard_beta", r"a float in the range \[0.0, inf\)", r"Got inf"),
     ),
-    "hard_refresh=0": (dict(hard_refresh=0), ValueError, "hard_refresh must be in"),
+    "hard_refresh=0": (
+        dict(hard_refresh=0),
+        ValueError,
+        _must("hard_refresh", _POSITIVE_INT),
+    ),
+    "lr_scale_alpha=inf": (
+        dict(lr_scale_alpha=np.inf),
+        ValueError,
+        _must("lr_scale_alpha", r"a float in the range \[0.0, inf\)"),
+    ),
+    "lr_scale_alpha=-1": (
+        dict(lr_scale_alpha=-1.0),
+        ValueError,
+        _must("lr_scale_alpha", r"a float in the range \[0.0, inf\)"),
+    ),
+    "reset_threshold=2": (
+        dict(reset_threshold=2.0),
+        ValueError,
+        _must("reset_threshold", r"a float in the range \[0.0, 1.0\]"),
+    ),
+    "probe_size=0": (
+        dict(probe_size=0),
+        ValueError,
+        _must("probe_size", _POSITIVE_INT),
+    ),
+    "max_epochs=-1": (
+        dict(max_epochs=-1),
+        ValueError,
+        _must("max_epochs", r"None or an int in the range \[0, inf\)"),
+    ),
+    "max_epochs=2.5": (
+        dict(max_epochs=2.5),
+        TypeError,
+        _must("max_epochs", r"None or an int in the range \[0, inf\)"),
+    ),
     **{
-        f"lr_scale_alpha={name}": (
-            dict(lr_scale_alpha=value),
+        f"lr={lr!r}": (
+            dict(lr=lr),
             ValueError,
-            "lr_scale_alpha must be in",
+            _must("lr", r"a float in the range \(0.0, 1000000.0\]"),
         )
-        for name, value in (("inf", np.inf), ("-1", -1.0))
-    },
-    "reset_threshold=2": (dict(reset_threshold=2.0), ValueError, "reset_threshold"),
-    "probe_size=0": (dict(probe_size=0), ValueError, "probe_size must be in"),
-    "max_epochs=-1": (dict(max_epochs=-1), ValueError, "max_epochs must be in"),
-    "max_epochs=2.5": (dict(max_epochs=2.5), TypeError, "max_epochs must be an int"),
-    **{
-        f"lr={lr!r}": (dict(lr=lr), ValueError, r"lr must be in \(0.0, 1000000.0\]")
         for lr in (0.0, -1.0, np.inf, np.nan, 1e300)
     },
-    "batch_size=0": (dict(batch_size=0), ValueError, "batch_size must be in"),
-    "batch_size=2.5": (dict(batch_size=2.5), TypeError, "batch_size must be an int"),
+    "batch_size=0": (
+        dict(batch_size=0),
+        ValueError,
+        _must("batch_size", r"-1 \(every row\) or an int in the range \[1, inf\)"),
+    ),
+    "batch_size=2.5": (
+        dict(batch_size=2.5),
+        TypeError,
+        _must("batch_size", r"-1 \(every row\) or an int in the range \[1, inf\)"),
+    ),
     "optimizer='adam'": (
         dict(optimizer="adam"),
         TypeError,
-        r"optimizer must be a torch optimizer class .*got 'adam'. "
-        r"Did you mean torch.optim.Adam\?",
+        _must(
+            "optimizer",
+            r"a torch optimizer class",
+            r"Got 'adam' instead\. Did you mean torch\.optim\.Adam\?",
+        ),
     ),
-    "optimizer=None": (dict(optimizer=None), TypeError, "optimizer must be a torch"),
+    "optimizer=None": (
+        dict(optimizer=None),
+        TypeError,
+        _must("optimizer", r"a torch optimizer class", r"Got None instead"),
+    ),
     "criterion='crossentropy'": (
         dict(criterion="crossentropy"),
         TypeError,
-        "criterion must be None, a loss class.*Did you mean torch.nn.CrossEntropyLoss",
+        _must(
+            "criterion",
+            r"None or a loss class",
+            r"Did you mean torch\.nn\.CrossEntropyLoss\?",
+        ),
     ),
     "criterion with loss='focal'": (
         dict(criterion=torch.nn.NLLLoss, loss="focal"),
         ValueError,
         "cannot be combined with criterion",
     ),
-    "callbacks='x'": (dict(callbacks="x"), TypeError, "callbacks must be None"),
-    "callbacks=[1]": (dict(callbacks=[1]), TypeError, "got the entry 1"),
-    "train_split=1.5": (dict(train_split=1.5), ValueError, "train_split must be in"),
-    "train_split=1": (dict(train_split=1), ValueError, "train_split must be in"),
-    "train_split='x'": (dict(train_split="x"), TypeError, "train_split must be None"),
+    "callbacks='x'": (
+        dict(callbacks="x"),
+        TypeError,
+        _must(
+            "callbacks",
+            r"None, a str among \{'disable'\} or a list of skorch callbacks",
+        ),
+    ),
+    "callbacks=[1]": (
+        dict(callbacks=[1]),
+        TypeError,
+        _must(
+            "callbacks",
+            r"None, a str among \{'disable'\} or a list of skorch callbacks",
+            r"Got \[1\] instead",
+        ),
+    ),
+    "train_split=1.5": (
+        dict(train_split=1.5),
+        ValueError,
+        _must("train_split", _TRAIN_SPLIT),
+    ),
+    "train_split=1": (
+        dict(train_split=1),
+        ValueError,
+        _must("train_split", _TRAIN_SPLIT),
+    ),
+    "train_split='x'": (
+        dict(train_split="x"),
+        TypeError,
+        _must("train_split", _TRAIN_SPLIT, r"Got 'x' instead"),
+    ),
     **{
         f"random_state={seed!r}": (
             dict(random_state=seed),
             ValueError,
-            r"random_state must be None, an int in \[0, 2\*\*32 - 1\]",
+            _must("random_state", _RANDOM_STATE),
         )
         for seed in (-1, 2**33, 1.5, "seed")
     },
@@ -842,7 +994,7 @@ CALLBACK_PARAMS = {
     **{
         f"{cls.__name__}({name}={value!r})": (
             lambda cls=cls, name=name, value=value: cls(**{name: value}),
-            f"{name} must be a finite real number",
+            _must(name, _RANGES[name], owner=cls.__name__),
         )
         for cls in (cbs.ClassStressSampler, cbs.HardSampleSampler)
         for name, value in (
@@ -856,50 +1008,54 @@ CALLBACK_PARAMS = {
     **{
         f"{cls.__name__}(random_state={seed!r})": (
             lambda cls=cls, seed=seed: cls(random_state=seed),
-            r"random_state must be None, an int in \[0, 2\*\*32 - 1\]",
+            _must("random_state", _RANDOM_STATE, owner=cls.__name__),
         )
         for cls in (cbs.ClassStressSampler, cbs.HardSampleSampler)
         for seed in (-1, "seed")
     },
     "ClassStressSampler(refresh_every=0)": (
         lambda: cbs.ClassStressSampler(refresh_every=0),
-        "refresh_every must be an int >= 1",
+        _must("refresh_every", _POSITIVE_INT, owner="ClassStressSampler"),
     ),
     "LayerLRScaler(alpha=inf)": (
         lambda: cbs.LayerLRScaler(alpha=np.inf),
-        "alpha must be a finite real number >= 0",
+        _must("alpha", _RANGES["beta"], owner="LayerLRScaler"),
     ),
     "LayerLRScaler(alpha=nan)": (
         lambda: cbs.LayerLRScaler(alpha=np.nan),
-        "alpha must be a finite real number >= 0",
+        _must("alpha", _RANGES["beta"], owner="LayerLRScaler"),
     ),
     "VitalityMonitor(reset_threshold=inf)": (
         lambda: cbs.VitalityMonitor(reset_threshold=np.inf),
-        r"reset_threshold must be a finite real number in \[0.0, 1.0\]",
+        _must("reset_threshold", _RANGES["strength"], owner="VitalityMonitor"),
     ),
     "VitalityMonitor(reset='yes')": (
         lambda: cbs.VitalityMonitor(reset="yes"),
-        "reset must be True or False",
+        _must("reset", "an instance of 'bool'", owner="VitalityMonitor"),
     ),
     "VitalityMonitor(probe_size=0)": (
         lambda: cbs.VitalityMonitor(probe_size=0),
-        "probe_size must be an int >= 1",
+        _must("probe_size", _POSITIVE_INT, owner="VitalityMonitor"),
     ),
     "DivergenceGuard(probe_size=2.5)": (
         lambda: cbs.DivergenceGuard(probe_size=2.5),
-        "probe_size must be an int >= 1",
+        _must("probe_size", _POSITIVE_INT, owner="DivergenceGuard"),
     ),
     "TransferWarmStart(parent_pool=[])": (
         lambda: cbs.TransferWarmStart([]),
-        "parent_pool must be a non-empty list of",
+        _must(
+            "parent_pool",
+            r"a non-empty list of \(name, model\) pairs",
+            owner="TransferWarmStart",
+        ),
     ),
     "TransferWarmStart(freeze='yes')": (
         lambda: cbs.TransferWarmStart([("p", _mlp())], freeze="yes"),
-        "freeze must be True or False",
+        _must("freeze", "an instance of 'bool'", owner="TransferWarmStart"),
     ),
     "TransferWarmStart(probe_size=0)": (
         lambda: cbs.TransferWarmStart([("p", _mlp())], probe_size=0),
-        "probe_size must be an int >= 1",
+        _must("probe_size", _POSITIVE_INT, owner="TransferWarmStart"),
     ),
 }
 

@@ -1,6 +1,6 @@
 """Sizing the classifier's default network (``module=None``) from the data."""
 
-from skvitalroute._utils._validation import check_hidden_units
+from skvitalroute._utils._validation import HIDDEN_UNITS, check_params
 from skvitalroute.nn import MLPModule
 
 
@@ -31,7 +31,11 @@ def build_default_module(est):
     given = est.get_params_for("module")
     params.update(given)
     if "hidden_units" in given:
-        check_hidden_units(params["hidden_units"], "module__hidden_units")
+        check_params(
+            {"module__hidden_units": [HIDDEN_UNITS]},
+            {"module__hidden_units": params["hidden_units"]},
+            type(est).__name__,
+        )
     if "n_features" not in params or "n_classes" not in params:
         raise ValueError(
             "The default module is sized from the training data: call fit, "

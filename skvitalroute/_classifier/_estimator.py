@@ -15,6 +15,7 @@ from skvitalroute._classifier._criterion import set_loss_inputs
 from skvitalroute._classifier._data import check_training_data
 from skvitalroute._classifier._hooks import _SkorchHooks
 from skvitalroute._classifier._io import _SaveLoad
+from skvitalroute._classifier._params import PARAMETER_CONSTRAINTS
 from skvitalroute._classifier._predict import _Prediction
 from skvitalroute._classifier._skorch import _SklearnParams
 from skvitalroute._data._sample_weight import check_sample_weight, with_sample_weight
@@ -225,6 +226,10 @@ class VitalRouteClassifier(
     >>> len(clf.history), "vitality_mean_stasis" in clf.history[-1]
     (3, True)
     """
+
+    # Checked once per fit by _params.check_vitality_params (skorch does
+    # not read them).
+    _parameter_constraints: dict = PARAMETER_CONSTRAINTS
 
     def __init__(
         self,

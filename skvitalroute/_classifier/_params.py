@@ -1,21 +1,32 @@
 """Validation of :class:`~skvitalroute.VitalRouteClassifier`'s own arguments.
 
 skorch replaces scikit-learn's ``_validate_params`` and ignores
-``_parameter_constraints``, so the classifier checks its new arguments here,
-at ``initialize``/``fit`` time (scikit-learn's convention: nothing is
-validated in ``__init__`` or ``set_params``).
+``_parameter_constraints``, so the classifier checks its constraints
+(:data:`PARAMETER_CONSTRAINTS`, its ``_parameter_constraints``) with
+:func:`~skvitalroute._utils._validation.check_params` once per
+``fit``/``partial_fit``/``initialize`` (scikit-learn's convention: nothing
+is validated in ``__init__`` or ``set_params``), then the rules that join
+two parameters or look inside one.
 """
 
 import difflib
 import inspect
-import math
 from numbers import Integral, Real
 
 import numpy as np
 import torch
+from sklearn.utils._param_validation import RealNotInt
 
-from skvitalroute._utils._validation import check_hidden_units, did_you_mean
-from skvitalroute.callbacks._base import check_random_state_param
+from skvitalroute._utils._validation import (
+    HIDDEN_UNITS,
+    POSITIVE_INT,
+    RANDOM_STATE,
+    Choices,
+    Rule,
+    StrictInterval,
+    check_params,
+    did_you_mean,
+)
 from skvitalroute.callbacks._registry import TACTICS, check_tactic_names
 from skvitalroute.nn._losses import LOSSES
 from skvitalroute.routing import ROUTERS, check_router_params, router_parameters
@@ -30,94 +41,130 @@ _SCALE_MAX = 1e6
 # Largest class weight: the loss sums weight * row loss in float32 (3.4e38).
 _CLASS_WEIGHT_MAX = 1e30
 
-# name -> (kind, low, high, low_closed, high_closed); None means unbounded
-# (a real number must still be finite).
-_NUMBERS = {
-    "dropout": (Real, 0.0, 1.0, True, False),
-    "focal_gamma": (Real, 0.0, _SCALE_MAX, True, True),
-    "logit_adjust_tau": (Real, -_SCALE_MAX, _SCALE_MAX, True, True),
-    "sampler_strength": (Real, 0.0, 1.0, True, True),
-    "sampler_beta": (Real, 0.0, None, True, True),
-    "sampler_refresh": (Integral, 1, None, True, True),
-    "hard_strength": (Real, 0.0, 1.0, True, True),
-    "hard_beta": (Real, 0.0, None, True, True),
-    "hard_refresh": (Integral, 1, None, True, True),
-    "lr_scale_alpha": (Real, 0.0, None, True, True),
-    "reset_threshold": (Real, 0.0, 1.0, True, True),
-    "tilt_strength": (Real, 0.0, 10.0, True, True),
-    "tilt_refresh": (Integral, 1, None, True, True),
-    "probe_size": (Integral, 1, None, True, True),
-    "lr": (Real, 0.0, _SCALE_MAX, False, True),
+
+def _weight(value):
+    ok = isinstance(value, Real) and not isinstance(value, bool | np.bool_)
+    return ok and 0 <= value <= _CLASS_WEIGHT_MAX  # also refuses NaN
+
+
+def _is_callback_list(callbacks):
+    """skorch's list form: callbacks (instances or classes) and (name,
+    callback) pairs; each has the ``initialize`` skorch calls first."""
+    if not isinstance(callbacks, list | tuple):
+        return False
+    for item in callbacks:
+        pair = isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str)
+        if not hasattr(item[1] if pair else item, "initialize"):
+            return False
+    return True
+
+
+def _real(low, high, closed="both"):
+    return [StrictInterval(Real, low, high, closed=closed)]
+
+
+_FRACTION = _real(0, 1)
+_NON_NEGATIVE = _real(0, None, "left")
+
+#: The classifier's ``_parameter_constraints``: its own parameters and the
+#: skorch ones it checks, in the order they are checked.
+PARAMETER_CONSTRAINTS = {
+    "tactics": [
+        Choices(["auto", "none"]),
+        Rule(
+            lambda v: isinstance(v, tuple | list),
+            f"a tuple of tactics among {{{', '.join(map(repr, TACTICS))}}}",
+        ),
+    ],
+    "router": [
+        Choices(ROUTERS),
+        Rule(callable, "a callable returning a RoutePlan"),
+    ],
+    "loss": [Choices(["auto", *LOSSES])],
+    "class_weight": [
+        None,
+        Choices(["balanced"]),
+        Rule(
+            lambda v: isinstance(v, dict) and all(map(_weight, v.values())),
+            f"a dict mapping labels to weights in [0, {_CLASS_WEIGHT_MAX:g}]",
+        ),
+    ],
+    "hidden_units": [HIDDEN_UNITS],
+    "dropout": _real(0, 1, "left"),
+    "focal_gamma": _real(0, _SCALE_MAX),
+    "logit_adjust_tau": _real(-_SCALE_MAX, _SCALE_MAX),
+    "sampler_strength": _FRACTION,
+    "sampler_beta": _NON_NEGATIVE,
+    "sampler_refresh": [POSITIVE_INT],
+    "hard_strength": _FRACTION,
+    "hard_beta": _NON_NEGATIVE,
+    "hard_refresh": [POSITIVE_INT],
+    "lr_scale_alpha": _NON_NEGATIVE,
+    "reset_threshold": _FRACTION,
+    "tilt_strength": _real(0, 10),
+    "tilt_refresh": [POSITIVE_INT],
+    "probe_size": [POSITIVE_INT],
+    "lr": _real(0, _SCALE_MAX, "right"),
+    "random_state": RANDOM_STATE,
+    "module": [
+        None,
+        Rule(
+            callable, "a torch.nn.Module class or instance (or a callable building one)"
+        ),
+    ],
+    "criterion": [
+        None,
+        Rule(callable, "a loss class or instance (or a callable building one)"),
+    ],
+    "optimizer": [
+        Rule(callable, "a torch optimizer class (or a callable building one)")
+    ],
+    "callbacks": [
+        None,
+        Choices(["disable"]),
+        Rule(
+            _is_callback_list,
+            "a list of skorch callbacks (instances or classes) or (name, "
+            "callback) pairs",
+        ),
+    ],
+    "max_epochs": [None, StrictInterval(Integral, 0, None, closed="left")],
+    "batch_size": [
+        Rule(lambda v: isinstance(v, Integral) and v == -1, "-1 (every row)"),
+        POSITIVE_INT,
+    ],
+    "freeze_transfer": [bool],
+    "parent_pool": [
+        None,
+        Rule(
+            lambda v: isinstance(v, list | tuple) and len(v) > 0,
+            "a non-empty list of (name, module) pairs or fitted nets",
+        ),
+    ],
+    "train_split": [
+        None,
+        callable,
+        StrictInterval(RealNotInt, 0, 1, closed="neither"),
+        StrictInterval(Integral, 2, None, closed="left"),
+    ],
+    "monitor_refresh": [Choices(["auto"]), POSITIVE_INT],
+    "n_jobs": [
+        None,
+        StrictInterval(Integral, None, -1, closed="right"),
+        POSITIVE_INT,
+    ],
 }
 
 
-def _check_option(name, value, options):
-    if not isinstance(value, str) or value not in options:
-        raise ValueError(
-            f"{name} must be one of {list(options)}; got {value!r}."
-            + did_you_mean(value, options)
-        )
-
-
-def _check_number(name, value, kind, low, high, low_closed, high_closed):
-    if not isinstance(value, kind) or isinstance(value, bool):
-        noun = "an int" if kind is Integral else "a real number"
-        raise TypeError(f"{name} must be {noun}; got {value!r}.")
-    too_low = low is not None and (value < low or (value == low and not low_closed))
-    too_high = high is not None and (
-        value > high or (value == high and not high_closed)
-    )
-    finite = isinstance(value, Integral) or math.isfinite(value)  # no NaN or inf
-    if too_low or too_high or not finite:
-        left = "(-inf" if low is None else ("[" if low_closed else "(") + f"{low}"
-        right = "inf)" if high is None else f"{high}" + ("]" if high_closed else ")")
-        raise ValueError(f"{name} must be in {left}, {right}; got {value!r}.")
-
-
-def _check_tactics(tactics):
-    known = list(TACTICS)
-    if isinstance(tactics, str):
-        if tactics not in ("auto", "none"):
-            close = difflib.get_close_matches(tactics, ("auto", "none", *known), n=1)
-            hint = ""
-            if close:  # a single tactic is a one-element tuple
-                wanted = (close[0],) if close[0] in TACTICS else close[0]
-                hint = f" Did you mean {wanted!r}?"
-            raise ValueError(
-                "tactics must be 'auto', 'none' or a tuple of "
-                f"{known}; got {tactics!r}." + hint
-            )
-        return
-    if not isinstance(tactics, tuple | list):
-        raise TypeError(
-            f"tactics must be 'auto', 'none' or a tuple of {known}; got {tactics!r}."
-        )
-    check_tactic_names(tactics)
-
-
-def _check_router(est):
-    router = est.router
-    if not callable(router) and router not in ROUTERS:
-        raise ValueError(
-            f"router must be one of {list(ROUTERS)} or a callable returning a "
-            f"RoutePlan; got {router!r}." + did_you_mean(router, ROUTERS)
-        )
-    check_router_params(router, est.get_params_for("router"))
-
-
-def _check_class_weight(class_weight):
-    if class_weight is None:
-        return
-    if not isinstance(class_weight, dict):
-        _check_option("class_weight", class_weight, ("balanced",))
-        return
-    for label, weight in class_weight.items():
-        ok = isinstance(weight, Real) and not isinstance(weight, bool | np.bool_)
-        if not ok or not 0 <= weight <= _CLASS_WEIGHT_MAX:  # also refuses NaN
-            raise ValueError(
-                "class_weight must map labels to finite weights in [0, "
-                f"{_CLASS_WEIGHT_MAX:g}]; got {weight!r} for label {label!r}."
-            )
+def _tactics_hint(value):
+    """ " Did you mean ('class',)?" for tactics="class": one tactic is a tuple."""
+    if not isinstance(value, str):
+        return ""
+    close = difflib.get_close_matches(value, ("auto", "none", *TACTICS), n=1)
+    if not close:
+        return ""
+    wanted = (close[0],) if close[0] in TACTICS else close[0]
+    return f" Did you mean {wanted!r}?"
 
 
 def check_class_weight_vector(class_weight, weights, classes):
@@ -166,60 +213,31 @@ def _component_hint(name, value):
     return f" Did you mean {module.__name__}.{names[close[0]]}?" if close else ""
 
 
-def _check_component(name, value):
-    """``module``, ``criterion`` and ``optimizer`` are classes (or callables
-    building one) as in skorch; a module or criterion may be an instance."""
-    if callable(value) or (value is None and name != "optimizer"):
-        return
-    kind = {
-        "module": "None, a torch.nn.Module class or instance",
-        "criterion": "None, a loss class or instance",
-        "optimizer": "a torch optimizer class",
-    }[name]
+def _optimizer_hint(value):
     if isinstance(value, torch.optim.Optimizer):
         cls = type(value).__name__
-        received = (
-            f"an {cls} instance; pass the class (torch.optim.{cls}) and its "
-            "arguments as optimizer__*"
+        return (
+            f" Pass the class (torch.optim.{cls}) and its arguments as "
+            "optimizer__*, as in skorch."
         )
-    else:
-        received = repr(value)
-    raise TypeError(
-        f"{name} must be {kind} (or a callable building one), as in skorch; "
-        f"got {received}." + _component_hint(name, value)
-    )
+    return _component_hint("optimizer", value)
 
 
-def _check_callbacks(callbacks):
-    """skorch's forms: None, "disable", or a list of callbacks (instances or
-    classes) and (name, callback) pairs."""
-    if callbacks is None or (isinstance(callbacks, str) and callbacks == "disable"):
-        return
-    expected = (
-        "callbacks must be None, 'disable' or a list of skorch callbacks "
-        "(instances or classes) or (name, callback) pairs"
-    )
-    if not isinstance(callbacks, list | tuple):
-        raise TypeError(f"{expected}; got {callbacks!r}.")
-    for item in callbacks:
-        pair = isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str)
-        callback = item[1] if pair else item
-        if not hasattr(callback, "initialize"):  # what skorch calls first
-            raise TypeError(f"{expected}; got the entry {item!r}.")
+_HINTS = {
+    "tactics": _tactics_hint,
+    "module": lambda value: _component_hint("module", value),
+    "criterion": lambda value: _component_hint("criterion", value),
+    "optimizer": _optimizer_hint,
+}
 
 
 def _check_transfer(est):
-    pool = est.parent_pool
-    if pool is not None and (not isinstance(pool, list | tuple) or len(pool) == 0):
-        raise ValueError(
-            "parent_pool must be None or a non-empty list of (name, module) pairs "
-            f"or fitted nets; got {pool!r}."
-        )
-    if isinstance(est.tactics, tuple | list) and "transfer" in est.tactics and not pool:
-        raise ValueError(
-            f"tactics={est.tactics!r} asks for transfer but parent_pool is empty; "
-            "pass parent_pool=[(name, module), ...]."
-        )
+    if isinstance(est.tactics, tuple | list) and "transfer" in est.tactics:
+        if not est.parent_pool:
+            raise ValueError(
+                f"tactics={est.tactics!r} asks for transfer but parent_pool is "
+                "empty; pass parent_pool=[(name, module), ...]."
+            )
 
 
 def _check_criterion_args(est):
@@ -233,45 +251,15 @@ def _check_criterion_args(est):
         )
 
 
-def _check_train_split(split):
-    if split is None or callable(split):
-        return
-    if isinstance(split, bool) or not isinstance(split, Real):
-        raise TypeError(
-            "train_split must be None, a callable, a float in (0, 1) or an int "
-            f">= 2; got {split!r}."
-        )
-    if isinstance(split, Integral):
-        _check_number("train_split", split, Integral, 2, None, True, True)
-    else:
-        _check_number("train_split", split, Real, 0.0, 1.0, False, False)
-
-
-def _check_monitor_refresh(value):
-    if isinstance(value, str):
-        _check_option("monitor_refresh", value, ("auto",))
-        return
-    if not isinstance(value, Integral) or isinstance(value, bool):
-        raise TypeError(
-            f"monitor_refresh must be 'auto' or an int >= 1; got {value!r}."
-        )
-    _check_number("monitor_refresh", value, Integral, 1, None, True, True)
-
-
-def _check_n_jobs(n_jobs):
-    if n_jobs is None:
-        return
-    if not isinstance(n_jobs, Integral) or isinstance(n_jobs, bool):
-        raise TypeError(f"n_jobs must be None or a non-zero int; got {n_jobs!r}.")
-    if n_jobs == 0:
-        raise ValueError(
-            "n_jobs must be None, a positive int (threads) or a negative int "
-            "(-1: every core); got 0."
-        )
-
-
 def check_vitality_params(est):
     """Validate the classifier's own constructor arguments.
+
+    First each parameter against ``est._parameter_constraints``
+    (:data:`PARAMETER_CONSTRAINTS`, scikit-learn's constraint objects and
+    messages), then the rules a constraint cannot say: the tactic names
+    and the pairs that exclude each other, the ``router__<name>``
+    parameters, ``tactics`` asking for transfer without ``parent_pool``,
+    and a given ``criterion`` with ``loss`` or ``class_weight``.
 
     Parameters
     ----------
@@ -283,29 +271,14 @@ def check_vitality_params(est):
     ValueError or TypeError
         Naming the parameter, what is allowed and what was received.
     """
-    _check_tactics(est.tactics)
-    _check_router(est)
-    _check_option("loss", est.loss, ("auto", *LOSSES))
-    _check_class_weight(est.class_weight)
-    check_hidden_units(est.hidden_units)
-    for name, spec in _NUMBERS.items():
-        _check_number(name, getattr(est, name), *spec)
-    check_random_state_param("random_state", est.random_state)
-    for name in ("module", "criterion", "optimizer"):
-        _check_component(name, getattr(est, name))
-    _check_callbacks(est.callbacks)
-    if est.max_epochs is not None:
-        _check_number("max_epochs", est.max_epochs, Integral, 0, None, True, True)
-    batch = est.batch_size
-    if batch != -1:
-        _check_number("batch_size", batch, Integral, 1, None, True, True)
-    if not isinstance(est.freeze_transfer, bool):
-        raise TypeError(f"freeze_transfer must be a bool; got {est.freeze_transfer!r}.")
+    constraints = est._parameter_constraints
+    params = {name: getattr(est, name) for name in constraints}
+    check_params(constraints, params, type(est).__name__, hints=_HINTS)
+    if isinstance(est.tactics, tuple | list):
+        check_tactic_names(est.tactics)
+    check_router_params(est.router, est.get_params_for("router"))
     _check_transfer(est)
     _check_criterion_args(est)
-    _check_train_split(est.train_split)
-    _check_monitor_refresh(est.monitor_refresh)
-    _check_n_jobs(est.n_jobs)
 
 
 def check_unknown_kwargs(est):

@@ -24,9 +24,10 @@ from skvitalroute._utils._interrupt import propagate_user_interrupt
 from skvitalroute._utils._rng import SEED_MAX, seed_random_states, torch_rng
 from skvitalroute._utils._threads import fit_threads, torch_threads
 from skvitalroute._utils._validation import (
+    HIDDEN_UNITS,
     check_float32_range,
-    check_hidden_units,
     check_label_values,
+    check_params,
 )
 from skvitalroute.callbacks._sampling import class_probabilities, sample_probabilities
 from skvitalroute.nn import MLPModule
@@ -309,7 +310,11 @@ class VitalitySampler(BaseOverSampler):
             if not isinstance(final, NeuralNet | MLPClassifier):
                 _raise_not_a_network(final)
             return
-        check_hidden_units(self.probe_hidden_units, "probe_hidden_units")
+        check_params(
+            {"probe_hidden_units": [HIDDEN_UNITS]},
+            {"probe_hidden_units": self.probe_hidden_units},
+            type(self).__name__,
+        )
         if len(self.probe_hidden_units) == 0:
             raise ValueError(
                 "VitalitySampler reads hidden units: probe_hidden_units needs at "

@@ -6,15 +6,27 @@ the networks compute in float32: a float64 value beyond float32's range
 would become ``inf`` inside the net (NaN probabilities, or an error from
 deep inside torch). This check names the problem instead.
 
-The checks of arguments both front doors take (layer widths, "did you
-mean" hints) live here too, so that neither front door imports the other.
+The parameter checks live here too, so that neither front door imports
+the other: scikit-learn's constraint objects checked by :func:`check_params`
+(the classifier and the callbacks: skorch ignores ``_parameter_constraints``),
+the few constraints scikit-learn has no object for, and the "did you mean"
+hints.
 """
 
 import difflib
-from numbers import Integral
+import math
+from numbers import Integral, Real
 
 import numpy as np
 from scipy import sparse
+from sklearn.utils._param_validation import (
+    Interval,
+    InvalidParameterError,
+    Options,
+    RealNotInt,
+    StrOptions,
+    validate_parameter_constraints,
+)
 
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
 _SCALE_HINT = "Scale the features first, e.g. with sklearn's StandardScaler."
@@ -151,27 +163,158 @@ def did_you_mean(value, options):
     return f" Did you mean {close[0]!r}?" if close else ""
 
 
-def check_hidden_units(hidden_units, name="hidden_units"):
-    """Raise a ValueError unless ``hidden_units`` is a sequence of ints >= 1.
+class StrictInterval(Interval):
+    """An :class:`~sklearn.utils._param_validation.Interval` of numbers only.
+
+    scikit-learn's accepts ``True`` and ``False`` as the ints 1 and 0 and,
+    on an unbounded side closed, infinity; this one refuses bools and
+    non-finite reals. ``RealNotInt`` takes every real that is not an int
+    (``numpy.float32`` too).
+    """
+
+    def is_satisfied_by(self, val):
+        if isinstance(val, bool | np.bool_) or not isinstance(val, Real):
+            return False
+        if isinstance(val, Integral):
+            return self.type is not RealNotInt and val in self
+        return self.type is not Integral and math.isfinite(val) and val in self
+
+
+class Choices(StrOptions):
+    """:class:`~sklearn.utils._param_validation.StrOptions` listed in the
+    order given (a set's order changes from one run to the next)."""
+
+    def __init__(self, options):
+        self.order = tuple(options)
+        super().__init__(set(self.order))
+
+    def __str__(self):
+        return f"a str among {{{', '.join(map(repr, self.order))}}}"
+
+
+class Rule(Options):
+    """A constraint scikit-learn has no object for: a test and its wording.
+
+    It subclasses :class:`~sklearn.utils._param_validation.Options` only
+    because ``validate_parameter_constraints`` takes no other kind of
+    custom constraint.
 
     Parameters
     ----------
-    hidden_units : object
-        The value to check: a tuple, list or 1-D array of layer widths.
-    name : str, default="hidden_units"
-        The parameter's name, for the message.
+    test : callable
+        ``test(value)`` is true for a valid value.
+    description : str
+        What a valid value is, as in "must be <description>".
+    """
+
+    def __init__(self, test, description):
+        super().__init__(object, set())
+        self.test = test
+        self.description = description
+
+    def is_satisfied_by(self, val):
+        return bool(self.test(val))
+
+    def __str__(self):
+        return self.description
+
+
+def _is_count(value, low=1):
+    return (
+        isinstance(value, Integral)
+        and not isinstance(value, bool | np.bool_)
+        and value >= low
+    )
+
+
+def _is_widths(value):
+    sequence = isinstance(value, tuple | list) or getattr(value, "ndim", None) == 1
+    return sequence and all(map(_is_count, value))
+
+
+#: Layer widths: a tuple, list or 1-D array of ints >= 1.
+HIDDEN_UNITS = Rule(_is_widths, "a tuple of positive ints")
+#: An int >= 1 (no bool).
+POSITIVE_INT = StrictInterval(Integral, 1, None, closed="left")
+#: scikit-learn's ``"random_state"`` without bools.
+RANDOM_STATE = [
+    StrictInterval(Integral, 0, 2**32 - 1, closed="both"),
+    np.random.RandomState,
+    None,
+]
+
+
+def _str_options(constraints):
+    return [
+        option
+        for c in constraints
+        if isinstance(c, Options)
+        for option in getattr(c, "order", sorted(map(str, c.options)))
+    ]
+
+
+def check_params(constraints, params, caller_name, *, hints=None):
+    """Check ``params`` against scikit-learn parameter constraints.
+
+    Each parameter goes through scikit-learn's
+    ``validate_parameter_constraints``, so the message is scikit-learn's
+    ("The 'dropout' parameter of VitalRouteClassifier must be a float in
+    the range [0.0, 1.0). Got 2 instead."). A refused string gets a
+    " Did you mean 'x'?" among the string options of its constraints.
+
+    Parameters
+    ----------
+    constraints : dict
+        ``{name: list of constraints}``, as scikit-learn's
+        ``_parameter_constraints``, checked in this order; parameters
+        without an entry pass.
+    params : dict
+        ``{name: value}``.
+    caller_name : str
+        The class named in the message.
+    hints : dict, default=None
+        ``{name: hint(value) -> str}``: a suffix of the message for that
+        parameter instead of the string options' "did you mean".
 
     Raises
     ------
-    ValueError
-        Naming the parameter and the value received.
+    InvalidParameterError
+        A ``ValueError`` and a ``TypeError``, naming the parameter, what
+        it must be and what it got.
+
+    Examples
+    --------
+    >>> from numbers import Real
+    >>> from skvitalroute._utils._validation import (
+    ...     Choices, StrictInterval, check_params)
+    >>> check_params({"loss": [Choices(["auto", "focal"])]}, {"loss": "focall"}, "C")
+    Traceback (most recent call last):
+    ...
+    sklearn.utils._param_validation.InvalidParameterError: The 'loss' parameter of \
+C must be a str among {'auto', 'focal'}. Got 'focall' instead. Did you mean 'focal'?
+    >>> check_params({"p": [StrictInterval(Real, 0, 1, closed="both")]},
+    ...              {"p": True}, "C")
+    Traceback (most recent call last):
+    ...
+    sklearn.utils._param_validation.InvalidParameterError: The 'p' parameter of C \
+must be a float in the range [0.0, 1.0]. Got True instead.
     """
-    is_array = getattr(hidden_units, "ndim", None) == 1
-    ok = (isinstance(hidden_units, tuple | list) or is_array) and all(
-        isinstance(u, Integral) and not isinstance(u, bool | np.bool_) and u >= 1
-        for u in hidden_units
-    )
-    if not ok:
-        raise ValueError(
-            f"{name} must be a tuple of positive ints; got {hidden_units!r}."
-        )
+    hints = hints or {}
+    for name in constraints:  # in the order of the constraints
+        if name not in params:
+            continue
+        value = params[name]
+        try:
+            validate_parameter_constraints(
+                {name: constraints[name]}, {name: value}, caller_name=caller_name
+            )
+        except InvalidParameterError as exc:
+            if name in hints:
+                hint = hints[name](value)
+            elif isinstance(value, str):
+                hint = did_you_mean(value, _str_options(constraints[name]))
+            else:
+                hint = ""
+            if not hint:
+                raise
+            raise InvalidParameterError(f"{exc}{hint}") from None

@@ -1,60 +1,35 @@
 """Shared plumbing of the vitality callbacks: checks, training rows, probing."""
 
-import math
-import numbers
-
-import numpy as np
 from skorch.callbacks import Callback
 
 from skvitalroute._data._dataset import take_rows, training_arrays
+from skvitalroute._utils._validation import POSITIVE_INT, check_params
 from skvitalroute.probe._probe import VitalityProbe
 from skvitalroute.probe._rows import PROBE_SEED, probe_rows
-
-
-def check_real(name, value, *, low=None, high=None):
-    """Raise a ValueError unless ``value`` is a finite real number in [low, high]."""
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
-    ok = ok and math.isfinite(value)  # neither NaN nor inf
-    ok = ok and (low is None or value >= low) and (high is None or value <= high)
-    if not ok:
-        bounds = f"in [{low}, {high}]" if high is not None else f">= {low}"
-        raise ValueError(
-            f"{name} must be a finite real number {bounds}; got {value!r}."
-        )
-
-
-def check_random_state_param(name, value):
-    """Raise a ValueError unless ``value`` is a valid ``random_state``.
-
-    That is scikit-learn's ``"random_state"`` constraint: None, an int in
-    [0, 2**32 - 1] or a ``numpy.random.RandomState``; numpy's own message
-    for a bad seed does not say which parameter it came from.
-    """
-    if value is None or isinstance(value, np.random.RandomState):
-        return
-    ok = isinstance(value, numbers.Integral) and not isinstance(value, bool)
-    if not ok or not 0 <= value <= 2**32 - 1:
-        raise ValueError(
-            f"{name} must be None, an int in [0, 2**32 - 1] or a "
-            f"numpy.random.RandomState; got {value!r}."
-        )
-
-
-def check_positive_int(name, value):
-    """Raise a ValueError unless ``value`` is an int >= 1."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name} must be an int >= 1; got {value!r}.")
 
 
 class CheckedOnce:
     """Parameter checks of a callback: once per fit.
 
+    The parameters are checked against the class's
+    ``_parameter_constraints`` (scikit-learn's constraint objects; skorch
+    does not read them) by ``_check_params``, which a subclass extends
+    with the rules a constraint cannot say.
     ``initialize`` (skorch's convention) runs ``_check_params``;
     ``on_train_begin`` runs it again only when a parameter was set since,
     e.g. by ``net.set_params(callbacks__<name>__<param>=...)`` on an
     initialised net, which skorch applies after re-initialising the
     callbacks (a ``partial_fit`` then starts without ``initialize``).
     """
+
+    _parameter_constraints: dict = {}
+
+    def _check_params(self):
+        check_params(
+            self._parameter_constraints,
+            self.get_params(deep=False),
+            type(self).__name__,
+        )
 
     def _check_params_now(self):
         self._check_params()
@@ -70,11 +45,13 @@ class CheckedOnce:
 class VitalityCallback(CheckedOnce, Callback):
     """Base of the callbacks that probe the net on its training rows.
 
-    Subclasses keep only parameters in ``__init__`` and implement
-    ``_check_params``. Per-fit state ends in ``_``: the training rows
+    Subclasses keep only parameters in ``__init__`` and declare their
+    ``_parameter_constraints``. Per-fit state ends in ``_``: the training rows
     (read once per fit from ``dataset_train``), the probe batch drawn from
     them and the number of epochs run in this fit.
     """
+
+    _parameter_constraints: dict = {"probe_size": [POSITIVE_INT]}
 
     def initialize(self):
         """Check the parameters and forget any previous fit.
@@ -105,9 +82,6 @@ class VitalityCallback(CheckedOnce, Callback):
         self.probe_X_ = None
         self.probe_y_ = None
         self.epochs_ = 0
-
-    def _check_params(self):
-        check_positive_int("probe_size", self.probe_size)
 
     def _rows(self, dataset_train):
         """The training rows of this fit, read once from ``dataset_train``."""

@@ -9,7 +9,8 @@ from skorch.callbacks import Callback
 from torch.utils.data import Subset
 
 from skvitalroute._data._dataset import stored_arrays, take_rows
-from skvitalroute.callbacks._base import CheckedOnce, check_positive_int
+from skvitalroute._utils._validation import POSITIVE_INT
+from skvitalroute.callbacks._base import CheckedOnce
 from skvitalroute.probe._rows import probe_rows
 
 
@@ -79,6 +80,8 @@ class DivergenceGuard(CheckedOnce, Callback):
     True
     """
 
+    _parameter_constraints: dict = {"probe_size": [POSITIVE_INT]}
+
     def __init__(self, *, probe_size=1024):
         self.probe_size = probe_size
 
@@ -91,9 +94,6 @@ class DivergenceGuard(CheckedOnce, Callback):
         """
         self._check_params_now()
         return self._forget()
-
-    def _check_params(self):
-        check_positive_int("probe_size", self.probe_size)
 
     def _forget(self):
         self.good_, self.good_epoch_ = None, None

@@ -5,12 +5,10 @@ The rule is in ``docs/tactics.md``, "Per-layer learning rates".
 
 import warnings
 import weakref
+from numbers import Real
 
-from skvitalroute.callbacks._base import (
-    VitalityCallback,
-    check_positive_int,
-    check_real,
-)
+from skvitalroute._utils._validation import POSITIVE_INT, StrictInterval
+from skvitalroute.callbacks._base import VitalityCallback
 from skvitalroute.probe._probe import VitalityProbe
 
 _MIN_SCALE = 0.1
@@ -161,15 +159,16 @@ class LayerLRScaler(VitalityCallback):
     [0.1, 0.1]
     """
 
+    _parameter_constraints: dict = {
+        **VitalityCallback._parameter_constraints,
+        "alpha": [StrictInterval(Real, 0, None, closed="left")],
+        "refresh_every": [POSITIVE_INT],
+    }
+
     def __init__(self, *, alpha=4.0, refresh_every=1, probe_size=1024):
         self.alpha = alpha
         self.refresh_every = refresh_every
         self.probe_size = probe_size
-
-    def _check_params(self):
-        super()._check_params()
-        check_real("alpha", self.alpha, low=0.0)
-        check_positive_int("refresh_every", self.refresh_every)
 
     def _new_fit(self):
         super()._new_fit()

@@ -4,14 +4,12 @@ See docs/tactics.md, "Monitor and dead-unit reset".
 """
 
 import math
+from numbers import Real
 
 import numpy as np
 
-from skvitalroute.callbacks._base import (
-    VitalityCallback,
-    check_positive_int,
-    check_real,
-)
+from skvitalroute._utils._validation import POSITIVE_INT, Choices, StrictInterval
+from skvitalroute.callbacks._base import VitalityCallback
 from skvitalroute.callbacks._reset import reset_units
 
 # Under refresh_every="auto" without resets, the training rows of the epochs
@@ -111,6 +109,13 @@ class VitalityMonitor(VitalityCallback):
     [1, 4, 5]
     """
 
+    _parameter_constraints: dict = {
+        **VitalityCallback._parameter_constraints,
+        "reset": [bool],
+        "reset_threshold": [StrictInterval(Real, 0, 1, closed="both")],
+        "refresh_every": [Choices(["auto"]), POSITIVE_INT],
+    }
+
     def __init__(
         self, *, reset=True, reset_threshold=0.12, probe_size=1024, refresh_every="auto"
     ):
@@ -118,14 +123,6 @@ class VitalityMonitor(VitalityCallback):
         self.reset_threshold = reset_threshold
         self.probe_size = probe_size
         self.refresh_every = refresh_every
-
-    def _check_params(self):
-        super()._check_params()
-        if not isinstance(self.reset, bool):
-            raise ValueError(f"reset must be True or False; got {self.reset!r}.")
-        check_real("reset_threshold", self.reset_threshold, low=0.0, high=1.0)
-        if not (isinstance(self.refresh_every, str) and self.refresh_every == "auto"):
-            check_positive_int("refresh_every", self.refresh_every)
 
     def _new_fit(self):
         super()._new_fit()

@@ -4,17 +4,19 @@ Their formulas are in ``docs/tactics.md``, "Class-stress sampling" and
 "Hard-sample sampling".
 """
 
+from numbers import Real
+
 import numpy as np
 import torch
 from torch.utils.data import Sampler
 
 from skvitalroute._utils._rng import SEED_MAX, draw_seed
-from skvitalroute.callbacks._base import (
-    VitalityCallback,
-    check_positive_int,
-    check_random_state_param,
-    check_real,
+from skvitalroute._utils._validation import (
+    POSITIVE_INT,
+    RANDOM_STATE,
+    StrictInterval,
 )
+from skvitalroute.callbacks._base import VitalityCallback
 from skvitalroute.callbacks._sampling import class_probabilities, sample_probabilities
 
 _ITERATOR_KEYS = ("iterator_train__sampler", "iterator_train__shuffle")
@@ -127,19 +129,20 @@ class _ResamplingCallback(VitalityCallback):
     ``__init__`` signature (what ``get_params`` reads) and pass them here.
     """
 
+    _parameter_constraints: dict = {
+        **VitalityCallback._parameter_constraints,
+        "strength": [StrictInterval(Real, 0, 1, closed="both")],
+        "beta": [StrictInterval(Real, 0, None, closed="left")],
+        "refresh_every": [POSITIVE_INT],
+        "random_state": RANDOM_STATE,
+    }
+
     def __init__(self, strength, beta, refresh_every, probe_size, random_state):
         self.strength = strength
         self.beta = beta
         self.refresh_every = refresh_every
         self.probe_size = probe_size
         self.random_state = random_state
-
-    def _check_params(self):
-        super()._check_params()
-        check_real("strength", self.strength, low=0.0, high=1.0)
-        check_real("beta", self.beta, low=0.0)
-        check_positive_int("refresh_every", self.refresh_every)
-        check_random_state_param("random_state", self.random_state)
 
     def _new_fit(self):
         super()._new_fit()

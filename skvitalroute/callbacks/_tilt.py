@@ -1,13 +1,12 @@
 """The class tilt: a bounded per-class margin from the hidden-layer overlap."""
 
+from numbers import Real
+
 import numpy as np
 import torch
 
-from skvitalroute.callbacks._base import (
-    VitalityCallback,
-    check_positive_int,
-    check_real,
-)
+from skvitalroute._utils._validation import POSITIVE_INT, StrictInterval
+from skvitalroute.callbacks._base import VitalityCallback
 from skvitalroute.probe._overlap import bounded_tilt
 
 
@@ -63,15 +62,16 @@ class ClassOverlapTilt(VitalityCallback):
     3
     """
 
+    _parameter_constraints: dict = {
+        **VitalityCallback._parameter_constraints,
+        "strength": [StrictInterval(Real, 0, 10, closed="both")],
+        "refresh_every": [POSITIVE_INT],
+    }
+
     def __init__(self, *, strength=0.5, refresh_every=2, probe_size=1024):
         self.strength = strength
         self.refresh_every = refresh_every
         self.probe_size = probe_size
-
-    def _check_params(self):
-        super()._check_params()
-        check_real("strength", self.strength, low=0.0, high=10.0)
-        check_positive_int("refresh_every", self.refresh_every)
 
     def _new_fit(self):
         super()._new_fit()

@@ -16,9 +16,15 @@ from skorch.callbacks import Callback
 from torch.utils.data import Dataset
 
 from skvitalroute._data._dataset import training_arrays
-from skvitalroute.callbacks._base import CheckedOnce, check_positive_int
+from skvitalroute._utils._validation import POSITIVE_INT, Rule
+from skvitalroute.callbacks._base import CheckedOnce
 from skvitalroute.probe._layers import find_units
 from skvitalroute.probe._probe import VitalityProbe
+
+
+def _is_pool(pool):
+    pairs = isinstance(pool, list | tuple) and len(pool) > 0
+    return pairs and all(isinstance(p, tuple | list) and len(p) == 2 for p in pool)
 
 
 class TransferWarmStart(CheckedOnce, Callback):
@@ -103,6 +109,12 @@ class TransferWarmStart(CheckedOnce, Callback):
     ('alive', 1.0)
     """
 
+    _parameter_constraints: dict = {
+        "parent_pool": [Rule(_is_pool, "a non-empty list of (name, model) pairs")],
+        "freeze": [bool],
+        "probe_size": [POSITIVE_INT],
+    }
+
     def __init__(self, parent_pool, *, freeze=False, probe_size=1024):
         self.parent_pool = parent_pool
         self.freeze = freeze
@@ -127,18 +139,8 @@ class TransferWarmStart(CheckedOnce, Callback):
         return self
 
     def _check_params(self):
-        check_positive_int("probe_size", self.probe_size)
-        if not isinstance(self.freeze, bool):
-            raise ValueError(f"freeze must be True or False; got {self.freeze!r}.")
-        pool = self.parent_pool
-        ok = isinstance(pool, list | tuple) and len(pool) > 0
-        ok = ok and all(isinstance(p, tuple | list) and len(p) == 2 for p in pool)
-        if not ok:
-            raise ValueError(
-                "parent_pool must be a non-empty list of (name, model) pairs; "
-                f"got {pool!r}."
-            )
-        names = [name for name, _ in pool]
+        super()._check_params()
+        names = [name for name, _ in self.parent_pool]
         if len(set(names)) != len(names):
             raise ValueError(f"parent_pool names must be unique; got {names}.")
 

@@ -418,8 +418,18 @@ def test_focal_and_logit_adjusted_loss_by_hand(data):
         ({"loss": "focall"}, ValueError, "Did you mean 'focal'"),
         ({"class_weight": "balance"}, ValueError, "Did you mean 'balanced'"),
         ({"hidden_units": (0,)}, ValueError, "hidden_units"),
-        ({"sampler_strength": 2.0}, ValueError, r"strength must be in \[0.0, 1.0\]"),
-        ({"sampler_refresh": 1.5}, TypeError, "sampler_refresh must be an int"),
+        (
+            {"sampler_strength": 2.0},
+            ValueError,
+            r"'sampler_strength' parameter of VitalRouteClassifier must be a float "
+            r"in the range \[0.0, 1.0\]",
+        ),
+        (
+            {"sampler_refresh": 1.5},
+            TypeError,
+            r"'sampler_refresh' parameter of VitalRouteClassifier must be an int in "
+            r"the range \[1, inf\)",
+        ),
         ({"dropout": 1.0}, ValueError, "dropout"),
         ({"train_split": 1.5}, ValueError, "train_split"),
         ({"criterion": torch.nn.NLLLoss, "loss": "focal"}, ValueError, "criterion"),
