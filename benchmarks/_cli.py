@@ -43,7 +43,13 @@ def run_child(script, spec):
 
 
 def vm_hwm_mib():
-    """Peak resident set size of this process (VmHWM), MiB."""
+    """Peak resident set size of this process (VmHWM), MiB.
+
+    The kernel reports VmHWM as the larger of its recorded peak and the
+    current RSS, and records the peak only on some events (an unmap, the
+    exit), so a later reading can be lower than an earlier one: take the
+    largest of the readings as the peak.
+    """
     try:
         with open("/proc/self/status") as f:
             for line in f:
