@@ -1,5 +1,7 @@
-"""The documentation builds with Sphinx without a single warning."""
+"""The documentation builds with Sphinx without a single warning, and the
+package's references into it lead somewhere."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +16,32 @@ import skvitalroute.probe
 import skvitalroute.routing
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
+PACKAGE = Path(skvitalroute.__file__).parent
+# A citation in the code: docs/<page>.md, "<section>" (possibly over lines
+# of a comment or docstring).
+CITATION = re.compile(r'docs/(\w+\.md),?\s+(?:#\s*)?"([^"]+)"')
+
+
+def _sections(page):
+    """A docs page's headings and bold run-in labels (``**Ctrl-C.**``)."""
+    text = (DOCS / page).read_text()
+    headings = re.findall(r"^#+\s+(.+?)\s*$", text, re.M)
+    labels = re.findall(r"\*\*([^*]+?)\.?\*\*", text)
+    return {s.rstrip(".") for s in headings + labels}
+
+
+def test_every_citation_of_the_docs_names_a_page_and_section():
+    """Check each ``docs/<page>.md, "<section>"`` cited by the package names
+    an existing page and a heading (or bold label) of it."""
+    cited, broken = 0, []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for page, section in CITATION.findall(path.read_text()):
+            cited += 1
+            section = " ".join(section.split())
+            if not (DOCS / page).exists() or section not in _sections(page):
+                broken.append(f"{path.relative_to(PACKAGE)}: {page}, {section!r}")
+    assert cited > 10
+    assert broken == []
 
 
 def _api_pages():

@@ -36,7 +36,7 @@ from skvitalroute.routing import ROUTERS, check_router_params, router_parameters
 # ``tau * log(prior)`` is added to the logits, the focal exponent scales its
 # gradient) or rounds the network's outputs away, and then stops as
 # "diverged" although the parameter, not the data, is at fault
-# (docs/reliability.md, "Parameters").
+# (docs/reliability.md, "Constructor arguments").
 _SCALE_MAX = 1e6
 # Largest class weight: the loss sums weight * row loss in float32 (3.4e38).
 _CLASS_WEIGHT_MAX = 1e30

@@ -1,7 +1,7 @@
 """The seed's rule table, router ``"vitalroute"``.
 
 The original package's rules, kept by name so that its plans are
-reproducible plan for plan (docs/router.md, "The seed's table"); every
+reproducible plan for plan (docs/router.md, "The seed's rule table"); every
 threshold is a keyword argument of :func:`route_plan` and a
 ``router__<name>`` parameter of the classifier. Measured on the
 calibration suite it trails the default router (docs/router.md).
