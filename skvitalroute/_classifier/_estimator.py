@@ -2,9 +2,9 @@
 
 The class holds the scikit-learn surface (parameters, ``fit``,
 ``partial_fit``); its other parts are mixins, each in its own module:
-prediction (``_classifier_predict``), saving and loading with the labels
-(``_classifier_io``), skorch's hooks (``_classifier_hooks``) and skorch's
-parameters with scikit-learn's manners (``_classifier_skorch``).
+prediction (``_predict``), saving and loading with the labels (``_io``),
+skorch's hooks (``_hooks``) and skorch's parameters with scikit-learn's
+manners (``_skorch``), all in this package.
 """
 
 import torch

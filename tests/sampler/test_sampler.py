@@ -106,7 +106,7 @@ def test_class_mode_counts_follow_stress(data, monkeypatch):
     X_res, y_res = sampler.fit_resample(X, y)
 
     # The class probabilities of docs/tactics.md, "Class-stress sampling",
-    # written out independently of _sampling.py.
+    # written out independently of callbacks/_sampling.py.
     p = 0.3 / 4 + 0.7 * softmax(4.0 * stress)
     targeted = [1, 2, 3]  # "auto": every class but the majority (class 0 ties 1)
     assert list(sampler.sampling_strategy_) == targeted
