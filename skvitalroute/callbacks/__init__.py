@@ -6,7 +6,7 @@
   optimizer is built from :func:`layer_param_groups`).
 - :class:`ClassOverlapTilt` gives the classes mixed with others in the
   last hidden layer a larger margin in the logit-adjusted loss.
-- :class:`TransferWarmStart` copies the most alive parent network.
+- :class:`TransferWarmStart` copies the parent whose features best explain the labels.
 - :class:`VitalityMonitor` records the readings every epoch and resets dead
   units.
 - :class:`DivergenceGuard` stops a fit whose loss stops being finite and puts

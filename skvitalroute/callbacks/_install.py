@@ -10,6 +10,7 @@ from skorch.callbacks import PrintLog
 
 from skvitalroute.callbacks._monitor import VitalityMonitor
 from skvitalroute.callbacks._registry import reserved_callback_names, tactic_callbacks
+from skvitalroute.callbacks._transfer import TransferWarmStart, release_transfer_freeze
 
 #: History keys of the readings that are dicts or lists: the epoch log skips them.
 NON_SCALAR_KEYS = (
@@ -66,6 +67,8 @@ def install_tactic_callbacks(net):
     before a route exists) are built from ``net``'s parameters, seeded from
     ``net._seed_``, initialised and put after the user's callbacks and
     before skorch's ``PrintLog``, so the epoch log shows their readings.
+    Unless the route transfers with ``freeze=True``, what an earlier
+    transfer froze is made trainable again: a later fit trains every layer.
 
     Parameters
     ----------
@@ -79,6 +82,9 @@ def install_tactic_callbacks(net):
     ours = tactic_callbacks(net, tactics, getattr(net, "_seed_", None))
     for _, cb in ours:
         cb.initialize()
+    transfer = [cb for _, cb in ours if isinstance(cb, TransferWarmStart)]
+    if not (transfer and transfer[0].freeze):
+        release_transfer_freeze(net)
     cut = next(
         (i for i, (_, cb) in enumerate(kept) if isinstance(cb, PrintLog)),
         len(kept),

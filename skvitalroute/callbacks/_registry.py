@@ -139,7 +139,10 @@ register_tactic(
             "freeze_transfer": "freeze",
             "probe_size": "probe_size",
         },
-        summary="label-free warm start from the parent with the lowest stasis",
+        summary=(
+            "warm start from the parent with the highest LogME on the labels "
+            "(stasis veto; scratch a candidate)"
+        ),
     )
 )
 register_tactic(

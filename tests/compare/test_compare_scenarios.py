@@ -64,7 +64,7 @@ def test_scarce_splits_draw_per_class():
         ("confusable", "Confusable classes 0 and 1"),
         ("shift", "class 3 prob before -> after"),
         ("scarce", "Seed router on the scarce labels: hard+lr_scale"),
-        ("transfer", "The parent the tactic picked (lowest stasis)"),
+        ("transfer", "The tactic's pick (highest LogME"),
     ],
 )
 def test_scenarios_run_and_report(name, expected):
@@ -92,7 +92,7 @@ def test_transfer_leaves_the_global_torch_rng_alone(transfer_run):
 
 
 def test_transfer_records_the_pick(tmp_path, transfer_run):
-    """Check the routed run records the picked parent and every parent's stasis."""
+    """Check the routed run records the pick, every candidate's score and stasis."""
     result, _, _ = transfer_run
     write_outputs(result, tmp_path)
     header = (tmp_path / "folds.csv").read_text().splitlines()[0]
@@ -105,9 +105,14 @@ def test_transfer_records_the_pick(tmp_path, transfer_run):
         "shuffled_labels",
         "untrained",
         "damaged",
+        "rescaled",
+        "scratch",
     }
-    assert routed[0]["transfer_parent"] == min(scores, key=scores.get)
-    assert scores["damaged"] > scores["trained"]  # 3/4 of layer 1 killed
+    stasis = routed[0]["parent_stasis"]
+    assert stasis["damaged"] > 0.2 > stasis["trained"]  # 3/4 of layer 1 killed
+    assert routed[0]["transfer_parent"] != "damaged"  # the veto
+    forced = [r for r in result["records"] if r["method"] == "from:damaged"]
+    assert forced[0]["transfer_parent"] == "damaged"  # forced: no veto
 
 
 def test_registry_is_what_the_cli_offers():
