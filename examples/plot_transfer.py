@@ -1,12 +1,14 @@
 """
-Label-free transfer: picking a parent network
-=============================================
+Transfer: picking a parent network
+==================================
 
 On a small task, :class:`~skvitalroute.VitalRouteClassifier` can warm-start
-from a pool of parent networks. The pick uses no labels: each parent reads
-the new task's ``X`` and the one with the lowest mean stasis (fewest dead or
-silent hidden units) wins. Every shape-compatible parameter is copied except
-the classifier head, which stays freshly initialised.
+from a pool of parent networks. Each parent reads the new task's ``X``: one
+whose mean stasis is high (many dead or silent hidden units) is vetoed.
+The others are scored on the child's labels by LogME (You et al., 2021) of
+the features they would give the child, against training from scratch;
+the best wins, if it beats scratch. Every shape-compatible parameter is
+copied except the classifier head, which stays freshly initialised.
 
 Here two parents are trained on 800 rows of scikit-learn's digits; one is
 then damaged (half of its first-layer units killed by a large negative
@@ -21,6 +23,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
 from skvitalroute import VitalRouteClassifier
+from skvitalroute.callbacks import TransferWarmStart
 
 X, y = load_digits(return_X_y=True)
 X = StandardScaler().fit_transform(X)
@@ -46,13 +49,18 @@ child = VitalRouteClassifier(parent_pool=pool, **kw).fit(X_child, y_child)
 print(child.route_.explain())
 transfer = dict(child.callbacks_)["vitality_transfer"]
 print("picked parent:", transfer.parent_)
-print("mean stasis of each candidate on the child's X:",
+print("LogME of each candidate on the child's rows:",
       {name: round(score, 3) for name, score in transfer.parent_scores_.items()})
+print("mean stasis of each parent on the child's X:",
+      {name: round(score, 3) for name, score in transfer.stasis_.items()})
 print("history:", child.history[0, "transfer_parent"])
 
 # %%
-# For reference: the damaged parent alone, and no parent at all.
-only_damaged = VitalRouteClassifier(parent_pool=pool[1:], **kw).fit(X_child, y_child)
+# For reference: the damaged parent forced (no veto), and no parent at all.
+forced = TransferWarmStart(pool[1:], max_stasis=None, scratch=False)
+only_damaged = VitalRouteClassifier(
+    tactics="none", callbacks=[("forced", forced)], **kw
+).fit(X_child, y_child)
 scratch = VitalRouteClassifier(**kw).fit(X_child, y_child)
 for name, clf in [("picked parent", child), ("damaged parent", only_damaged),
                   ("from scratch", scratch)]:

@@ -39,7 +39,7 @@ class VitalRouteClassifier(
     rebalancing (the logit-adjusted loss under the default router), the
     training budget, the weight decay and which tactics run (class-stress
     or hard-sample resampling, per-layer learning-rate damping, the class
-    tilt, dead-unit resets, a label-free warm start from ``parent_pool``);
+    tilt, dead-unit resets, a warm start from the best of ``parent_pool``);
     see ``docs/router.md``. Every setting you pass yourself wins over the
     plan's. A vitality monitor is always on: it records per-layer stasis,
     composite stress, per-class stress and LR scales into ``history``

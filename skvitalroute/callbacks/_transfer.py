@@ -10,7 +10,7 @@ import pickle
 import re
 import warnings
 from collections.abc import Mapping
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 import torch
@@ -48,8 +48,10 @@ class TransferWarmStart(CheckedOnce, Callback):
     2. **score**: the module is warm-started from the parent (a copy) and
        :func:`LogME <skvitalroute.callbacks._logme.logme>` (You et al.,
        2021) scores its last hidden layer's features against the child's
-       labels. The fresh module itself is scored the same way: the
-       *scratch* candidate (no transfer).
+       labels. The fresh module itself is scored the same way, and so are
+       ``scratch_draws`` other fresh initialisations of it: the *scratch*
+       candidate (no transfer) scores the best of them, so a parent must
+       beat what random features already give, not one lucky draw.
 
     The best-scoring parent wins if it beats scratch; then every
     shape-compatible parameter is copied into the module, except the
@@ -83,6 +85,11 @@ class TransferWarmStart(CheckedOnce, Callback):
     scratch : bool, default=True
         Whether training from scratch is a candidate. ``False`` always
         copies the best-scoring parent that is not vetoed.
+    scratch_draws : int, default=4
+        Extra fresh initialisations of the module the scratch candidate is
+        scored on (the best score of them and of the module's own start
+        counts); drawn from a private seeded stream, so the fit's random
+        stream is untouched. 0 scores the module's own start only.
 
     Attributes
     ----------
@@ -169,6 +176,7 @@ class TransferWarmStart(CheckedOnce, Callback):
         "probe_size": [POSITIVE_INT],
         "max_stasis": [StrictInterval(Real, 0, None, closed="left"), None],
         "scratch": [bool],
+        "scratch_draws": [StrictInterval(Integral, 0, None, closed="left")],
     }
 
     def __init__(
@@ -179,12 +187,14 @@ class TransferWarmStart(CheckedOnce, Callback):
         probe_size=1024,
         max_stasis=0.2,
         scratch=True,
+        scratch_draws=4,
     ):
         self.parent_pool = parent_pool
         self.freeze = freeze
         self.probe_size = probe_size
         self.max_stasis = max_stasis
         self.scratch = scratch
+        self.scratch_draws = scratch_draws
 
     def initialize(self):
         """Check the parameters and forget any previous pick.
@@ -275,7 +285,8 @@ class TransferWarmStart(CheckedOnce, Callback):
         for name, (pairs, _) in candidates.items():
             self.parent_scores_[name] = warm_score(child, pairs, X, y)
         if self.scratch:
-            self.parent_scores_[SCRATCH] = warm_score(child, [], X, y)
+            starts = [child, *(_redrawn(child, i) for i in range(self.scratch_draws))]
+            self.parent_scores_[SCRATCH] = max(warm_score(m, [], X, y) for m in starts)
         scores = self.parent_scores_
         vetoed = (
             f"; vetoed (stasis > {self.max_stasis:g}): {self.vetoed_}"
@@ -289,7 +300,8 @@ class TransferWarmStart(CheckedOnce, Callback):
         if self.scratch and scores[best] <= scores[SCRATCH]:
             self.reason_ = (
                 f"off: no parent's LogME beat training from scratch (best "
-                f"{best!r} {scores[best]:.3f} <= scratch {scores[SCRATCH]:.3f})"
+                f"{best!r} {scores[best]:.3f} <= scratch {scores[SCRATCH]:.3f}, "
+                f"the best of {1 + self.scratch_draws} fresh starts)"
                 f"{vetoed}"
             )
             return
@@ -400,6 +412,21 @@ def _enough_labels(y):
         return False
     classes = np.unique(y)
     return len(classes) >= 2 and len(y) >= 2 * len(classes)
+
+
+def _redrawn(child, seed):
+    """A copy of ``child`` (on the CPU) with every layer re-initialised.
+
+    The draw is seeded on a private copy of torch's CPU stream: the global
+    stream (the fit's) is left as it was.
+    """
+    fresh = copy.deepcopy(child).cpu()
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(1_000_003 + seed)
+        for module in fresh.modules():
+            if callable(getattr(module, "reset_parameters", None)):
+                module.reset_parameters()
+    return fresh
 
 
 def _head(module):

@@ -180,21 +180,21 @@ def test_invalid_parent_pool_raises(pool, match):
         TransferWarmStart(pool).initialize()
 
 
-def _reader(column, dead=0):
+def _reader(column, dead=()):
     """An MLP whose 8 hidden units read only input ``column`` (+/- 3 x)."""
     module = _mlp(n_out=2)
     with torch.no_grad():
         module[0].weight.zero_()
         module[0].bias.zero_()
         module[0].weight[:4, column], module[0].weight[4:, column] = 3.0, -3.0
-        module[0].bias[:dead] = -100.0
+        module[0].bias[list(dead)] = -100.0
     return module
 
 
 def _sign_data():
     rng = np.random.default_rng(1)
     X = rng.normal(size=(60, 4)).astype(np.float32)
-    return X, (X[:, 0] > 0).astype(np.int64)
+    return X, (np.abs(X[:, 0]) > 0.67).astype(np.int64)  # |x0|: not linear in X
 
 
 def _sign_net(transfer):
@@ -238,7 +238,7 @@ def test_scratch_wins_when_every_parent_is_useless():
 
 def test_a_damaged_parent_is_vetoed_even_when_it_scores_best():
     """Check the stasis veto: 6 of 8 units dead, the 2 alive still know y."""
-    pool = [("damaged", _reader(0, dead=6)), ("noise", _reader(3))]
+    pool = [("damaged", _reader(0, dead=(0, 1, 2, 4, 5, 6))), ("noise", _reader(3))]
     transfer = TransferWarmStart(pool, scratch=False)
     _sign_net(transfer).partial_fit(*_sign_data())
     scores = transfer.parent_scores_

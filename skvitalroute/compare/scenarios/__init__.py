@@ -10,7 +10,7 @@ docs/benchmarks.md, "3. Scenarios"):
 - ``shift``: class difficulty changes mid-training.
 - ``scarce``: few rows a class, balanced: the hard-sample and LR-scaling
   tactics the router picks there.
-- ``transfer``: the label-free parent pick.
+- ``transfer``: the parent pick (LogME on the child's labels, stasis veto).
 
 :data:`SCENARIOS` maps each name to its runner, ``runner(options, **own)``
 with the :class:`ScenarioOptions` every scenario takes; each runner lives in

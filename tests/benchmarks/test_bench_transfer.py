@@ -1,0 +1,86 @@
+"""benchmarks/bench_transfer.py: the scores compared, the cache, the report."""
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+_DIR = Path(__file__).resolve().parents[2] / "benchmarks"
+
+
+@pytest.fixture(scope="module")
+def bench():
+    sys.path.insert(0, str(_DIR))
+    spec = importlib.util.spec_from_file_location(
+        "bench_transfer", _DIR / "bench_transfer.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    yield module
+    sys.path.remove(str(_DIR))
+
+
+def test_leep_is_high_for_a_parent_whose_classes_map_to_the_child(bench):
+    """Check LEEP: a parent head that determines y beats an uninformative one."""
+    leep = bench.leep
+    y = np.repeat([0, 1], 20)
+    sharp = np.eye(2)[y] * 0.98 + 0.01
+    flat = np.full((40, 2), 0.5)
+    assert leep(sharp, y) > leep(flat, y)
+    assert leep(flat, y) == pytest.approx(np.log(0.5))
+
+
+def _records(bench, splits=2):
+    methods = bench._methods_names("digits")
+    parents = [m[5:] for m in methods if m.startswith("from:")]
+    out = []
+    for s in range(splits):
+        acc = {"scratch": 0.90, **{p: 0.80 + 0.01 * i for i, p in enumerate(parents)}}
+        cand = {
+            name: {k: (a if k != "stasis" else 0.0) for k in bench.SCORES}
+            for name, a in acc.items()
+        }
+        for m in methods:
+            name = "scratch" if m == "scratch" else m[5:]
+            rec = {"family": "digits", "split": s, "method": m, "metric": "accuracy"}
+            if m == "routed_pool":
+                rec.update(score=0.90, picked=None, candidates=cand)
+            else:
+                rec.update(score=acc[name], fit_time=0.1)
+            out.append(rec)
+    return out
+
+
+def test_report_counts_the_pick_against_the_best_parent(bench):
+    """Check the criteria lines on records where scratch is best and picked."""
+    text = bench.family_report(_records(bench), "digits")
+    assert "| scratch |" in text and "| rescaled |" in text
+    assert "within 0.5 pp of it: 2/2 splits" in text
+    assert "damaged picked 0/2" in text
+    assert "equals the forced fit of its pick on 2/2" in text
+    assert "logme +1.00" in text  # the scores were made equal to the accuracy
+    assert "routed_pool - scratch: +0.00" in text
+
+
+@pytest.mark.slow
+def test_one_split_records_every_method_and_resumes(bench, tmp_path):
+    """Check one digits split: one record per method, and a rerun fits nothing."""
+    cache = tmp_path / "records.jsonl"
+    argv = ["--families", "digits", "--splits", "1", "--cache", str(cache)]
+    assert bench.main(argv) == 0
+    records = [json.loads(line) for line in cache.read_text().splitlines()]
+    assert sorted(r["method"] for r in records) == sorted(
+        bench._methods_names("digits")
+    )
+    routed = next(r for r in records if r["method"] == "routed_pool")
+    assert routed["picked"] != "damaged" and "damaged" in routed["vetoed"]
+    assert set(routed["candidates"]) == {
+        "scratch",
+        *(m[5:] for m in bench._methods_names("digits") if m.startswith("from:")),
+    }
+    before = cache.read_text()
+    assert bench.main(argv) == 0
+    assert cache.read_text() == before
