@@ -12,7 +12,6 @@ from sklearn.datasets import make_classification
 from skorch.callbacks import Callback
 
 from skvitalroute import VitalRouteClassifier
-from skvitalroute.nn import MLPModule
 
 FAST = dict(hidden_units=(8, 6), max_epochs=2, batch_size=32, probe_size=64)
 
@@ -95,8 +94,10 @@ def test_lr_scales_reach_the_optimizer(imbalanced):
 def test_transfer_copies_the_trunk_and_keeps_a_fresh_head():
     """Check that transfer starts the child from the parent, head excepted."""
     X, y = make_classification(n_samples=60, n_features=5, random_state=0)
-    torch.manual_seed(1)
-    parent = MLPModule(5, 2, (8, 6))
+    # a parent trained on the task: its features beat a fresh start's (LogME)
+    parent = VitalRouteClassifier(
+        hidden_units=(8, 6), tactics="none", max_epochs=200, lr=0.01, random_state=1
+    ).fit(X, y).module_
     clf = VitalRouteClassifier(
         parent_pool=[("parent", parent)],
         freeze_transfer=True,
