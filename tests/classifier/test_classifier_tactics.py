@@ -95,9 +95,13 @@ def test_transfer_copies_the_trunk_and_keeps_a_fresh_head():
     """Check that transfer starts the child from the parent, head excepted."""
     X, y = make_classification(n_samples=60, n_features=5, random_state=0)
     # a parent trained on the task: its features beat a fresh start's (LogME)
-    parent = VitalRouteClassifier(
-        hidden_units=(8, 6), tactics="none", max_epochs=200, lr=0.01, random_state=1
-    ).fit(X, y).module_
+    parent = (
+        VitalRouteClassifier(
+            hidden_units=(8, 6), tactics="none", max_epochs=200, lr=0.01, random_state=1
+        )
+        .fit(X, y)
+        .module_
+    )
     clf = VitalRouteClassifier(
         parent_pool=[("parent", parent)],
         freeze_transfer=True,
