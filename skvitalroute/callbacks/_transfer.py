@@ -155,8 +155,8 @@ class TransferWarmStart(CheckedOnce, Callback):
     ...                                torch.nn.Linear(8, 2))
     >>> _ = torch.manual_seed(0)
     >>> X = np.random.default_rng(0).normal(size=(60, 4)).astype("float32")
-    >>> y = (X[:, 0] > 0).astype("int64")
-    >>> knows = mlp()  # its hidden units read the sign of the first input
+    >>> y = (np.abs(X[:, 0]) > 0.67).astype("int64")  # not linear in X
+    >>> knows = mlp()  # its hidden units read +x_0 and -x_0: |x_0| is linear
     >>> with torch.no_grad():
     ...     _ = knows[0].weight.zero_(); _ = knows[0].bias.zero_()
     ...     knows[0].weight[:4, 0], knows[0].weight[4:, 0] = 3.0, -3.0
