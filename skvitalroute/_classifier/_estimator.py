@@ -17,6 +17,7 @@ from skvitalroute._classifier._hooks import _SkorchHooks
 from skvitalroute._classifier._io import _SaveLoad
 from skvitalroute._classifier._params import PARAMETER_CONSTRAINTS
 from skvitalroute._classifier._predict import _Prediction
+from skvitalroute._classifier._race import run_race, skip_race
 from skvitalroute._classifier._skorch import _SklearnParams
 from skvitalroute._data._sample_weight import check_sample_weight, with_sample_weight
 from skvitalroute._utils._repr import with_inherited_signature
@@ -217,8 +218,8 @@ class VitalRouteClassifier(
     >>> from skvitalroute import VitalRouteClassifier
     >>> X, y = make_classification(n_samples=120, random_state=0)
     >>> clf = VitalRouteClassifier(hidden_units=(16,), max_epochs=3, random_state=0)
-    >>> clf.fit(X, y).route_.label  # a short fit: inverse-frequency weights
-    'inv_freq'
+    >>> clf.fit(X, y).route_.label
+    'logit_adjusted'
     >>> print(clf.route_.reasons["max_epochs"])
     not routed: the user's max_epochs=3 wins (6 optimizer steps)
     >>> clf.predict(X[:3]).shape
@@ -394,9 +395,17 @@ class VitalRouteClassifier(
         sample_weight = check_sample_weight(sample_weight, X)
         if route:
             self.profile_ = profile_task(y)
-            self.route_ = estimator_route(self, self.profile_)
-            set_loss_inputs(self, y, y_enc, sample_weight)
+            # a race candidate's fit comes with its plan (_classifier/_race.py)
+            forced = self.__dict__.pop("_race_plan_", None)
+            self.route_ = forced or estimator_route(self, self.profile_)
         self._seed_ = draw_seed(self.random_state, 0 if fresh else len(self.history))
+        if route and self.route_.race is not None:
+            if fresh and not incremental:
+                run_race(self, X, y, sample_weight)
+            else:
+                self.route_ = skip_race(self.route_)
+        if route:
+            set_loss_inputs(self, y, y_enc, sample_weight)
         with torch_rng(self._seed_):
             if fresh:
                 self._initialize_checked()  # the parameters were checked above
