@@ -55,7 +55,7 @@ _REBALANCE = {
     "ros": dict(tactics="none"),
     "seed": dict(tactics="auto", router="vitalroute"),
 }
-PEERS = ("brf", "hgb", "logreg")
+PEERS = ("brf", "hgb", "logreg", "lgbm", "catboost")
 #: Candidates that are VitalRouteClassifier's defaults plus these parameters.
 DEFAULTS = {
     "auto": {},
@@ -190,6 +190,22 @@ def _peer(name, seed):
 
         return HistGradientBoostingClassifier(
             class_weight="balanced", random_state=seed
+        )
+    if name == "lgbm":
+        from lightgbm import LGBMClassifier  # the bench extra
+
+        return LGBMClassifier(
+            class_weight="balanced", random_state=seed, n_jobs=1, verbose=-1
+        )
+    if name == "catboost":
+        from catboost import CatBoostClassifier  # the bench extra
+
+        return CatBoostClassifier(
+            auto_class_weights="Balanced",
+            random_seed=seed,
+            thread_count=1,
+            verbose=0,
+            allow_writing_files=False,
         )
     from sklearn.linear_model import LogisticRegression
 
