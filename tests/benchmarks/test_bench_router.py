@@ -22,8 +22,6 @@ def bench():
     sys.path.remove(str(_DIR))
 
 
-# the quick run fits VitalRouteClassifier() with its race: minutes on 2 cores
-@pytest.mark.slow
 def test_quick_run_records_every_split_and_reports_every_method(bench, tmp_path):
     """Check --quick: one record per (data set, method, fold), the report's
     tables name every method and data set, and a second run resumes from the

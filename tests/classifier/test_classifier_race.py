@@ -9,6 +9,7 @@ from skvitalroute import VitalRouteClassifier
 
 # a fast race: few steps, small batches
 FAST = dict(
+    router__race=True,
     random_state=0,
     probe_size=64,
     router__min_steps=40,
@@ -62,7 +63,7 @@ def test_a_margin_nobody_can_beat_is_the_default_plan(data):
     """Check that when the default plan wins, the refit is exactly the fit
     without a race (same route settings, same predictions)."""
     kept = VitalRouteClassifier(router__race_margin=1.0, **FAST).fit(*data)
-    plain = VitalRouteClassifier(router__race=False, **FAST).fit(*data)
+    plain = VitalRouteClassifier(**{**FAST, "router__race": False}).fit(*data)
     assert kept.route_.race["winner"]["candidate"] == "default"
     assert kept.route_.settings == plain.route_.settings
     assert plain.route_.race is None and plain.route_.reasons["race"].startswith("off")
@@ -84,11 +85,18 @@ def test_the_users_settings_drop_the_candidates_that_change_them(data):
     assert "fewer than two candidates" in fixed.route_.reasons["race"]
 
 
-def test_no_race_on_a_fixed_budget_or_a_warm_start(data):
-    """Check that a user's max_epochs and a warm-start refit run no race."""
+def test_no_race_by_default_on_a_fixed_budget_or_a_warm_start(data):
+    """Check that VitalRouteClassifier() runs no race (opt-in), nor does a
+    user's max_epochs or a warm-start refit."""
     X, y = data
-    fixed = VitalRouteClassifier(max_epochs=3, random_state=0, probe_size=64).fit(X, y)
-    assert fixed.route_.race is None
+    as_it_comes = {k: v for k, v in FAST.items() if k != "router__race"}
+    default = VitalRouteClassifier(**as_it_comes).fit(X, y)
+    assert default.route_.race is None
+    assert "opt in: router__race=True" in default.route_.reasons["race"]
+    fixed = VitalRouteClassifier(
+        max_epochs=3, router__race=True, random_state=0, probe_size=64
+    )
+    assert fixed.fit(X, y).route_.race is None
     warm = VitalRouteClassifier(warm_start=True, **FAST).fit(X, y)
     assert warm.route_.race is not None
     warm.fit(X, y)

@@ -55,27 +55,28 @@ def test_checkpoints_end_at_the_budget(epochs, fractions, expected):
 
 
 def test_the_router_races_small_routed_tasks_only():
-    """Check the default router's race spec: on for a small task with the
-    routed budget, off (with the reason) for a fixed budget, a parent pool,
-    more rows than race_max_rows, router__race=False, one class, and a
+    """Check the default router's race spec: opted in, on for a small task
+    with the routed budget; off (with the reason) by default, for a fixed
+    budget, a parent pool, more rows than race_max_rows, one class, and a
     class too small to split."""
     small = profile_task(_labels([300, 40]))
-    plan = default_route(small)
+    plan = default_route(small, race=True)
     assert plan.race["candidates"] == ("default", "h32", "do3", "wd10")
     assert plan.reasons["race"].startswith("on:")
     off = {
-        "fixed": default_route(small, epochs=20),
-        "pool": default_route(small, parent_pool_available=True),
-        "large": default_route(small, race_max_rows=339),
-        "disabled": default_route(small, race=False),
-        "one class": default_route(profile_task(_labels([50]))),
-        "tiny class": default_route(profile_task(_labels([50, 1]))),
+        "fixed": default_route(small, epochs=20, race=True),
+        "pool": default_route(small, parent_pool_available=True, race=True),
+        "large": default_route(small, race_max_rows=339, race=True),
+        "default (opt-in)": default_route(small),
+        "one class": default_route(profile_task(_labels([50])), race=True),
+        "tiny class": default_route(profile_task(_labels([50, 1])), race=True),
     }
     for case, p in off.items():
         assert p.race is None, case
         assert p.reasons["race"].startswith("off:"), case
     assert "max_epochs" in off["fixed"].reasons["race"]
     assert "race_max_rows=339" in off["large"].reasons["race"]
+    assert "opt in: router__race=True" in off["default (opt-in)"].reasons["race"]
 
 
 @pytest.mark.parametrize(
@@ -90,7 +91,7 @@ def test_the_router_races_small_routed_tasks_only():
 def test_bad_race_settings_are_refused_by_name(kwargs, match):
     """Check that bad race settings raise a ValueError naming them."""
     with pytest.raises(ValueError, match=match):
-        default_route(profile_task(_labels([30, 10])), **kwargs)
+        default_route(profile_task(_labels([30, 10])), race=True, **kwargs)
 
 
 def test_race_rows_needs_every_class_on_both_sides():
