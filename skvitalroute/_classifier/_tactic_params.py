@@ -281,17 +281,32 @@ def set_live_params(net, params):
             callback.set_params(**new)
 
 
+def _is_live_value(installed, key, value):
+    """Whether ``callbacks__<name>[__<argument>]=value`` is what is installed."""
+    if not key.startswith(_CALLBACKS):
+        return False
+    name, _, arg = key[len(_CALLBACKS) :].partition("__")
+    if name not in installed:
+        return False
+    if not arg:
+        return installed[name] is value
+    live = installed[name].get_params()
+    return arg in live and not _differs(live[arg], value)
+
+
 def split_vitality_params(net, params):
     """Check and store the vitality keys of ``set_params``'s arguments.
 
     Names are checked at once, as skorch and scikit-learn check
-    ``set_params``'s names (values are checked at fit). skorch applies
-    ``callbacks__<name>__<argument>`` to the installed callbacks only and
-    refuses one whose callback is not installed (a tactic this route does
-    not run), so the vitality callbacks' keys are stored here as
-    parameters (fit reads them) and left out of what skorch receives;
-    ``callbacks__<name>`` holding the installed callback itself (as
-    ``get_params`` returns it) changes nothing and is dropped.
+    ``set_params``'s names (values are checked at fit). The keys are
+    stored here as parameters (fit reads them) and left out of what skorch
+    receives: skorch applies ``callbacks__<name>__<argument>`` to the
+    installed callbacks only and refuses one whose callback is not
+    installed (a tactic this route does not run), and on an initialised
+    net it stops at a prefixed parameter of no module, criterion or
+    optimizer ("Something went wrong"). A ``callbacks__<name>[__<argument>]``
+    holding what is installed (as ``get_params(deep=True)`` returns it)
+    changes nothing and is dropped.
 
     Parameters
     ----------
@@ -303,8 +318,7 @@ def split_vitality_params(net, params):
     Returns
     -------
     rest : dict
-        The arguments for skorch's ``set_params`` (``tactic__*`` included:
-        skorch stores prefixed parameters).
+        The arguments for skorch's ``set_params``.
 
     Raises
     ------
@@ -314,14 +328,8 @@ def split_vitality_params(net, params):
     """
     reserved = reserved_callback_names()
     installed = dict(getattr(net, "callbacks_", ())) if net.initialized_ else {}
-    ours = {
-        k: v
-        for k, v in params.items()
-        if k.startswith(_CALLBACKS) and _is_vitality_key(k, reserved)
-    }
-    unchanged = {
-        k for k, v in ours.items() if installed.get(k[len(_CALLBACKS) :]) is v
-    }
+    ours = {k: v for k, v in params.items() if _is_vitality_key(k, reserved)}
+    unchanged = {k for k, v in ours.items() if _is_live_value(installed, k, v)}
     check_setting_names(net, [k for k in params if k not in unchanged])
     for key in ours.keys() - unchanged:
         setattr(net, key, ours[key])
