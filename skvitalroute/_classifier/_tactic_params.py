@@ -223,28 +223,28 @@ def check_tactic_params(est):
     owner = type(est).__name__
     reserved = reserved_callback_names()
     given = {k: v for k, v in vars(est).items() if _is_vitality_key(k, reserved)}
-    check_setting_names(est, given)
-    constraints = {}
-    for key in sorted(given):
-        if key.startswith(_SETTING):
-            builder, arg = _setting_target(key, owner)
-        else:
-            builder, arg = _callback_target(key, owner)
-        constraint = getattr(builder.callback, "_parameter_constraints", {}).get(arg)
-        if constraint is not None:
-            constraints[key] = constraint
+    # (builder, argument) of each key; refuses the names that reach nothing
+    targets = {
+        key: (_setting_target if key.startswith(_SETTING) else _callback_target)(
+            key, owner
+        )
+        for key in sorted(given)
+    }
+    constraints = {
+        key: builder.callback._parameter_constraints[arg]
+        for key, (builder, arg) in targets.items()
+        if arg in getattr(builder.callback, "_parameter_constraints", {})
+    }
     check_params(constraints, given, owner)
-    for key, value in given.items():
-        if not key.startswith(_CALLBACKS):
-            continue
-        builder, arg = _callback_target(key, owner)
+    for key, (builder, arg) in targets.items():
         twin = setting_name(builder.name, arg)
-        if builder.name in TACTICS and twin in given and _differs(value, given[twin]):
-            raise ValueError(
-                f"{owner} got {key}={value!r} and {twin}={given[twin]!r}: both set "
-                f"the {arg} of the {builder.name!r} tactic. Keep one ({twin} is "
-                "the estimator's spelling)."
-            )
+        if key.startswith(_CALLBACKS) and twin in given:
+            if _differs(given[key], given[twin]):
+                raise ValueError(
+                    f"{owner} got {key}={given[key]!r} and {twin}="
+                    f"{given[twin]!r}: both set the {arg} of the {builder.name!r} "
+                    f"tactic. Keep one ({twin} is the estimator's spelling)."
+                )
 
 
 def set_live_params(net, params):

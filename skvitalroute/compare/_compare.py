@@ -206,7 +206,8 @@ def signal_section(records, metrics):
 
     Both route the same way and resample the same number of rows; only the
     stress signal differs (``tactic__class__beta=0``,
-    ``tactic__hard__beta=0`` in the control), so this difference is what the vitality signal itself adds.
+    ``tactic__hard__beta=0`` in the control), so this difference is what
+    the vitality signal itself adds.
     """
     parts = []
     for metric in metrics:
