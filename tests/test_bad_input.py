@@ -42,6 +42,7 @@ from skorch import NeuralNet, NeuralNetClassifier
 import skvitalroute._sampler._input as sampler_input
 import skvitalroute.callbacks as cbs
 from skvitalroute import VitalitySampler, VitalRouteClassifier
+from skvitalroute.callbacks._registry import TACTICS
 
 N, N_FEATURES = 48, 4
 FAST_SAMPLER = dict(probe_epochs=1, probe_hidden_units=(8,), random_state=0)
@@ -577,6 +578,99 @@ _TRAIN_SPLIT = (
     r"None, a callable, a float in the range \(0.0, 1.0\) or an int in the range "
     r"\[2, inf\)"
 )
+# Each tactic setting (tactic__<tactic>__<argument>, the registry's list) out
+# of range, and the same argument in skorch's spelling
+# callbacks__vitality_<tactic>__<argument>: refused by name at fit.
+_BAD_SETTING = {
+    "strength": (-0.1, ValueError, r"a float in the range \[0.0, (1.0|10.0)\]"),
+    "beta": (np.inf, ValueError, _RANGES["beta"] + r". Got inf"),
+    "alpha": (-1.0, ValueError, _RANGES["beta"]),
+    "refresh_every": (0, ValueError, _POSITIVE_INT),
+    "reset_threshold": (2.0, ValueError, _RANGES["strength"]),
+}
+_SETTINGS = [
+    (tactic.name, arg) for tactic in TACTICS.values() for arg in tactic.settings
+]
+TACTIC_SETTING_CASES = {
+    f"{key}={_BAD_SETTING[arg][0]!r}": (
+        {key: _BAD_SETTING[arg][0]},
+        _BAD_SETTING[arg][1],
+        _must(key, _BAD_SETTING[arg][2]),
+    )
+    for name, arg in _SETTINGS
+    for key in (f"tactic__{name}__{arg}", f"callbacks__vitality_{name}__{arg}")
+}
+TACTIC_SETTING_CASES["tactic__class__refresh_every=1.5"] = (
+    dict(tactic__class__refresh_every=1.5),
+    TypeError,
+    _must("tactic__class__refresh_every", _POSITIVE_INT),
+)
+TACTIC_SETTING_CASES["callbacks__vitality_monitor__refresh_every=0"] = (
+    dict(callbacks__vitality_monitor__refresh_every=0),
+    ValueError,
+    _must("callbacks__vitality_monitor__refresh_every", r"a str among \{'auto'\}"),
+)
+TACTIC_SETTING_CASES["callbacks__divergence_guard__probe_size=0"] = (
+    dict(callbacks__divergence_guard__probe_size=0),
+    ValueError,
+    _must("callbacks__divergence_guard__probe_size", _POSITIVE_INT),
+)
+# Names that reach no callback: refused with what would.
+TACTIC_NAME_CASES = {
+    "tactic__hrad__beta=1.0": (
+        dict(tactic__hrad__beta=1.0),
+        ValueError,
+        r"'hrad' is not a tactic; choose from \['transfer'.*Did you mean 'hard'",
+    ),
+    "tactic__hard__bta=1.0": (
+        dict(tactic__hard__bta=1.0),
+        ValueError,
+        r"'bta' is not a setting of the 'hard' tactic; its settings are "
+        r"\['strength', 'beta', 'refresh_every'\]\. Did you mean 'beta'",
+    ),
+    "tactic__hard=1.0": (
+        dict(tactic__hard=1.0),
+        ValueError,
+        r"a tactic setting is one parameter tactic__<tactic>__<argument>",
+    ),
+    "tactic__class__probe_size=8": (
+        dict(tactic__class__probe_size=8),
+        ValueError,
+        r"the 'class' tactic's probe_size is set by the estimator's probe_size",
+    ),
+    "tactic_hard__beta=1.0 (one underscore)": (
+        dict(tactic_hard__beta=1.0),
+        ValueError,
+        r"did you mean tactic__hard__beta",
+    ),
+    "beta=1.0 (bare setting)": (
+        dict(beta=1.0),
+        ValueError,
+        r"Tactic settings are set as tactic__<tactic>__beta .a setting of the "
+        r"tactics \['class', 'hard'\]",
+    ),
+    "callbacks__vitality_class__bta=1.0": (
+        dict(callbacks__vitality_class__bta=1.0),
+        ValueError,
+        r"ClassStressSampler .the callback 'vitality_class'. has no argument 'bta'"
+        r".*Did you mean 'beta'",
+    ),
+    **{
+        f"callbacks__{name}=None": (
+            {f"callbacks__{name}": None},
+            ValueError,
+            rf"got callbacks__{name}, but the vitality callbacks .* cannot be "
+            r"replaced or removed",
+        )
+        for name in ("divergence_guard", "vitality_monitor", "vitality_class")
+    },
+    "tactic__class__beta and callbacks__vitality_class__beta disagree": (
+        dict(tactic__class__beta=1.0, callbacks__vitality_class__beta=2.0),
+        ValueError,
+        r"callbacks__vitality_class__beta=2.0 and tactic__class__beta=1.0: both "
+        r"set the beta of the 'class' tactic",
+    ),
+}
 CLASSIFIER_PARAMS = {
     **{
         f"hidden_units={units!r}": (
@@ -769,61 +863,7 @@ CLASSIFIER_PARAMS = {
         TypeError,
         _must("max_epochs", r"None or an int in the range \[0, inf\)"),
     ),
-    "sampler_strength=2.0": (
-        dict(sampler_strength=2.0),
-        ValueError,
-        _must("sampler_strength", r"a float in the range \[0.0, 1.0\]"),
-    ),
-    "sampler_beta=-1": (
-        dict(sampler_beta=-1.0),
-        ValueError,
-        _must("sampler_beta", r"a float in the range \[0.0, inf\)"),
-    ),
-    "sampler_beta=inf": (
-        dict(sampler_beta=np.inf),
-        ValueError,
-        _must("sampler_beta", r"a float in the range \[0.0, inf\)", r"Got inf"),
-    ),
-    "sampler_refresh=0": (
-        dict(sampler_refresh=0),
-        ValueError,
-        _must("sampler_refresh", _POSITIVE_INT),
-    ),
-    "sampler_refresh=1.5": (
-        dict(sampler_refresh=1.5),
-        TypeError,
-        _must("sampler_refresh", _POSITIVE_INT),
-    ),
-    "hard_strength=-0.1": (
-        dict(hard_strength=-0.1),
-        ValueError,
-        _must("hard_strength", r"a float in the range \[0.0, 1.0\]"),
-    ),
-    "hard_beta=inf": (
-        dict(hard_beta=np.inf),
-        ValueError,
-        _must("hard_beta", r"a float in the range \[0.0, inf\)", r"Got inf"),
-    ),
-    "hard_refresh=0": (
-        dict(hard_refresh=0),
-        ValueError,
-        _must("hard_refresh", _POSITIVE_INT),
-    ),
-    "lr_scale_alpha=inf": (
-        dict(lr_scale_alpha=np.inf),
-        ValueError,
-        _must("lr_scale_alpha", r"a float in the range \[0.0, inf\)"),
-    ),
-    "lr_scale_alpha=-1": (
-        dict(lr_scale_alpha=-1.0),
-        ValueError,
-        _must("lr_scale_alpha", r"a float in the range \[0.0, inf\)"),
-    ),
-    "reset_threshold=2": (
-        dict(reset_threshold=2.0),
-        ValueError,
-        _must("reset_threshold", r"a float in the range \[0.0, 1.0\]"),
-    ),
+    **TACTIC_SETTING_CASES,
     "probe_size=0": (
         dict(probe_size=0),
         ValueError,
@@ -925,11 +965,12 @@ CLASSIFIER_PARAMS = {
         )
         for seed in (-1, 2**33, 1.5, "seed")
     },
-    "sampler_strenght=0.3 (misspelled)": (
+    "sampler_strenght=0.3 (misspelled old name)": (
         dict(sampler_strenght=0.3),
         ValueError,
-        "Did you mean 'sampler_strength'",
+        "Did you mean 'tactic__class__strength' \\(formerly 'sampler_strength'\\)",
     ),
+    **TACTIC_NAME_CASES,
 }
 
 
@@ -972,9 +1013,9 @@ def test_bad_arguments_are_refused_before_training(
         dict(class_weight={0: 1e30}),
         dict(class_weight={0: 0.0, 1: 0.0}),  # class 2 keeps weight 1
         dict(lr=1e6),
-        dict(sampler_beta=1.7e308, tactics=("class",)),
-        dict(hard_beta=1.7e308, tactics=("hard",)),
-        dict(lr_scale_alpha=1.7e308, tactics=("lr_scale",)),
+        dict(tactic__class__beta=1.7e308, tactics=("class",)),
+        dict(tactic__hard__beta=1.7e308, tactics=("hard",)),
+        dict(tactic__lr_scale__alpha=1.7e308, tactics=("lr_scale",)),
     ],
     ids=lambda params: ",".join(f"{k}={v!r}" for k, v in params.items()),
 )

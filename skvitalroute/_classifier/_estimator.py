@@ -19,6 +19,10 @@ from skvitalroute._classifier._params import PARAMETER_CONSTRAINTS
 from skvitalroute._classifier._predict import _Prediction
 from skvitalroute._classifier._race import run_race, skip_race
 from skvitalroute._classifier._skorch import _SklearnParams
+from skvitalroute._classifier._tactic_params import (
+    renamed_params,
+    warn_unused_settings,
+)
 from skvitalroute._data._sample_weight import check_sample_weight, with_sample_weight
 from skvitalroute._utils._repr import with_inherited_signature
 from skvitalroute._utils._rng import draw_seed, torch_rng
@@ -68,7 +72,13 @@ class VitalRouteClassifier(
         changes training; the monitor still records); a tuple of names of
         the tactic registry (``"transfer"``, ``"class"``, ``"hard"``,
         ``"lr_scale"``, ``"tilt"``, ``"reset"``) forces exactly those
-        tactics, with no routed settings.
+        tactics, with no routed settings. Each tactic's own settings are
+        ``tactic__<tactic>__<argument>`` parameters, the arguments of its
+        callback (``tactic__class__beta=0.0``, ``tactic__hard__strength``,
+        ``tactic__lr_scale__alpha``, ...; the table of
+        ``docs/classifier.md``, "Tactic settings"): listed with their
+        defaults by ``get_params()``, set by ``set_params`` and tunable by
+        ``GridSearchCV``.
     class_weight : None, "balanced" or dict, default=None
         Per-class loss weights. ``"balanced"`` weighs class ``c`` by
         ``n_samples / (n_classes * count_c)`` (inverse frequency); a dict
@@ -99,27 +109,6 @@ class VitalRouteClassifier(
         returning a :class:`~skvitalroute.RoutePlan` is used as given. Its
         keyword arguments are set as ``router__<name>`` parameters (tunable
         by ``GridSearchCV``).
-    sampler_strength : float, default=0.7
-        Class sampler: weight of the stress-driven class probabilities.
-    sampler_beta : float, default=4.0
-        Class sampler: softmax temperature on class stress (0 = uniform).
-    sampler_refresh : int, default=2
-        Class sampler: epochs between stress readings.
-    hard_strength : float, default=0.6
-        Hard sampler: weight of the stress-driven row probabilities.
-    hard_beta : float, default=3.0
-        Hard sampler: softmax temperature on per-sample stress.
-    hard_refresh : int, default=1
-        Hard sampler: epochs between stress readings.
-    lr_scale_alpha : float, default=4.0
-        LR scaling: layer rate ``lr * max(0.1, 1 / (1 + alpha * stasis))``.
-    tilt_strength : float, default=0.5
-        Class tilt: largest per-class logit offset, in nats.
-    tilt_refresh : int, default=2
-        Class tilt: epochs between overlap readings.
-    reset_threshold : float, default=0.12
-        Reset tactic: reset dead units after an epoch whose mean stasis
-        reaches this value.
     probe_size : int, default=1024
         Rows in each vitality reading.
     monitor_refresh : int or "auto", default="auto"
@@ -161,9 +150,15 @@ class VitalRouteClassifier(
     verbose : int, default=0
         Print the epoch log when positive.
     **kwargs : dict
-        Any other skorch argument (``criterion``, ``iterator_train__*``,
-        ``module__*``, ``optimizer__*``, ``callbacks__*``, ``warm_start``,
-        ...). A ``criterion`` replaces the built-in loss.
+        The tactic settings ``tactic__<tactic>__<argument>`` (see
+        ``tactics``) and any other skorch argument (``criterion``,
+        ``iterator_train__*``, ``module__*``, ``optimizer__*``,
+        ``callbacks__*``, ``warm_start``, ...). A ``criterion`` replaces the
+        built-in loss. ``callbacks__<name>__<argument>`` also reaches the
+        vitality callbacks (``callbacks__vitality_class__beta`` is
+        ``tactic__class__beta``). The old names of the tactic settings
+        (``sampler_beta``, ``hard_strength``, ``lr_scale_alpha``, ...) still
+        work for one release, with a ``FutureWarning`` naming the new one.
 
     Attributes
     ----------
@@ -246,16 +241,6 @@ class VitalRouteClassifier(
         parent_pool=None,
         freeze_transfer=False,
         router="default",
-        sampler_strength=0.7,
-        sampler_beta=4.0,
-        sampler_refresh=2,
-        hard_strength=0.6,
-        hard_beta=3.0,
-        hard_refresh=1,
-        lr_scale_alpha=4.0,
-        tilt_strength=0.5,
-        tilt_refresh=2,
-        reset_threshold=0.12,
         probe_size=1024,
         monitor_refresh="auto",
         n_jobs=None,
@@ -272,6 +257,8 @@ class VitalRouteClassifier(
     ):
         # None: the loss is built from `loss` and `class_weight` at fit.
         kwargs.setdefault("criterion", None)
+        # the per-tactic arguments of 0.1 (sampler_beta, ...): a FutureWarning
+        kwargs = renamed_params(kwargs, type(self).__name__)
         super().__init__(
             module,
             optimizer=optimizer,
@@ -294,16 +281,6 @@ class VitalRouteClassifier(
         self.parent_pool = parent_pool
         self.freeze_transfer = freeze_transfer
         self.router = router
-        self.sampler_strength = sampler_strength
-        self.sampler_beta = sampler_beta
-        self.sampler_refresh = sampler_refresh
-        self.hard_strength = hard_strength
-        self.hard_beta = hard_beta
-        self.hard_refresh = hard_refresh
-        self.lr_scale_alpha = lr_scale_alpha
-        self.tilt_strength = tilt_strength
-        self.tilt_refresh = tilt_refresh
-        self.reset_threshold = reset_threshold
         self.probe_size = probe_size
         self.monitor_refresh = monitor_refresh
         self.n_jobs = n_jobs
@@ -398,6 +375,7 @@ class VitalRouteClassifier(
             # a race candidate's fit comes with its plan (_classifier/_race.py)
             forced = self.__dict__.pop("_race_plan_", None)
             self.route_ = forced or estimator_route(self, self.profile_)
+            warn_unused_settings(self)
         self._seed_ = draw_seed(self.random_state, 0 if fresh else len(self.history))
         if route and self.route_.race is not None:
             if fresh and not incremental:

@@ -151,6 +151,16 @@ class _SkorchHooks:
         install_tactic_callbacks(self)
         return self
 
+    def _initialize_callbacks(self):
+        # skorch's callbacks="disable" skips initialize_callbacks and leaves
+        # no callback; it turns off skorch's callbacks and the user's, while
+        # the guard, the monitor and the tactics follow `tactics` (route_
+        # says what runs). skorch calls this from initialize and set_params.
+        super()._initialize_callbacks()
+        if self.callbacks == "disable":
+            install_tactic_callbacks(self)
+        return self
+
     def on_train_begin(self, net, X=None, y=None, **kwargs):
         """Forget the previous run's sampler before the callbacks start.
 

@@ -17,6 +17,7 @@ import numpy as np
 import torch
 from sklearn.utils._param_validation import RealNotInt
 
+from skvitalroute._classifier._tactic_params import check_tactic_params, setting_hint
 from skvitalroute._utils._validation import (
     HIDDEN_UNITS,
     POSITIVE_INT,
@@ -63,9 +64,6 @@ def _real(low, high, closed="both"):
     return [StrictInterval(Real, low, high, closed=closed)]
 
 
-_FRACTION = _real(0, 1)
-_NON_NEGATIVE = _real(0, None, "left")
-
 #: The classifier's ``_parameter_constraints``: its own parameters and the
 #: skorch ones it checks, in the order they are checked.
 PARAMETER_CONSTRAINTS = {
@@ -93,16 +91,6 @@ PARAMETER_CONSTRAINTS = {
     "dropout": _real(0, 1, "left"),
     "focal_gamma": _real(0, _SCALE_MAX),
     "logit_adjust_tau": _real(-_SCALE_MAX, _SCALE_MAX),
-    "sampler_strength": _FRACTION,
-    "sampler_beta": _NON_NEGATIVE,
-    "sampler_refresh": [POSITIVE_INT],
-    "hard_strength": _FRACTION,
-    "hard_beta": _NON_NEGATIVE,
-    "hard_refresh": [POSITIVE_INT],
-    "lr_scale_alpha": _NON_NEGATIVE,
-    "reset_threshold": _FRACTION,
-    "tilt_strength": _real(0, 10),
-    "tilt_refresh": [POSITIVE_INT],
     "probe_size": [POSITIVE_INT],
     "lr": _real(0, _SCALE_MAX, "right"),
     "random_state": RANDOM_STATE,
@@ -258,8 +246,11 @@ def check_vitality_params(est):
     (:data:`PARAMETER_CONSTRAINTS`, scikit-learn's constraint objects and
     messages), then the rules a constraint cannot say: the tactic names
     and the pairs that exclude each other, the ``router__<name>``
-    parameters, ``tactics`` asking for transfer without ``parent_pool``,
-    and a given ``criterion`` with ``loss`` or ``class_weight``.
+    parameters, the ``tactic__<tactic>__<argument>`` settings and
+    ``callbacks__<vitality callback>__*`` arguments
+    (:func:`~skvitalroute._classifier._tactic_params.check_tactic_params`),
+    ``tactics`` asking for transfer without ``parent_pool``, and a given
+    ``criterion`` with ``loss`` or ``class_weight``.
 
     Parameters
     ----------
@@ -277,6 +268,7 @@ def check_vitality_params(est):
     if isinstance(est.tactics, tuple | list):
         check_tactic_names(est.tactics)
     check_router_params(est.router, est.get_params_for("router"))
+    check_tactic_params(est)
     _check_transfer(est)
     _check_criterion_args(est)
 
@@ -317,7 +309,7 @@ def check_unknown_kwargs(est):
                 f"router={takers[0]!r})."
             )
         else:
-            hint = did_you_mean(key, sorted(known))
+            hint = setting_hint(key) or did_you_mean(key, sorted(known))
         raise ValueError(
             f"{type(est).__name__} got an unexpected argument {key!r}." + hint
         )
