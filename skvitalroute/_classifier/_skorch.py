@@ -102,7 +102,8 @@ class _SklearnParams:
         as a new ``criterion`` re-initialises the criterion in skorch
         (skorch 1.4 itself stops with "Something went wrong" there).
 
-        The tactic settings (``tactic__<tactic>__<argument>``) and the
+        ``router__<name>`` parameters are stored (the router reads them at
+        the next ``fit``). The tactic settings (``tactic__<tactic>__<argument>``) and the
         vitality callbacks' arguments (``callbacks__vitality_<tactic>__*``,
         ``callbacks__divergence_guard__*``, ...) are checked by name and
         stored: ``fit`` builds the vitality callbacks from them. On an
@@ -125,6 +126,10 @@ class _SklearnParams:
         rest = split_vitality_params(self, params)
         if "tactics" in rest:  # not a tactic__ setting, although skorch
             self.tactics = rest.pop("tactics")  # would take it for one
+        for key in [k for k in rest if k.startswith("router__")]:
+            # the router is read at each fit; skorch would try to
+            # re-initialise a "router" component on a fitted net
+            setattr(self, key, rest.pop(key))
         self._set_skorch_params(rest)
         set_live_params(self, params)
         return self

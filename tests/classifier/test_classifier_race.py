@@ -113,3 +113,17 @@ def test_the_race_passes_sample_weights_to_its_candidates(data):
     plain = VitalRouteClassifier(**FAST).fit(X, y)
     scores = [r["score"] for r in weighted.route_.race["table"]]
     assert scores != [r["score"] for r in plain.route_.race["table"]]
+
+
+def test_router_settings_can_be_set_on_a_fitted_net(data):
+    """Check that set_params(router__race=True, ...) on a fitted net is
+    stored and used by the next fit (skorch alone raises "Something went
+    wrong" for an unknown prefix on an initialised net)."""
+    X, y = data
+    as_it_comes = {k: v for k, v in FAST.items() if k != "router__race"}
+    clf = VitalRouteClassifier(**as_it_comes).fit(X, y)
+    assert clf.route_.race is None
+    clf.set_params(router__race=True, router__race_candidates=("default", "h32"))
+    assert clf.get_params()["router__race"] is True
+    clf.fit(X, y)
+    assert {r["candidate"] for r in clf.route_.race["table"]} == {"default", "h32"}
