@@ -14,7 +14,7 @@ from skorch.utils import to_device
 from skvitalroute._classifier._criterion import set_loss_inputs
 from skvitalroute._classifier._data import check_training_data
 from skvitalroute._classifier._hooks import _SkorchHooks
-from skvitalroute._classifier._io import _SaveLoad
+from skvitalroute._classifier._io import _SaveLoad, check_not_trimmed
 from skvitalroute._classifier._params import PARAMETER_CONSTRAINTS
 from skvitalroute._classifier._predict import _Prediction
 from skvitalroute._classifier._skorch import _SklearnParams
@@ -155,8 +155,9 @@ class VitalRouteClassifier(
         Seeds the module initialisation, shuffling, dropout, the split and
         the tactics' draws. Fits run on a private copy of torch's global RNG,
         which is left untouched.
-    device : str or torch.device, default="cpu"
-        Device to train on.
+    device : str, torch.device or None, default="cpu"
+        Device to train on; None leaves the module where it is (skorch's
+        "no device casting").
     verbose : int, default=0
         Print the epoch log when positive.
     **kwargs : dict
@@ -385,6 +386,7 @@ class VitalRouteClassifier(
         # encoder and the net (initialize). route: check the parameters,
         # profile y and plan; on a warm fit the tactic callbacks, the built-in
         # loss and the optimizer groups then follow the new plan.
+        check_not_trimmed(self)
         fitted = self.initialized_ and hasattr(self, "label_encoder_")
         fresh = not fitted or not (incremental or self.warm_start)
         route = fresh or not incremental

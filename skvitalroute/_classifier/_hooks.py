@@ -13,8 +13,13 @@ from skorch.dataset import ValidSplit
 
 from skvitalroute._classifier._criterion import build_criterion
 from skvitalroute._classifier._default_module import build_default_module
+from skvitalroute._classifier._io import check_not_trimmed
 from skvitalroute._classifier._optim import build_optimizer
-from skvitalroute._classifier._params import check_unknown_kwargs, check_vitality_params
+from skvitalroute._classifier._params import (
+    check_n_jobs,
+    check_unknown_kwargs,
+    check_vitality_params,
+)
 from skvitalroute._data._iterator import net_iterator
 from skvitalroute._data._sample_weight import batch_sample_weight, module_input
 from skvitalroute._utils._device import check_device
@@ -49,6 +54,7 @@ class _SkorchHooks:
         -------
         self : VitalRouteClassifier
         """
+        check_not_trimmed(self)
         self._check_params()
         return self._initialize_checked()
 
@@ -349,5 +355,7 @@ class _SkorchHooks:
 
     def _threads(self):
         """torch threads for this estimator's fit or prediction (n_jobs)."""
+        if self.n_jobs is not None and self.n_jobs > 1:  # set after fit, too
+            check_n_jobs(self)
         module = getattr(self, "module_", None)
         return fit_threads(self.n_jobs, module, self.batch_size, self.device)

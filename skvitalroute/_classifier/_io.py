@@ -188,6 +188,29 @@ class _SaveLoad:
         self.predict_nonlinearity = nonlinearity
 
 
+def check_not_trimmed(est):
+    """Refuse to train a net that ``trim_for_prediction`` stripped.
+
+    Parameters
+    ----------
+    est : VitalRouteClassifier
+        The estimator about to be fitted or initialised.
+
+    Raises
+    ------
+    ValueError
+        When ``trim_for_prediction()`` was called on it: it set the
+        optimizer, the criterion and the callbacks to None.
+    """
+    if getattr(est, "_trimmed_for_prediction", False):
+        raise ValueError(
+            f"This {type(est).__name__} was trimmed for prediction "
+            "(trim_for_prediction() removes the optimizer, the criterion and "
+            "the callbacks), so it can only predict. Fit a new estimator, or "
+            "keep a copy (copy.deepcopy) before trimming to train it further."
+        )
+
+
 def _write(f, state):
     if isinstance(f, str | os.PathLike):
         with open(f, "w", encoding="utf-8") as fh:
