@@ -17,6 +17,7 @@ from skvitalroute._classifier._hooks import _SkorchHooks
 from skvitalroute._classifier._io import _SaveLoad, check_not_trimmed
 from skvitalroute._classifier._params import PARAMETER_CONSTRAINTS
 from skvitalroute._classifier._predict import _Prediction
+from skvitalroute._classifier._proba import check_network_output
 from skvitalroute._classifier._skorch import _SklearnParams
 from skvitalroute._data._sample_weight import check_sample_weight, with_sample_weight
 from skvitalroute._utils._repr import with_inherited_signature
@@ -128,6 +129,15 @@ class VitalRouteClassifier(
         few percent of the training time: every epoch from about 11 000
         training rows (10 classes), less often on fewer rows or more
         classes (:class:`~skvitalroute.callbacks.VitalityMonitor`).
+    proba_prior : {"auto", "balanced", "train"}, default="auto"
+        The class prior of :meth:`predict_proba`. ``"auto"``: the softmax of
+        the network's logits, i.e. the prior the fit trained for (equal
+        priors under the rebalancing routes: logit-adjusted loss,
+        ``class_weight="balanced"``); ``"train"``: the class frequencies of
+        the training labels (``class_prior_``), calibrated probabilities for
+        log-loss, Brier score or risk thresholds; ``"balanced"``: equal
+        priors. ``predict`` does not change: it always decides on
+        ``"auto"``. See ``docs/classifier.md``, "Probabilities".
     n_jobs : int or None, default=None
         torch intra-op threads during this estimator's ``fit``,
         ``partial_fit`` and ``predict``/``predict_proba``; the previous
@@ -186,6 +196,10 @@ class VitalRouteClassifier(
         Loss weight of each class.
     class_prior_ : ndarray of shape (n_classes,)
         Class frequencies of the training labels.
+    train_logit_offset_ : ndarray of shape (n_classes,)
+        What the last fit added to the logits relative to the training
+        prior: ``softmax(logits + train_logit_offset_)`` is the posterior
+        under ``class_prior_`` (``proba_prior="train"``).
     train_sampler_ : torch.utils.data.Sampler or None
         The resampling tactic's sampler for the current fit, if any.
     module_, criterion_, optimizer_, callbacks_, history : see skorch
@@ -258,6 +272,7 @@ class VitalRouteClassifier(
         reset_threshold=0.12,
         probe_size=1024,
         monitor_refresh="auto",
+        proba_prior="auto",
         n_jobs=None,
         max_epochs=None,
         lr=1e-3,
@@ -306,6 +321,7 @@ class VitalRouteClassifier(
         self.reset_threshold = reset_threshold
         self.probe_size = probe_size
         self.monitor_refresh = monitor_refresh
+        self.proba_prior = proba_prior
         self.n_jobs = n_jobs
         self.random_state = random_state
 
@@ -408,6 +424,7 @@ class VitalRouteClassifier(
                     self.initialize_criterion()
                     self.criterion_ = to_device(self.criterion_, self.device)
                 regroup_optimizer(self)
+            check_network_output(self, X, fit_params)
             X = with_sample_weight(X, sample_weight)
             with torch_threads(self._threads()):
                 super().partial_fit(X, y_enc, **fit_params)

@@ -149,6 +149,11 @@ PARAMETER_CONSTRAINTS = {
         StrictInterval(Integral, 2, None, closed="left"),
     ],
     "monitor_refresh": [Choices(["auto"]), POSITIVE_INT],
+    "proba_prior": [Choices(["auto", "balanced", "train"])],
+    "predict_nonlinearity": [
+        Choices(["auto"]),
+        Rule(callable, "a callable returning probabilities"),
+    ],
     "n_jobs": [
         None,
         StrictInterval(Integral, None, -1, closed="right"),
