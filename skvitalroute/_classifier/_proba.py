@@ -48,6 +48,8 @@ def check_proba(est, proba):
         values or rows that do not sum to 1 (a ``predict_nonlinearity`` that
         returns no probabilities, e.g. None: the logits).
     """
+    if len(proba) == 0:
+        return
     bad = ~np.isfinite(proba).all(axis=1)
     if bad.any():
         raise ValueError(
@@ -120,7 +122,9 @@ def check_network_output(est, X, fit_params=None):
             f"output one logit per class, shape (n_rows, {n_classes}). Size its "
             f"last layer to {n_classes} outputs (e.g. module__n_classes)."
         )
-    check_proba(est, proba)
+    # a non-finite output is the divergence guard's to name (with the epoch)
+    finite = np.isfinite(proba).all(axis=1)
+    check_proba(est, proba[finite])
 
 
 def _width(proba):
