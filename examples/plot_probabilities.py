@@ -17,7 +17,6 @@ half held out. Run it with ``python examples/plot_probabilities.py``
 """
 
 # %%
-import numpy as np
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.datasets import make_classification
 from sklearn.metrics import balanced_accuracy_score, brier_score_loss, log_loss
@@ -60,8 +59,7 @@ models = {
 
 # %%
 print(
-    f"{'model':52s} {'mean p(1)':>9s} {'Brier':>6s} {'log-loss':>8s} "
-    f"{'bal. acc':>8s}"
+    f"{'model':52s} {'mean p(1)':>9s} {'Brier':>6s} {'log-loss':>8s} {'bal. acc':>8s}"
 )
 for name, model in models.items():
     model.fit(X_train, y_train)

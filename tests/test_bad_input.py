@@ -34,6 +34,7 @@ import pytest
 import torch
 from _invariants import check_fitted, check_resampled, labels_of
 from imblearn.over_sampling import RandomOverSampler
+from joblib import cpu_count
 from scipy import sparse
 from sklearn.exceptions import DataConversionWarning
 from sklearn.linear_model import LogisticRegression
@@ -564,6 +565,38 @@ SAMPLER_PARAMS = {
     ),
 }
 
+
+# -- modules and functions the classifier's cases use ------------------------------
+BALANCED = dict(class_weight="balanced")
+
+
+def _identity(logits):
+    return logits
+
+
+_identity.__name__ = "identity"
+
+
+class _WidthModule(torch.nn.Module):
+    """A linear net of ``width`` outputs (0: one output per row, squeezed)."""
+
+    def __init__(self, width=3):
+        super().__init__()
+        self.width = width
+        self.layer = torch.nn.Linear(N_FEATURES, max(width, 1))
+
+    def forward(self, X):
+        out = self.layer(X)
+        return out[:, 0] if self.width == 0 else out
+
+
+class _ConstantModule(_WidthModule):
+    """Equal logits for every class and row."""
+
+    def forward(self, X):
+        return self.layer(X) * 0.0
+
+
 _POSITIVE_INT = r"an int in the range \[1, inf\)"
 _RANGES = {
     "beta": r"a float in the range \[0.0, inf\)",
@@ -930,6 +963,81 @@ CLASSIFIER_PARAMS = {
         ValueError,
         "Did you mean 'sampler_strength'",
     ),
+    # issue 20: every refusal names its cause ----------------------------------
+    **{
+        f"n_jobs={n_jobs}": (
+            dict(n_jobs=n_jobs),
+            ValueError,
+            rf"n_jobs={n_jobs} asks for more torch threads than this machine runs",
+        )
+        for n_jobs in (10**6, cpu_count() + 1)
+    },
+    "device='meta'": (
+        dict(device="meta"),
+        ValueError,
+        "device='meta' holds tensors without values",
+    ),
+    "predict_nonlinearity=None (the logits)": (
+        dict(predict_nonlinearity=None),
+        ValueError,
+        _must(
+            "predict_nonlinearity",
+            r"a str among \{'auto'\} or a callable returning probabilities",
+            r"Got None instead\. None returns the network's logits",
+        ),
+    ),
+    "predict_nonlinearity='softmax'": (
+        dict(predict_nonlinearity="softmax"),
+        ValueError,
+        _must("predict_nonlinearity", r"a str among \{'auto'\}"),
+    ),
+    **{
+        f"predict_nonlinearity={name}": (
+            dict(predict_nonlinearity=function),
+            ValueError,
+            rf"predict_nonlinearity={name} gives no probabilities for \d of 2 rows",
+        )
+        for name, function in (
+            ("identity", _identity),
+            ("relu", torch.relu),
+            ("sigmoid", torch.sigmoid),
+        )
+    },
+    "equal logits through the identity (0 / 0)": (
+        dict(module=_ConstantModule, predict_nonlinearity=_identity),
+        ValueError,
+        "predict_nonlinearity=identity gives no probabilities for 2 of 2 rows",
+    ),
+    **{
+        f"proba_prior={prior!r}": (
+            dict(proba_prior=prior),
+            ValueError,
+            _must("proba_prior", r"a str among \{'auto', 'balanced', 'train'\}"),
+        )
+        for prior in ("calibrated", None, "Train")
+    },
+    **{
+        f"module of {width} outputs for 3 classes{extra}": (
+            dict(module=_WidthModule, module__width=width, **params),
+            ValueError,
+            rf"The module gives {width} outputs per row but there are 3 classes",
+        )
+        for width in (1, 2, 5)
+        for extra, params in (("", {}), (", class_weight='balanced'", BALANCED))
+    },
+    "module of 1-D output for 3 classes": (
+        dict(module=_WidthModule, module__width=0),
+        ValueError,
+        r"The module gives an output of shape \(\) per row but there are 3 classes",
+    ),
+    **{
+        f"router returning {kind}": (
+            dict(router=lambda profile, parent_pool_available, out=out: out),
+            TypeError,
+            rf"must return a RoutePlan .*; it returned {kind}",
+        )
+        for kind, out in (("NoneType", None), ("dict", {"class_weight": None}))
+    },
 }
 
 

@@ -15,13 +15,13 @@ from skorch.dataset import ValidSplit
 from skvitalroute._classifier._criterion import build_criterion
 from skvitalroute._classifier._default_module import build_default_module
 from skvitalroute._classifier._io import check_not_trimmed
-from skvitalroute._classifier._proba import train_logit_offset
 from skvitalroute._classifier._optim import build_optimizer
 from skvitalroute._classifier._params import (
     check_n_jobs,
     check_unknown_kwargs,
     check_vitality_params,
 )
+from skvitalroute._classifier._proba import train_logit_offset
 from skvitalroute._data._iterator import net_iterator
 from skvitalroute._data._sample_weight import batch_sample_weight, module_input
 from skvitalroute._utils._device import check_device
