@@ -146,8 +146,8 @@ def check_loaded(est):
     ValueError
         Naming the mismatch between the network and the label state.
     """
-    if not hasattr(est, "label_encoder_"):
-        return
+    if not hasattr(est, "label_encoder_") or not hasattr(est, "n_features_in_"):
+        return  # e.g. skorch's classes= on a net initialised without data
     rows = np.zeros((2, int(est.n_features_in_)), dtype=np.float32)
     try:
         check_network_output(est, rows)

@@ -173,11 +173,11 @@ def _tactics_hint(value):
     return f" Did you mean {wanted!r}?"
 
 
-def _check_weight_product(weights, sample_weight):
+def _check_weight_product(weights, sample_weight, y_enc):
     """Each bound holds alone; the loss multiplies the two weights of a row."""
-    if weights is None or sample_weight is None:
+    if weights is None or sample_weight is None or y_enc is None:
         return
-    largest = float(np.max(weights)) * float(np.max(sample_weight))
+    largest = float(np.max(weights[y_enc] * sample_weight))
     if largest > _CLASS_WEIGHT_MAX:
         raise ValueError(
             f"class_weight x sample_weight reaches {largest:.3g} for some row; the "
@@ -186,7 +186,9 @@ def _check_weight_product(weights, sample_weight):
         )
 
 
-def check_class_weight_vector(class_weight, weights, classes, sample_weight=None):
+def check_class_weight_vector(
+    class_weight, weights, classes, sample_weight=None, y_enc=None
+):
     """Refuse class weights that give every class a zero weight.
 
     The built-in losses divide by the sum of the rows' weights: with every
@@ -201,8 +203,10 @@ def check_class_weight_vector(class_weight, weights, classes, sample_weight=None
     classes : ndarray of shape (n_classes,)
         The classes, in the order of ``weights``.
     sample_weight : ndarray of shape (n_samples,), default=None
-        The row weights: a class weight times a row weight must stay within
-        float32's sums.
+        The row weights: a row's class weight times its weight must stay
+        within float32's sums.
+    y_enc : ndarray of shape (n_samples,), default=None
+        The rows' encoded labels, to pair each row with its class weight.
 
     Raises
     ------
@@ -210,7 +214,7 @@ def check_class_weight_vector(class_weight, weights, classes, sample_weight=None
         When every class of the training labels weighs 0, or a row's class
         weight times its sample weight exceeds 1e30.
     """
-    _check_weight_product(weights, sample_weight)
+    _check_weight_product(weights, sample_weight, y_enc)
     if weights is not None and not np.any(weights > 0):
         labels = np.asarray(classes).tolist()
         raise ValueError(
@@ -252,6 +256,12 @@ _HINTS = {
     "module": lambda value: _component_hint("module", value),
     "criterion": lambda value: _component_hint("criterion", value),
     "optimizer": _optimizer_hint,
+    "predict_nonlinearity": lambda value: (
+        " None returns the network's logits, not probabilities; leave 'auto' "
+        "(the softmax) and call net.forward(X) for the logits."
+        if value is None
+        else ""
+    ),
 }
 
 
