@@ -590,6 +590,14 @@ class _WidthModule(torch.nn.Module):
         return out[:, 0] if self.width == 0 else out
 
 
+def _router_of_none(profile, parent_pool_available):
+    return None
+
+
+def _router_of_dict(profile, parent_pool_available):
+    return {"class_weight": None}
+
+
 class _ConstantModule(_WidthModule):
     """Equal logits for every class and row."""
 
@@ -1032,11 +1040,11 @@ CLASSIFIER_PARAMS = {
     ),
     **{
         f"router returning {kind}": (
-            dict(router=lambda profile, parent_pool_available, out=out: out),
+            dict(router=router),
             TypeError,
-            rf"must return a RoutePlan .*; it returned {kind}",
+            rf"router={router.__name__} must return a RoutePlan .*; it returned {kind}",
         )
-        for kind, out in (("NoneType", None), ("dict", {"class_weight": None}))
+        for kind, router in (("NoneType", _router_of_none), ("dict", _router_of_dict))
     },
 }
 
@@ -1330,9 +1338,11 @@ CLASSES_WITHOUT_ROWS = {
 
 
 def _fit_without_class_2(case):
+    """Fit on 16 rows of class 0 and 8 of class 1, naming class 2 too."""
     call, params = CLASSES_WITHOUT_ROWS[case]
     X, y = _data()
-    return call(_classifier(**params), X[y < 2], y[y < 2]), X
+    rows = np.r_[np.flatnonzero(y == 0), np.flatnonzero(y == 1)[:8]]
+    return call(_classifier(**params), X[rows], y[rows]), X
 
 
 @pytest.mark.parametrize("case", list(CLASSES_WITHOUT_ROWS))
@@ -1902,6 +1912,60 @@ def _print_tables():
         lambda params: VitalRouteClassifier(**{**FAST_CLASSIFIER, **params}),
         lambda clf, X, y: clf.fit(X, y),
     )
+    print()
+    _issue_20_tables()
+
+
+def _issue_20_tables():
+    """The tables of classes without rows, sample weights, calls after fit and
+    loads (docs/reliability.md, "Classes without rows" and after)."""
+    X, y = _data()
+    print("| classes without rows: how, route | outcome |")
+    print("|---|---|")
+    for case in CLASSES_WITHOUT_ROWS:
+
+        def describe(result):
+            clf, X_all = result
+            weight = clf.class_weight_
+            weights = "none" if weight is None else "/".join(f"{w:.2f}" for w in weight)
+            return (
+                f"predict_proba shape {clf.predict_proba(X_all).shape}, "
+                f"class weights {weights}"
+            )
+
+        print(
+            f"| {case} | {_outcome(lambda c=case: _fit_without_class_2(c), describe)} |"
+        )
+    print()
+    print("| sample_weight | outcome |")
+    print("|---|---|")
+    for case, (weight, params, _) in SAMPLE_WEIGHTS.items():
+        cell = _outcome(
+            lambda w=weight, p=params: _classifier(**p).fit(X, y, sample_weight=w),
+            lambda clf: "fit; " + _describe_fitted(X, y)((clf, None)).split("; ")[1],
+            width=160,
+        )
+        print(f"| {case} | {cell} |")
+    print()
+    print("| call | outcome |")
+    print("|---|---|")
+    for case, (make, call, _, _) in AFTER_FIT.items():
+        clf = make(None)
+        cell = _outcome(lambda c=clf, f=call: f(c, X, y), str, width=160)
+        print(f"| {case} | {cell} |")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        _classifier().fit(X, y).save_params(
+            f_params=folder / "p4.pt", f_labels=folder / "l4.json"
+        )
+        X6 = np.c_[X, X[:, :2]]
+        _classifier().fit(X6, y).save_params(
+            f_params=folder / "p6.pt", f_labels=folder / "l6.json"
+        )
+        for case, (make, files, _) in LOADS.items():
+            net = make()
+            cell = _outcome(lambda n=net, f=files: n.load_params(**f(folder)), str, 160)
+            print(f"| load_params: {case} | {cell} |")
 
 
 if __name__ == "__main__":

@@ -64,8 +64,9 @@ def estimator_route(est, profile):
         profile, parent_pool_available=bool(est.parent_pool), **params
     )
     if not isinstance(plan, RoutePlan):
+        name = getattr(est.router, "__qualname__", repr(est.router))
         raise TypeError(
-            f"router={est.router!r} must return a RoutePlan (see "
+            f"router={name} must return a RoutePlan (see "
             f"skvitalroute.RoutePlan); it returned {type(plan).__name__} "
             f"({plan!r:.60})."
         )
