@@ -18,9 +18,9 @@ One matrix of cases, each with the outcome expected at each front door:
 - ``PREDICT_REJECTED``: bad input to a fitted classifier.
 
 ``docs/reliability.md`` holds the table of these cases, printed from actual
-runs by::
+runs by (``--write`` replaces the tables in the page)::
 
-    .venv/bin/python tests/test_bad_input.py
+    .venv/bin/python tests/test_bad_input.py [--write docs/reliability.md]
 """
 
 import sys
@@ -1968,5 +1968,29 @@ def _issue_20_tables():
             print(f"| load_params: {case} | {cell} |")
 
 
+def _write_tables(path):
+    """Replace each table of ``path`` by the printed table of the same header."""
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        _print_tables()
+    tables = [t.splitlines() for t in out.getvalue().strip().split("\n\n")]
+    lines = Path(path).read_text().splitlines()
+    for table in tables:
+        start = lines.index(table[0])  # the header names the table
+        end = start
+        while end < len(lines) and lines[end].startswith("|"):
+            end += 1
+        lines[start:end] = table
+    Path(path).write_text("\n".join(lines) + "\n")
+
+
 if __name__ == "__main__":
-    _print_tables()
+    # python tests/test_bad_input.py                        prints the tables
+    # python tests/test_bad_input.py --write docs/reliability.md   writes them
+    if sys.argv[1:2] == ["--write"]:
+        _write_tables(sys.argv[2])
+    else:
+        _print_tables()
