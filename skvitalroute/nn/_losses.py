@@ -172,8 +172,8 @@ def class_weight_vector(class_weight, classes, y, sample_weight=None):
     >>> w = np.array([1.0, 1.0, 1.0, 3.0])
     >>> class_weight_vector("balanced", np.array([0, 1]), y, w).tolist()
     [1.0, 1.0]
-    >>> class_weight_vector("balanced", np.array([0, 1, 2]), y).tolist()
-    [0.6666666666666666, 2.0, 2.0]
+    >>> class_weight_vector("balanced", np.array([0, 1, 2]), y).round(4).tolist()
+    [0.4444, 1.3333, 1.3333]
     """
     if class_weight is None:
         return None
@@ -191,6 +191,8 @@ def class_weight_vector(class_weight, classes, y, sample_weight=None):
         y=y[rows],
         sample_weight=None if sample_weight is None else sample_weight[rows],
     )
+    # scikit-learn's n_samples / (n_classes * count_c) counts every class
+    weight[present] *= present.sum() / len(classes)
     weight[~present] = weight[present].max()
     return weight
 
