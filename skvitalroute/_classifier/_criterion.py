@@ -44,7 +44,7 @@ def set_loss_inputs(est, y, y_enc, sample_weight=None):
         class_weight = est.route_.settings.get("class_weight")
     weights = class_weight_vector(class_weight, est.classes_, y, sample_weight)
     est.class_weight_ = weights
-    check_class_weight_vector(class_weight, weights, est.classes_)
+    check_class_weight_vector(class_weight, weights, est.classes_, sample_weight, y_enc)
 
 
 def build_criterion(est):

@@ -33,7 +33,9 @@ def build_default_module(est):
         "dropout": routed.get("dropout", est.dropout),
     }
     if hasattr(est, "label_encoder_"):
-        params.update(n_features=est.n_features_in_, n_classes=len(est.classes_))
+        params["n_classes"] = len(est.classes_)
+    if hasattr(est, "n_features_in_"):
+        params["n_features"] = est.n_features_in_
     given = est.get_params_for("module")
     params.update(given)
     if "hidden_units" in given:

@@ -14,9 +14,10 @@ from skorch.utils import to_device
 from skvitalroute._classifier._criterion import set_loss_inputs
 from skvitalroute._classifier._data import check_training_data
 from skvitalroute._classifier._hooks import _SkorchHooks
-from skvitalroute._classifier._io import _SaveLoad
+from skvitalroute._classifier._io import _SaveLoad, check_not_trimmed
 from skvitalroute._classifier._params import PARAMETER_CONSTRAINTS
 from skvitalroute._classifier._predict import _Prediction
+from skvitalroute._classifier._proba import check_network_output
 from skvitalroute._classifier._race import run_race, skip_race
 from skvitalroute._classifier._skorch import _SklearnParams
 from skvitalroute._classifier._tactic_params import (
@@ -118,6 +119,15 @@ class VitalRouteClassifier(
         few percent of the training time: every epoch from about 11 000
         training rows (10 classes), less often on fewer rows or more
         classes (:class:`~skvitalroute.callbacks.VitalityMonitor`).
+    proba_prior : {"auto", "balanced", "train"}, default="auto"
+        The class prior of :meth:`predict_proba`. ``"auto"``: the softmax of
+        the network's logits, i.e. the prior the fit trained for (equal
+        priors under the rebalancing routes: logit-adjusted loss,
+        ``class_weight="balanced"``); ``"train"``: the class frequencies of
+        the training labels (``class_prior_``), calibrated probabilities for
+        log-loss, Brier score or risk thresholds; ``"balanced"``: equal
+        priors. ``predict`` does not change: it always decides on
+        ``"auto"``. See ``docs/classifier.md``, "Probabilities".
     n_jobs : int or None, default=None
         torch intra-op threads during this estimator's ``fit``,
         ``partial_fit`` and ``predict``/``predict_proba``; the previous
@@ -145,8 +155,9 @@ class VitalRouteClassifier(
         Seeds the module initialisation, shuffling, dropout, the split and
         the tactics' draws. Fits run on a private copy of torch's global RNG,
         which is left untouched.
-    device : str or torch.device, default="cpu"
-        Device to train on.
+    device : str, torch.device or None, default="cpu"
+        Device to train on; None leaves the module where it is (skorch's
+        "no device casting").
     verbose : int, default=0
         Print the epoch log when positive.
     **kwargs : dict
@@ -181,6 +192,10 @@ class VitalRouteClassifier(
         Loss weight of each class.
     class_prior_ : ndarray of shape (n_classes,)
         Class frequencies of the training labels.
+    train_logit_offset_ : ndarray of shape (n_classes,)
+        What the last fit added to the logits relative to the training
+        prior: ``softmax(logits + train_logit_offset_)`` is the posterior
+        under ``class_prior_`` (``proba_prior="train"``).
     train_sampler_ : torch.utils.data.Sampler or None
         The resampling tactic's sampler for the current fit, if any.
     module_, criterion_, optimizer_, callbacks_, history : see skorch
@@ -243,6 +258,7 @@ class VitalRouteClassifier(
         router="default",
         probe_size=1024,
         monitor_refresh="auto",
+        proba_prior="auto",
         n_jobs=None,
         max_epochs=None,
         lr=1e-3,
@@ -283,6 +299,7 @@ class VitalRouteClassifier(
         self.router = router
         self.probe_size = probe_size
         self.monitor_refresh = monitor_refresh
+        self.proba_prior = proba_prior
         self.n_jobs = n_jobs
         self.random_state = random_state
 
@@ -363,6 +380,7 @@ class VitalRouteClassifier(
         # encoder and the net (initialize). route: check the parameters,
         # profile y and plan; on a warm fit the tactic callbacks, the built-in
         # loss and the optimizer groups then follow the new plan.
+        check_not_trimmed(self)
         fitted = self.initialized_ and hasattr(self, "label_encoder_")
         fresh = not fitted or not (incremental or self.warm_start)
         route = fresh or not incremental
@@ -393,6 +411,7 @@ class VitalRouteClassifier(
                     self.initialize_criterion()
                     self.criterion_ = to_device(self.criterion_, self.device)
                 regroup_optimizer(self)
+            check_network_output(self, X, fit_params)
             X = with_sample_weight(X, sample_weight)
             with torch_threads(self._threads()):
                 super().partial_fit(X, y_enc, **fit_params)

@@ -15,6 +15,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
+from joblib import cpu_count
 from sklearn.utils._param_validation import RealNotInt
 
 from skvitalroute._classifier._tactic_params import check_tactic_params, setting_hint
@@ -136,6 +137,11 @@ PARAMETER_CONSTRAINTS = {
         StrictInterval(Integral, 2, None, closed="left"),
     ],
     "monitor_refresh": [Choices(["auto"]), POSITIVE_INT],
+    "proba_prior": [Choices(["auto", "balanced", "train"])],
+    "predict_nonlinearity": [
+        Choices(["auto"]),
+        Rule(callable, "a callable returning probabilities"),
+    ],
     "n_jobs": [
         None,
         StrictInterval(Integral, None, -1, closed="right"),
@@ -155,7 +161,22 @@ def _tactics_hint(value):
     return f" Did you mean {wanted!r}?"
 
 
-def check_class_weight_vector(class_weight, weights, classes):
+def _check_weight_product(weights, sample_weight, y_enc):
+    """Each bound holds alone; the loss multiplies the two weights of a row."""
+    if weights is None or sample_weight is None or y_enc is None:
+        return
+    largest = float(np.max(weights[y_enc] * sample_weight))
+    if largest > _CLASS_WEIGHT_MAX:
+        raise ValueError(
+            f"class_weight x sample_weight reaches {largest:.3g} for some row; the "
+            f"loss multiplies them in float32, so their product must stay at "
+            f"most {_CLASS_WEIGHT_MAX:g}. Scale one of them down."
+        )
+
+
+def check_class_weight_vector(
+    class_weight, weights, classes, sample_weight=None, y_enc=None
+):
     """Refuse class weights that give every class a zero weight.
 
     The built-in losses divide by the sum of the rows' weights: with every
@@ -169,12 +190,19 @@ def check_class_weight_vector(class_weight, weights, classes):
         The weight of each class, computed from ``class_weight``.
     classes : ndarray of shape (n_classes,)
         The classes, in the order of ``weights``.
+    sample_weight : ndarray of shape (n_samples,), default=None
+        The row weights: a row's class weight times its weight must stay
+        within float32's sums.
+    y_enc : ndarray of shape (n_samples,), default=None
+        The rows' encoded labels, to pair each row with its class weight.
 
     Raises
     ------
     ValueError
-        When every class of the training labels weighs 0.
+        When every class of the training labels weighs 0, or a row's class
+        weight times its sample weight exceeds 1e30.
     """
+    _check_weight_product(weights, sample_weight, y_enc)
     if weights is not None and not np.any(weights > 0):
         labels = np.asarray(classes).tolist()
         raise ValueError(
@@ -216,6 +244,12 @@ _HINTS = {
     "module": lambda value: _component_hint("module", value),
     "criterion": lambda value: _component_hint("criterion", value),
     "optimizer": _optimizer_hint,
+    "predict_nonlinearity": lambda value: (
+        " None returns the network's logits, not probabilities; leave 'auto' "
+        "(the softmax) and call net.forward(X) for the logits."
+        if value is None
+        else ""
+    ),
 }
 
 
@@ -239,6 +273,31 @@ def _check_criterion_args(est):
         )
 
 
+def check_n_jobs(est):
+    """Refuse more torch threads than the machine runs.
+
+    torch starts every thread it is asked for (``n_jobs=10**6`` ends the
+    process) and threads beyond the CPUs only wait for each other.
+
+    Parameters
+    ----------
+    est : VitalRouteClassifier
+        Holds ``n_jobs``.
+
+    Raises
+    ------
+    ValueError
+        When ``n_jobs`` exceeds ``joblib.cpu_count()``.
+    """
+    n_jobs, cpus = est.n_jobs, cpu_count()
+    if n_jobs is not None and n_jobs > cpus:
+        raise ValueError(
+            f"n_jobs={n_jobs} asks for more torch threads than this machine "
+            f"runs ({cpus} CPUs, joblib.cpu_count()). Use n_jobs=-1 for every "
+            "CPU, a count up to it, or None for the library's choice."
+        )
+
+
 def check_vitality_params(est):
     """Validate the classifier's own constructor arguments.
 
@@ -249,8 +308,9 @@ def check_vitality_params(est):
     parameters, the ``tactic__<tactic>__<argument>`` settings and
     ``callbacks__<vitality callback>__*`` arguments
     (:func:`~skvitalroute._classifier._tactic_params.check_tactic_params`),
-    ``tactics`` asking for transfer without ``parent_pool``, and a given
-    ``criterion`` with ``loss`` or ``class_weight``.
+    ``tactics`` asking for transfer without ``parent_pool``, a given
+    ``criterion`` with ``loss`` or ``class_weight``, and ``n_jobs`` above
+    the machine's CPU count.
 
     Parameters
     ----------
@@ -271,6 +331,7 @@ def check_vitality_params(est):
     check_tactic_params(est)
     _check_transfer(est)
     _check_criterion_args(est)
+    check_n_jobs(est)
 
 
 def check_unknown_kwargs(est):

@@ -20,6 +20,19 @@ from skvitalroute._utils._repr import params_html, text_repr
 from skvitalroute.callbacks._registry import SETTING_PREFIX, reserved_callback_names
 
 
+def _check_param_names(est, params):
+    """scikit-learn's refusal of a name that is no parameter (skorch takes a
+    name with ``__`` for a prefixed one and then fails on a trailing ``_``)."""
+    for key in params:
+        if key.endswith("_"):
+            valid = sorted(est.get_params(deep=False))
+            raise ValueError(
+                f"Invalid parameter {key!r} for estimator {type(est).__name__}: "
+                "names ending with '_' are fitted attributes or Python's, not "
+                f"parameters. Valid parameters are: {valid!r}."
+            )
+
+
 class _PrivateState:
     """Store one of skorch's run-state attributes under a private name.
 
@@ -121,7 +134,15 @@ class _SklearnParams:
         Returns
         -------
         self : VitalRouteClassifier
+
+        Raises
+        ------
+        ValueError
+            For a name ending with ``_`` (a fitted attribute or a dunder
+            such as ``__class__``), in scikit-learn's words; skorch would
+            ask to open an issue.
         """
+        _check_param_names(self, params)
         params = renamed_params(params, type(self).__name__)
         rest = split_vitality_params(self, params)
         if "tactics" in rest:  # not a tactic__ setting, although skorch
