@@ -811,20 +811,20 @@ CLASSIFIER_PARAMS = {
         "are not in class_weight",
     ),
     "loss='focall'": (dict(loss="focall"), ValueError, "Did you mean 'focal'"),
-    "focal_gamma=-1": (
-        dict(loss="focal", focal_gamma=-1.0),
+    "criterion__gamma=-1": (
+        dict(loss="focal", criterion__gamma=-1.0),
         ValueError,
-        _must("focal_gamma", r"a float in the range \[0.0, 1000000.0\]"),
+        _must("criterion__gamma", r"a float in the range \[0.0, 1000000.0\]"),
     ),
-    "focal_gamma=inf": (
-        dict(loss="focal", focal_gamma=np.inf),
+    "criterion__gamma=inf": (
+        dict(loss="focal", criterion__gamma=np.inf),
         ValueError,
-        _must("focal_gamma", r"a float in the range \[0.0, 1000000.0\]", r"Got inf"),
+        _must("criterion__gamma", r"a float in the range \[0.0, 1000000.0\]", r"Got inf"),
     ),
-    "focal_gamma=1e300": (
-        dict(loss="focal", focal_gamma=1e300),
+    "criterion__gamma=1e300": (
+        dict(loss="focal", criterion__gamma=1e300),
         ValueError,
-        _must("focal_gamma", r"a float in the range \[0.0, 1000000.0\]"),
+        _must("criterion__gamma", r"a float in the range \[0.0, 1000000.0\]"),
     ),
     **{
         f"logit_adjust_tau={tau!r}": (
@@ -1123,7 +1123,7 @@ def test_bad_arguments_are_refused_before_training(
 @pytest.mark.parametrize(
     "params",
     [
-        dict(loss="focal", focal_gamma=1e6),
+        dict(loss="focal", criterion__gamma=1e6),
         dict(loss="logit_adjusted", logit_adjust_tau=1e6),
         dict(loss="logit_adjusted", logit_adjust_tau=-1e6),
         dict(class_weight={0: 1e30}),

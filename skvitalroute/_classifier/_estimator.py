@@ -87,9 +87,8 @@ class VitalRouteClassifier(
     loss : {"auto", "cross_entropy", "focal", "logit_adjusted"}, default="auto"
         Training loss on the logits. ``"auto"`` takes the route's loss
         (cross-entropy when the route sets none or ``tactics`` is not
-        ``"auto"``).
-    focal_gamma : float, default=2.0
-        Focusing parameter of the focal loss.
+        ``"auto"``). The focal loss's focusing parameter is
+        ``criterion__gamma`` (default 2.0; formerly ``focal_gamma``).
     logit_adjust_tau : float, default=1.0
         Scale of the logit adjustment (``tau * log(prior)`` is added to the
         logits during training only).
@@ -251,7 +250,6 @@ class VitalRouteClassifier(
         tactics="auto",
         class_weight=None,
         loss="auto",
-        focal_gamma=2.0,
         logit_adjust_tau=1.0,
         parent_pool=None,
         freeze_transfer=False,
@@ -292,7 +290,6 @@ class VitalRouteClassifier(
         self.tactics = tactics
         self.class_weight = class_weight
         self.loss = loss
-        self.focal_gamma = focal_gamma
         self.logit_adjust_tau = logit_adjust_tau
         self.parent_pool = parent_pool
         self.freeze_transfer = freeze_transfer

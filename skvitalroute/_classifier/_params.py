@@ -90,7 +90,6 @@ PARAMETER_CONSTRAINTS = {
     ],
     "hidden_units": [HIDDEN_UNITS],
     "dropout": _real(0, 1, "left"),
-    "focal_gamma": _real(0, _SCALE_MAX),
     "logit_adjust_tau": _real(-_SCALE_MAX, _SCALE_MAX),
     "probe_size": [POSITIVE_INT],
     "lr": _real(0, _SCALE_MAX, "right"),
@@ -328,6 +327,13 @@ def check_vitality_params(est):
     if isinstance(est.tactics, tuple | list):
         check_tactic_names(est.tactics)
     check_router_params(est.router, est.get_params_for("router"))
+    gamma = est.get_params_for("criterion").get("gamma")
+    if gamma is not None and est.criterion is None:  # the focal loss's
+        check_params(
+            {"criterion__gamma": _real(0, _SCALE_MAX)},
+            {"criterion__gamma": gamma},
+            type(est).__name__,
+        )
     check_tactic_params(est)
     _check_transfer(est)
     _check_criterion_args(est)

@@ -51,6 +51,9 @@ RENAMED = {
     "tilt_strength": setting_name("tilt", "strength"),
     "tilt_refresh": setting_name("tilt", "refresh_every"),
     "reset_threshold": setting_name("reset", "reset_threshold"),
+    # the focal loss's setting goes to the built-in loss as skorch's
+    # criterion__* arguments do
+    "focal_gamma": "criterion__gamma",
 }
 _CALLBACKS = "callbacks__"
 _SETTING = f"{SETTING_PREFIX}__"
