@@ -18,9 +18,9 @@ One matrix of cases, each with the outcome expected at each front door:
 - ``PREDICT_REJECTED``: bad input to a fitted classifier.
 
 ``docs/reliability.md`` holds the table of these cases, printed from actual
-runs by::
+runs by (``--write`` replaces the tables in the page)::
 
-    .venv/bin/python tests/test_bad_input.py
+    .venv/bin/python tests/test_bad_input.py [--write docs/reliability.md]
 """
 
 import sys
@@ -34,6 +34,7 @@ import pytest
 import torch
 from _invariants import check_fitted, check_resampled, labels_of
 from imblearn.over_sampling import RandomOverSampler
+from joblib import cpu_count
 from scipy import sparse
 from sklearn.exceptions import DataConversionWarning
 from sklearn.linear_model import LogisticRegression
@@ -42,6 +43,7 @@ from skorch import NeuralNet, NeuralNetClassifier
 import skvitalroute._sampler._input as sampler_input
 import skvitalroute.callbacks as cbs
 from skvitalroute import VitalitySampler, VitalRouteClassifier
+from skvitalroute.callbacks._registry import TACTICS
 
 N, N_FEATURES = 48, 4
 FAST_SAMPLER = dict(probe_epochs=1, probe_hidden_units=(8,), random_state=0)
@@ -564,6 +566,46 @@ SAMPLER_PARAMS = {
     ),
 }
 
+
+# -- modules and functions the classifier's cases use ------------------------------
+BALANCED = dict(class_weight="balanced")
+
+
+def _identity(logits):
+    return logits
+
+
+_identity.__name__ = "identity"
+
+
+class _WidthModule(torch.nn.Module):
+    """A linear net of ``width`` outputs (0: one output per row, squeezed)."""
+
+    def __init__(self, width=3):
+        super().__init__()
+        self.width = width
+        self.layer = torch.nn.Linear(N_FEATURES, max(width, 1))
+
+    def forward(self, X):
+        out = self.layer(X)
+        return out[:, 0] if self.width == 0 else out
+
+
+def _router_of_none(profile, parent_pool_available):
+    return None
+
+
+def _router_of_dict(profile, parent_pool_available):
+    return {"class_weight": None}
+
+
+class _ConstantModule(_WidthModule):
+    """Equal logits for every class and row."""
+
+    def forward(self, X):
+        return self.layer(X) * 0.0
+
+
 _POSITIVE_INT = r"an int in the range \[1, inf\)"
 _RANGES = {
     "beta": r"a float in the range \[0.0, inf\)",
@@ -577,6 +619,102 @@ _TRAIN_SPLIT = (
     r"None, a callable, a float in the range \(0.0, 1.0\) or an int in the range "
     r"\[2, inf\)"
 )
+# Each tactic setting (tactic__<tactic>__<argument>, the registry's list) out
+# of range, and the same argument in skorch's spelling
+# callbacks__vitality_<tactic>__<argument>: refused by name at fit.
+_BAD_SETTING = {
+    "strength": (-0.1, ValueError, r"a float in the range \[0.0, (1.0|10.0)\]"),
+    "beta": (np.inf, ValueError, _RANGES["beta"] + r". Got inf"),
+    "alpha": (-1.0, ValueError, _RANGES["beta"]),
+    "refresh_every": (0, ValueError, _POSITIVE_INT),
+    "reset_threshold": (2.0, ValueError, _RANGES["strength"]),
+    "max_stasis": (-0.1, ValueError, _RANGES["beta"] + " or None"),
+    "scratch": ("yes", TypeError, r"an instance of 'bool'"),
+    "scratch_draws": (-1, ValueError, r"an int in the range \[0, inf\)"),
+}
+_SETTINGS = [
+    (tactic.name, arg) for tactic in TACTICS.values() for arg in tactic.settings
+]
+TACTIC_SETTING_CASES = {
+    f"{key}={_BAD_SETTING[arg][0]!r}": (
+        {key: _BAD_SETTING[arg][0]},
+        _BAD_SETTING[arg][1],
+        _must(key, _BAD_SETTING[arg][2]),
+    )
+    for name, arg in _SETTINGS
+    for key in (f"tactic__{name}__{arg}", f"callbacks__vitality_{name}__{arg}")
+}
+TACTIC_SETTING_CASES["tactic__class__refresh_every=1.5"] = (
+    dict(tactic__class__refresh_every=1.5),
+    TypeError,
+    _must("tactic__class__refresh_every", _POSITIVE_INT),
+)
+TACTIC_SETTING_CASES["callbacks__vitality_monitor__refresh_every=0"] = (
+    dict(callbacks__vitality_monitor__refresh_every=0),
+    ValueError,
+    _must("callbacks__vitality_monitor__refresh_every", r"a str among \{'auto'\}"),
+)
+TACTIC_SETTING_CASES["callbacks__divergence_guard__probe_size=0"] = (
+    dict(callbacks__divergence_guard__probe_size=0),
+    ValueError,
+    _must("callbacks__divergence_guard__probe_size", _POSITIVE_INT),
+)
+# Names that reach no callback: refused with what would.
+TACTIC_NAME_CASES = {
+    "tactic__hrad__beta=1.0": (
+        dict(tactic__hrad__beta=1.0),
+        ValueError,
+        r"'hrad' is not a tactic; choose from \['transfer'.*Did you mean 'hard'",
+    ),
+    "tactic__hard__bta=1.0": (
+        dict(tactic__hard__bta=1.0),
+        ValueError,
+        r"'bta' is not a setting of the 'hard' tactic; its settings are "
+        r"\['strength', 'beta', 'refresh_every'\]\. Did you mean 'beta'",
+    ),
+    "tactic__hard=1.0": (
+        dict(tactic__hard=1.0),
+        ValueError,
+        r"a tactic setting is one parameter tactic__<tactic>__<argument>",
+    ),
+    "tactic__class__probe_size=8": (
+        dict(tactic__class__probe_size=8),
+        ValueError,
+        r"the 'class' tactic's probe_size is set by the estimator's probe_size",
+    ),
+    "tactic_hard__beta=1.0 (one underscore)": (
+        dict(tactic_hard__beta=1.0),
+        ValueError,
+        r"did you mean tactic__hard__beta",
+    ),
+    "beta=1.0 (bare setting)": (
+        dict(beta=1.0),
+        ValueError,
+        r"Tactic settings are set as tactic__<tactic>__beta .a setting of the "
+        r"tactics \['class', 'hard'\]",
+    ),
+    "callbacks__vitality_class__bta=1.0": (
+        dict(callbacks__vitality_class__bta=1.0),
+        ValueError,
+        r"ClassStressSampler .the callback 'vitality_class'. has no argument 'bta'"
+        r".*Did you mean 'beta'",
+    ),
+    **{
+        f"callbacks__{name}=None": (
+            {f"callbacks__{name}": None},
+            ValueError,
+            rf"got callbacks__{name}, but the vitality callbacks .* cannot be "
+            r"replaced or removed",
+        )
+        for name in ("divergence_guard", "vitality_monitor", "vitality_class")
+    },
+    "tactic__class__beta and callbacks__vitality_class__beta disagree": (
+        dict(tactic__class__beta=1.0, callbacks__vitality_class__beta=2.0),
+        ValueError,
+        r"callbacks__vitality_class__beta=2.0 and tactic__class__beta=1.0: both "
+        r"set the beta of the 'class' tactic",
+    ),
+}
 CLASSIFIER_PARAMS = {
     **{
         f"hidden_units={units!r}": (
@@ -676,20 +814,20 @@ CLASSIFIER_PARAMS = {
         "are not in class_weight",
     ),
     "loss='focall'": (dict(loss="focall"), ValueError, "Did you mean 'focal'"),
-    "focal_gamma=-1": (
-        dict(loss="focal", focal_gamma=-1.0),
+    "criterion__gamma=-1": (
+        dict(loss="focal", criterion__gamma=-1.0),
         ValueError,
-        _must("focal_gamma", r"a float in the range \[0.0, 1000000.0\]"),
+        _must("criterion__gamma", r"a float in the range \[0.0, 1000000.0\]"),
     ),
-    "focal_gamma=inf": (
-        dict(loss="focal", focal_gamma=np.inf),
+    "criterion__gamma=inf": (
+        dict(loss="focal", criterion__gamma=np.inf),
         ValueError,
-        _must("focal_gamma", r"a float in the range \[0.0, 1000000.0\]", r"Got inf"),
+        _must("criterion__gamma", r"a float in the range \[0.0, 1000000.0\]", r"Got inf"),
     ),
-    "focal_gamma=1e300": (
-        dict(loss="focal", focal_gamma=1e300),
+    "criterion__gamma=1e300": (
+        dict(loss="focal", criterion__gamma=1e300),
         ValueError,
-        _must("focal_gamma", r"a float in the range \[0.0, 1000000.0\]"),
+        _must("criterion__gamma", r"a float in the range \[0.0, 1000000.0\]"),
     ),
     **{
         f"logit_adjust_tau={tau!r}": (
@@ -769,61 +907,7 @@ CLASSIFIER_PARAMS = {
         TypeError,
         _must("max_epochs", r"None or an int in the range \[0, inf\)"),
     ),
-    "sampler_strength=2.0": (
-        dict(sampler_strength=2.0),
-        ValueError,
-        _must("sampler_strength", r"a float in the range \[0.0, 1.0\]"),
-    ),
-    "sampler_beta=-1": (
-        dict(sampler_beta=-1.0),
-        ValueError,
-        _must("sampler_beta", r"a float in the range \[0.0, inf\)"),
-    ),
-    "sampler_beta=inf": (
-        dict(sampler_beta=np.inf),
-        ValueError,
-        _must("sampler_beta", r"a float in the range \[0.0, inf\)", r"Got inf"),
-    ),
-    "sampler_refresh=0": (
-        dict(sampler_refresh=0),
-        ValueError,
-        _must("sampler_refresh", _POSITIVE_INT),
-    ),
-    "sampler_refresh=1.5": (
-        dict(sampler_refresh=1.5),
-        TypeError,
-        _must("sampler_refresh", _POSITIVE_INT),
-    ),
-    "hard_strength=-0.1": (
-        dict(hard_strength=-0.1),
-        ValueError,
-        _must("hard_strength", r"a float in the range \[0.0, 1.0\]"),
-    ),
-    "hard_beta=inf": (
-        dict(hard_beta=np.inf),
-        ValueError,
-        _must("hard_beta", r"a float in the range \[0.0, inf\)", r"Got inf"),
-    ),
-    "hard_refresh=0": (
-        dict(hard_refresh=0),
-        ValueError,
-        _must("hard_refresh", _POSITIVE_INT),
-    ),
-    "lr_scale_alpha=inf": (
-        dict(lr_scale_alpha=np.inf),
-        ValueError,
-        _must("lr_scale_alpha", r"a float in the range \[0.0, inf\)"),
-    ),
-    "lr_scale_alpha=-1": (
-        dict(lr_scale_alpha=-1.0),
-        ValueError,
-        _must("lr_scale_alpha", r"a float in the range \[0.0, inf\)"),
-    ),
-    "reset_threshold=2": (
-        dict(reset_threshold=2.0),
-        ValueError,
-        _must("reset_threshold", r"a float in the range \[0.0, 1.0\]"),
-    ),
+    **TACTIC_SETTING_CASES,
     "probe_size=0": (
         dict(probe_size=0),
         ValueError,
@@ -925,11 +1009,87 @@ CLASSIFIER_PARAMS = {
         )
         for seed in (-1, 2**33, 1.5, "seed")
     },
-    "sampler_strenght=0.3 (misspelled)": (
+    "sampler_strenght=0.3 (misspelled old name)": (
         dict(sampler_strenght=0.3),
         ValueError,
-        "Did you mean 'sampler_strength'",
+        "Did you mean 'tactic__class__strength' \\(formerly 'sampler_strength'\\)",
     ),
+    **TACTIC_NAME_CASES,
+    # issue 20: every refusal names its cause ----------------------------------
+    **{
+        f"n_jobs={n_jobs}": (
+            dict(n_jobs=n_jobs),
+            ValueError,
+            rf"n_jobs={n_jobs} asks for more torch threads than this machine runs",
+        )
+        for n_jobs in (10**6, cpu_count() + 1)
+    },
+    "device='meta'": (
+        dict(device="meta"),
+        ValueError,
+        "device='meta' holds tensors without values",
+    ),
+    "predict_nonlinearity=None (the logits)": (
+        dict(predict_nonlinearity=None),
+        ValueError,
+        _must(
+            "predict_nonlinearity",
+            r"a str among \{'auto'\} or a callable returning probabilities",
+            r"Got None instead\. None returns the network's logits",
+        ),
+    ),
+    "predict_nonlinearity='softmax'": (
+        dict(predict_nonlinearity="softmax"),
+        ValueError,
+        _must("predict_nonlinearity", r"a str among \{'auto'\}"),
+    ),
+    **{
+        f"predict_nonlinearity={name}": (
+            dict(predict_nonlinearity=function),
+            ValueError,
+            rf"predict_nonlinearity={name} gives no probabilities for \d of 2 rows",
+        )
+        for name, function in (
+            ("identity", _identity),
+            ("relu", torch.relu),
+            ("sigmoid", torch.sigmoid),
+        )
+    },
+    "equal logits through the identity (0 / 0)": (
+        dict(module=_ConstantModule, predict_nonlinearity=_identity),
+        ValueError,
+        "predict_nonlinearity=identity gives no probabilities for 2 of 2 rows",
+    ),
+    **{
+        f"proba_prior={prior!r}": (
+            dict(proba_prior=prior),
+            ValueError,
+            _must("proba_prior", r"a str among \{'auto', 'balanced', 'train'\}"),
+        )
+        for prior in ("calibrated", None, "Train")
+    },
+    **{
+        f"module of {width} outputs for 3 classes{extra}": (
+            dict(module=_WidthModule, module__width=width, **params),
+            ValueError,
+            rf"The module gives {width} outputs per row but there are 3 classes",
+        )
+        for width in (1, 2, 5)
+        for extra, params in (("", {}), (", class_weight='balanced'", BALANCED))
+    },
+    "module of 1-D output for 3 classes": (
+        dict(module=_WidthModule, module__width=0),
+        ValueError,
+        r"The module gives an output of shape \(\) per row but there are 3 classes",
+    ),
+    **{
+        f"router returning {kind}": (
+            dict(router=router),
+            TypeError,
+            rf"router={router.__name__} must return a RoutePlan .*; it returned {kind}",
+        )
+        for kind, router in (("NoneType", _router_of_none), ("dict", _router_of_dict))
+    },
 }
 
 
@@ -966,15 +1126,15 @@ def test_bad_arguments_are_refused_before_training(
 @pytest.mark.parametrize(
     "params",
     [
-        dict(loss="focal", focal_gamma=1e6),
+        dict(loss="focal", criterion__gamma=1e6),
         dict(loss="logit_adjusted", logit_adjust_tau=1e6),
         dict(loss="logit_adjusted", logit_adjust_tau=-1e6),
         dict(class_weight={0: 1e30}),
         dict(class_weight={0: 0.0, 1: 0.0}),  # class 2 keeps weight 1
         dict(lr=1e6),
-        dict(sampler_beta=1.7e308, tactics=("class",)),
-        dict(hard_beta=1.7e308, tactics=("hard",)),
-        dict(lr_scale_alpha=1.7e308, tactics=("lr_scale",)),
+        dict(tactic__class__beta=1.7e308, tactics=("class",)),
+        dict(tactic__hard__beta=1.7e308, tactics=("hard",)),
+        dict(tactic__lr_scale__alpha=1.7e308, tactics=("lr_scale",)),
     ],
     ids=lambda params: ",".join(f"{k}={v!r}" for k, v in params.items()),
 )
@@ -1181,6 +1341,342 @@ def test_score_with_labels_of_another_type_is_rejected(fitted, data):
         "Mix of label input types",
         lambda: fitted.score(X, y.astype(str)),
     )
+
+
+# -- classes without rows (issue 20, item 1) ----------------------------------------
+# Every way of naming a class that y lacks, under each route: accepted, with
+# one probability column per named class.
+def _classes_by_partial_fit(clf, X, y):
+    return clf.partial_fit(X, y, classes=[0, 1, 2])
+
+
+def _classes_by_skorch(clf, X, y):
+    return clf.set_params(classes=[0, 1, 2]).fit(X, y)
+
+
+def _classes_by_warm_refit(clf, X, y):
+    X_all, y_all = _data()
+    return clf.set_params(warm_start=True).fit(X_all, y_all).fit(X, y)
+
+
+CLASSES_WITHOUT_ROWS_ENTRIES = {
+    "partial_fit(classes=[0, 1, 2])": _classes_by_partial_fit,
+    "skorch classes=[0, 1, 2]": _classes_by_skorch,
+    "warm_start refit on classes 0, 1": _classes_by_warm_refit,
+}
+CLASSES_WITHOUT_ROWS_ROUTES = {
+    "default route": {},
+    "tactics='none'": dict(tactics="none"),
+    "class_weight='balanced'": BALANCED,
+    "focal, balanced": dict(loss="focal", **BALANCED),
+    "logit_adjusted": dict(loss="logit_adjusted"),
+    "class sampler": dict(tactics=("class",)),
+    "hard sampler": dict(tactics=("hard",)),
+    "router='vitalroute'": dict(router="vitalroute"),
+}
+CLASSES_WITHOUT_ROWS = {
+    f"{entry}, {route}": (call, params)
+    for entry, call in CLASSES_WITHOUT_ROWS_ENTRIES.items()
+    for route, params in CLASSES_WITHOUT_ROWS_ROUTES.items()
+}
+
+
+def _fit_without_class_2(case):
+    """Fit on 16 rows of class 0 and 8 of class 1, naming class 2 too."""
+    call, params = CLASSES_WITHOUT_ROWS[case]
+    X, y = _data()
+    rows = np.r_[np.flatnonzero(y == 0), np.flatnonzero(y == 1)[:8]]
+    return call(_classifier(**params), X[rows], y[rows]), X
+
+
+@pytest.mark.parametrize("case", list(CLASSES_WITHOUT_ROWS))
+def test_classes_without_rows_are_accepted(case):
+    """Check that a class named but absent from y keeps its probability column."""
+    clf, X = _fit_without_class_2(case)
+    np.testing.assert_array_equal(clf.classes_, [0, 1, 2])
+    proba = clf.predict_proba(X)
+    assert proba.shape == (len(X), 3) and np.isfinite(proba).all()
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-9)
+    assert set(clf.predict(X).tolist()) <= {0, 1, 2}
+    if clf.class_weight_ is not None:  # the absent class weighs as the rarest
+        assert clf.class_weight_[2] == clf.class_weight_[:2].max()
+
+
+def test_class_without_rows_is_learned_by_later_partial_fits():
+    """Check that a class absent from the first partial_fit batch is learned
+    from later batches under the default route (inverse-frequency weights)."""
+    X, y = _data()
+    clf = _classifier(max_epochs=5, lr=0.01)
+    clf.partial_fit(X[y < 2], y[y < 2], classes=[0, 1, 2])
+    assert clf.route_.label == "inv_freq"
+    for _ in range(6):
+        clf.partial_fit(X, y)
+    assert (clf.predict(X[y == 2]) == 2).mean() > 0.5
+
+
+# -- sample weights (issue 20, item 5) -----------------------------------------------
+def _weights(value, at=3):
+    weight = np.ones(N)
+    weight[at] = value
+    return weight
+
+
+SAMPLE_WEIGHTS = {
+    **{
+        f"sample_weight with one weight {value:g}": (
+            _weights(value),
+            {},
+            (ValueError, r"sample_weight must be at most 1e\+30.*largest weight of"),
+        )
+        for value in (1e300, 1e31, 3.5e38)
+    },
+    "sample_weight with one weight 1e30 (the bound)": (_weights(1e30), {}, ACCEPT),
+    "sample_weight 1e30 with class_weight={0: 2}": (
+        np.full(N, 1e30),
+        dict(class_weight={0: 2.0}),
+        (ValueError, r"class_weight x sample_weight reaches 2e\+30"),
+    ),
+    "sample_weight 1e15 with class_weight={0: 1e15}": (
+        _weights(1e15),
+        dict(class_weight={0: 1e15}),
+        ACCEPT,
+    ),
+    "sample_weight -1": (
+        _weights(-1.0),
+        {},
+        (ValueError, "Negative values in data passed to `?sample_weight"),
+    ),
+    "sample_weight inf": (_weights(np.inf), {}, (ValueError, "contains infinity")),
+    "sample_weight NaN": (_weights(np.nan), {}, (ValueError, "contains NaN")),
+    "sample_weight all 0": (
+        np.zeros(N),
+        {},
+        (ValueError, "Sample weights must contain at least one non-zero number"),
+    ),
+    "sample_weight of another length": (
+        np.ones(N - 1),
+        {},
+        (ValueError, r"sample_weight.shape == \(47,\), expected \(48,\)"),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(SAMPLE_WEIGHTS))
+def test_sample_weights_are_refused_by_name_or_train(case, data, monkeypatch):
+    """Check that sample weights beyond float32 are refused by name before
+    training, and that those at the bounds train to valid probabilities."""
+    X, y = data
+    weight, params, expected = SAMPLE_WEIGHTS[case]
+    clf = _classifier(**params)
+    if expected == ACCEPT:
+        clf.fit(X, y, sample_weight=weight)
+        check_fitted(clf, X, y)
+        return
+    monkeypatch.setattr(NeuralNet, "fit_loop", _no_fit_loop)
+    _assert_raises_named(*expected, lambda: clf.fit(X, y, sample_weight=weight))
+
+
+def _no_fit_loop(self, *args, **kwargs):
+    raise AssertionError("training started")
+
+
+# -- a fitted classifier, then a bad call (issue 20, item 5) -----------------------
+def _trimmed(fitted):
+    clf = _classifier().fit(*_data())
+    clf.trim_for_prediction()
+    return clf
+
+
+AFTER_FIT = {
+    **{
+        f"trim_for_prediction(), then {method}": (
+            _trimmed,
+            lambda clf, X, y, method=method: getattr(clf, method)(
+                *((X, y) if method != "initialize" else ())
+            ),
+            ValueError,
+            "was trimmed for prediction .* so it can only predict",
+        )
+        for method in ("fit", "partial_fit", "initialize")
+    },
+    **{
+        f"set_params({name}=1)": (
+            lambda fitted: _classifier(),
+            lambda clf, X, y, name=name: clf.set_params(**{name: 1}),
+            ValueError,
+            rf"Invalid parameter '{name}' for estimator VitalRouteClassifier: names "
+            "ending with '_'",
+        )
+        for name in ("__class__", "classes_", "module__width_")
+    },
+    "set_params(n_jobs=10**6) after fit, then predict": (
+        lambda fitted: _classifier().fit(*_data()),
+        lambda clf, X, y: clf.set_params(n_jobs=10**6).predict(X),
+        ValueError,
+        "n_jobs=1000000 asks for more torch threads than this machine runs",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(AFTER_FIT))
+def test_bad_calls_after_fit_name_their_cause(case, data, fitted):
+    """Check that trimming, private names and thread counts are refused by name."""
+    make, call, error, match = AFTER_FIT[case]
+    X, y = data
+    clf = make(fitted)
+    _assert_raises_named(error, match, lambda: call(clf, X, y))
+
+
+def test_trimmed_net_still_predicts(data):
+    """Check that the refusal leaves a trimmed net predicting as before."""
+    X, y = data
+    clf = _trimmed(None)
+    before = clf.predict_proba(X)
+    with pytest.raises(ValueError, match="trimmed"):
+        clf.fit(X, y)
+    np.testing.assert_array_equal(clf.predict_proba(X), before)
+
+
+def test_device_none_trains_where_the_module_is(data):
+    """Check skorch's device=None (no casting): the module stays on the CPU."""
+    X, y = data
+    clf = _classifier(device=None).fit(X, y)
+    check_fitted(clf, X, y)
+    assert next(clf.module_.parameters()).device.type == "cpu"
+
+
+# -- saving and loading the labels (issue 20, item 6) -------------------------------
+def _dates(y):
+    return np.array(["2020-01-01", "2020-03-01", "2021-01-01"], dtype="M8[D]")[y]
+
+
+def _durations(y):
+    return np.array([1, 2, 30], dtype="m8[h]")[y]
+
+
+@pytest.mark.parametrize(
+    "make_labels",
+    [_dates, _durations, _names, lambda y: y * 2.0, lambda y: y == 1],
+    ids=["datetime64", "timedelta64", "str", "float", "bool"],
+)
+def test_labels_round_trip_through_f_labels(make_labels, data, tmp_path):
+    """Check that every label kind the classifier accepts is saved and reloaded."""
+    X, codes = data
+    X, codes = (
+        (X[codes < 2], codes[codes < 2])
+        if make_labels(codes).dtype == bool
+        else (X, codes)
+    )
+    y = make_labels(codes)
+    clf = _classifier().fit(X, y)
+    files = dict(f_params=tmp_path / "p.pt", f_labels=tmp_path / "l.json")
+    clf.save_params(**files)
+    new = _classifier()
+    new.load_params(**files)
+    assert new.classes_.dtype == clf.classes_.dtype
+    np.testing.assert_array_equal(new.classes_, clf.classes_)
+    np.testing.assert_array_equal(new.predict(X), clf.predict(X))
+
+
+def test_unwritable_labels_leave_no_file(data, tmp_path):
+    """Check that labels JSON cannot hold are refused before anything is written:
+    no new file, and an old file stays whole."""
+    import datetime
+
+    X, y = data
+    clf = _classifier().fit(X, y)
+    path = tmp_path / "labels.json"
+    clf.save_params(f_labels=path)
+    good = path.read_text()
+    clf.label_encoder_.classes_ = np.array(
+        [datetime.date(2020, 1, d) for d in (1, 2, 3)], dtype=object
+    )
+    for target in (path, tmp_path / "new.json"):
+        with pytest.raises(TypeError, match="f_labels cannot hold these labels"):
+            clf.save_params(f_labels=target)
+    assert path.read_text() == good
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["labels.json"]
+
+
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory, data):
+    """A 3-class net of 4 features and a 3-class net of 6 features, saved."""
+    X, y = data
+    folder = tmp_path_factory.mktemp("saved")
+    _classifier().fit(X, y).save_params(
+        f_params=folder / "p4.pt", f_labels=folder / "l4.json"
+    )
+    X6 = np.c_[X, X[:, :2]]
+    _classifier().fit(X6, y).save_params(
+        f_params=folder / "p6.pt", f_labels=folder / "l6.json"
+    )
+    _classifier().fit(X, _names(y)).save_params(f_params=folder / "pstr.pt")
+    return folder
+
+
+def _two_class_net():
+    X, y = _data()
+    return _classifier().fit(X[y < 2], y[y < 2])
+
+
+LOADS = {
+    "3-class labels into a 2-class net": (
+        _two_class_net,
+        lambda d: dict(f_labels=d / "l4.json"),
+        "The module gives 2 outputs per row but there are 3 classes",
+    ),
+    "3-class labels and parameters into a 2-class net": (
+        _two_class_net,
+        lambda d: dict(f_params=d / "p4.pt", f_labels=d / "l4.json"),
+        "f_params holds a network of another shape",
+    ),
+    "labels of 4 features with parameters of 6": (
+        _classifier,
+        lambda d: dict(f_params=d / "p6.pt", f_labels=d / "l4.json"),
+        "f_params holds a network of another shape",
+    ),
+    "labels of 6 features into a fitted 4-feature net": (
+        lambda: _classifier().fit(*_data()),
+        lambda d: dict(f_labels=d / "l6.json"),
+        "The module cannot read rows of 6 features",
+    ),
+    "labels of 4 features, custom module of 6 inputs": (
+        lambda: _classifier(
+            module=torch.nn.Linear, module__in_features=6, module__out_features=3
+        ),
+        lambda d: dict(f_labels=d / "l4.json"),
+        "The module cannot read rows of 4 features",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(LOADS))
+def test_mismatched_loads_are_refused(case, saved):
+    """Check that a label state that does not fit the network is refused, and
+    that a refused label file leaves the previous labels in place."""
+    make, files, match = LOADS[case]
+    net = make()
+    before = getattr(net, "label_encoder_", None)
+    before = None if before is None else before.classes_.copy()
+    _assert_raises_named(ValueError, match, lambda: net.load_params(**files(saved)))
+    if "f_params" not in files(saved) and before is not None:
+        np.testing.assert_array_equal(net.classes_, before)
+
+
+def test_reload_without_labels_refuses_to_predict_codes(saved, data):
+    """Check that a net of string labels reloaded without f_labels does not
+    predict integer codes: predict refuses and names f_labels; skorch's
+    classes= restores the labels."""
+    X, y = data
+    shape = dict(module__n_features=N_FEATURES, module__n_classes=3)
+    net = _classifier(**shape)
+    net.initialize()
+    net.load_params(f_params=saved / "pstr.pt")
+    _assert_raises_named(ValueError, "f_labels=", lambda: net.predict(X))
+    named = _classifier(classes=["a", "b", "c"], **shape)
+    named.initialize()
+    named.load_params(f_params=saved / "pstr.pt")
+    assert set(named.predict(X).tolist()) <= {"a", "b", "c"}
 
 
 # -- accepted inputs ---------------------------------------------------------------
@@ -1460,7 +1956,85 @@ def _print_tables():
         lambda params: VitalRouteClassifier(**{**FAST_CLASSIFIER, **params}),
         lambda clf, X, y: clf.fit(X, y),
     )
+    print()
+    _issue_20_tables()
+
+
+def _issue_20_tables():
+    """The tables of classes without rows, sample weights, calls after fit and
+    loads (docs/reliability.md, "Classes without rows" and after)."""
+    X, y = _data()
+    print("| classes without rows: how, route | outcome |")
+    print("|---|---|")
+    for case in CLASSES_WITHOUT_ROWS:
+
+        def describe(result):
+            clf, X_all = result
+            weight = clf.class_weight_
+            weights = "none" if weight is None else "/".join(f"{w:.2f}" for w in weight)
+            return (
+                f"predict_proba shape {clf.predict_proba(X_all).shape}, "
+                f"class weights {weights}"
+            )
+
+        print(
+            f"| {case} | {_outcome(lambda c=case: _fit_without_class_2(c), describe)} |"
+        )
+    print()
+    print("| sample_weight | outcome |")
+    print("|---|---|")
+    for case, (weight, params, _) in SAMPLE_WEIGHTS.items():
+        cell = _outcome(
+            lambda w=weight, p=params: _classifier(**p).fit(X, y, sample_weight=w),
+            lambda clf: "fit; " + _describe_fitted(X, y)((clf, None)).split("; ")[1],
+            width=160,
+        )
+        print(f"| {case} | {cell} |")
+    print()
+    print("| call | outcome |")
+    print("|---|---|")
+    for case, (make, call, _, _) in AFTER_FIT.items():
+        clf = make(None)
+        cell = _outcome(lambda c=clf, f=call: f(c, X, y), str, width=160)
+        print(f"| {case} | {cell} |")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        _classifier().fit(X, y).save_params(
+            f_params=folder / "p4.pt", f_labels=folder / "l4.json"
+        )
+        X6 = np.c_[X, X[:, :2]]
+        _classifier().fit(X6, y).save_params(
+            f_params=folder / "p6.pt", f_labels=folder / "l6.json"
+        )
+        for case, (make, files, _) in LOADS.items():
+            net = make()
+            cell = _outcome(lambda n=net, f=files: n.load_params(**f(folder)), str, 160)
+            print(f"| load_params: {case} | {cell} |")
+
+
+def _write_tables(path):
+    """Replace each table of ``path`` by the printed table of the same header."""
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        _print_tables()
+    tables = [t.splitlines() for t in out.getvalue().strip().split("\n\n")]
+    lines = Path(path).read_text().splitlines()
+    for table in tables:
+        start = lines.index(table[0])  # the header names the table
+        end = start
+        while end < len(lines) and lines[end].startswith("|"):
+            end += 1
+        lines[start:end] = table
+    Path(path).write_text("\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":
-    _print_tables()
+    # python tests/test_bad_input.py                        prints the tables
+    # python tests/test_bad_input.py --write docs/reliability.md   writes them
+    if sys.argv[1:2] == ["--write"]:
+        _write_tables(sys.argv[2])
+    else:
+        _print_tables()

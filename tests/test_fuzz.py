@@ -9,8 +9,10 @@ settings, each door keeps its invariants (``tests/_invariants.py``):
   as given (same dtype, same values), every added row a copy of an input
   row of the same label, no class shrinks;
 - ``VitalRouteClassifier``: finite probabilities summing to 1 over exactly
-  the classes of ``y``, predicted labels only from those seen at fit, on
-  the training rows and on new rows;
+  the classes of ``y`` under each ``proba_prior``, predicted labels only
+  from those seen at fit, on the training rows and on new rows; with
+  ``partial_fit(classes=...)`` naming 1-2 labels without rows, a valid
+  probability column for each (the absent ones weighted as the rarest);
 - both: a run in another Python process gives bit-identical results.
 
 The networks are tiny (4 hidden units, 1-2 epochs) and the example counts
@@ -22,6 +24,7 @@ import json
 import os
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -35,10 +38,13 @@ from _invariants import (
     check_resampled,
     classify,
     fingerprints,
+    make_dataset,
     resample,
 )
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from skvitalroute import VitalRouteClassifier
 
 # Deterministic examples (derandomize) and no example database on disk: the
 # default suite draws the same cases on every run.
@@ -91,6 +97,7 @@ classifier_params = st.fixed_dictionaries(
         "class_weight": st.sampled_from([None, "balanced"]),
         "max_epochs": st.integers(1, 2),
         "batch_size": st.sampled_from([-1, 4, 16]),
+        "proba_prior": st.sampled_from(["auto", "balanced", "train"]),
         "random_state": st.integers(0, 2**31),
     }
 )
@@ -113,7 +120,7 @@ def _check_classifier(spec, params, data):
     if hasattr(X, "columns"):
         X_new = pd.DataFrame(X_new, columns=X.columns)
     proba = clf.predict_proba(X_new)
-    assert np.isfinite(proba).all()
+    assert np.isfinite(proba).all() and (proba >= 0).all()
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-5)
     assert set(clf.predict(X_new).tolist()) <= set(clf.classes_.tolist())
 
@@ -131,6 +138,37 @@ def test_sampler_keeps_every_row_and_every_class(spec, params):
 def test_classifier_probabilities_are_finite_and_labels_known(spec, params, data):
     """Check finite probabilities summing to 1 and predicted labels from fit."""
     _check_classifier(spec, params, data)
+
+
+def _check_classes_without_rows(spec, params, n_extra):
+    """partial_fit with classes= naming labels y lacks: a column for each."""
+    X, y = make_dataset({**spec, "labels": "int"})
+    classes = np.arange(len(spec["counts"]) + n_extra)
+    clf = VitalRouteClassifier(hidden_units=(4,), probe_size=64, **params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        clf.partial_fit(X, y, classes=classes)
+    np.testing.assert_array_equal(clf.classes_, classes)
+    proba = clf.predict_proba(X)
+    assert proba.shape == (len(y), len(classes)) and np.isfinite(proba).all()
+    assert (proba >= 0).all()
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-9)
+    assert set(clf.predict(X).tolist()) <= set(classes.tolist())
+    if clf.class_weight_ is not None:  # the absent classes weigh as the rarest
+        present = np.isin(classes, y)
+        assert (clf.class_weight_[~present] == clf.class_weight_[present].max()).all()
+
+
+@FAST
+@given(
+    spec=specs(CLASSIFIER_X_KINDS),
+    params=classifier_params,
+    n_extra=st.integers(1, 2),
+)
+def test_classifier_with_classes_without_rows(spec, params, n_extra):
+    """Check valid probabilities over every class named by partial_fit's
+    classes=, including those without a row, for each loss and tactic."""
+    _check_classes_without_rows(spec, params, n_extra)
 
 
 @pytest.mark.slow

@@ -144,17 +144,23 @@ def class_weight_vector(class_weight, classes, y, sample_weight=None):
         ``n_samples / (n_classes * count_c)`` (inverse class frequency);
         a dict maps original labels to weights (missing labels get 1).
     classes : ndarray of shape (n_classes,)
-        The sorted original labels (the network's output order).
+        The sorted original labels (the network's output order); may hold
+        labels without rows in ``y`` (``partial_fit(classes=...)``).
     y : ndarray of shape (n_samples,)
         Training labels (original values).
     sample_weight : ndarray of shape (n_samples,), default=None
         Row weights: ``"balanced"`` then counts each class by the sum of
         its rows' weights, as scikit-learn's ``compute_class_weight`` does.
-        A class whose rows all weigh 0 gets weight 0 (it is absent).
 
     Returns
     -------
     weight : ndarray of shape (n_classes,) or None
+        Under ``"balanced"``, a class without weight in ``y`` (no rows, or
+        rows that all weigh 0) gets the largest weight of the others: it
+        is rarer than the rarest class with rows. Its weight does not enter
+        this fit's loss (it has no weighted row) but does enter later
+        ``partial_fit`` calls, which keep the first call's weights, so
+        that its rows are then learned as those of a rare class.
 
     Examples
     --------
@@ -166,16 +172,29 @@ def class_weight_vector(class_weight, classes, y, sample_weight=None):
     >>> w = np.array([1.0, 1.0, 1.0, 3.0])
     >>> class_weight_vector("balanced", np.array([0, 1]), y, w).tolist()
     [1.0, 1.0]
+    >>> class_weight_vector("balanced", np.array([0, 1, 2]), y).round(4).tolist()
+    [0.4444, 1.3333, 1.3333]
     """
     if class_weight is None:
         return None
-    if sample_weight is None:
+    if not isinstance(class_weight, str):  # a dict: no class counts needed
         return compute_class_weight(class_weight, classes=classes, y=y)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        weight = compute_class_weight(
-            class_weight, classes=classes, y=y, sample_weight=sample_weight
-        )
-    return np.where(np.isfinite(weight), weight, 0.0)
+    y = np.asarray(y)
+    weights = np.ones(len(y)) if sample_weight is None else sample_weight
+    mass = np.array([weights[y == c].sum() for c in classes])
+    present = mass > 0
+    rows = np.isin(y, classes[present])
+    weight = np.empty(len(classes))
+    weight[present] = compute_class_weight(
+        "balanced",
+        classes=classes[present],
+        y=y[rows],
+        sample_weight=None if sample_weight is None else sample_weight[rows],
+    )
+    # scikit-learn's n_samples / (n_classes * count_c) counts every class
+    weight[present] *= present.sum() / len(classes)
+    weight[~present] = weight[present].max()
+    return weight
 
 
 @contextmanager

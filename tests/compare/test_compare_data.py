@@ -131,7 +131,8 @@ def test_check_methods_and_build():
     net = build_method(
         "vitalroute_seed_blind", StandardScaler(), NetConfig(epochs=3), random_state=1
     )[-1]
-    assert net.sampler_beta == 0 and net.max_epochs == 3 and net.tactics == "auto"
+    assert net.tactic__class__beta == net.tactic__hard__beta == 0
+    assert net.max_epochs == 3 and net.tactics == "auto"
     assert net.router == "vitalroute"
     auto = build_method("vitalroute", StandardScaler(), NetConfig(), random_state=1)
     assert auto[-1].max_epochs is None and auto[-1].router == "default"
