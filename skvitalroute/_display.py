@@ -137,17 +137,13 @@ class VitalityDisplay:
         Raises
         ------
         ValueError
-            When no epoch holds a vitality reading.
+            When no epoch holds a vitality reading (a key missing from every
+            epoch, or holding only None or empty values). A reading missing
+            from some epochs is a gap.
         """
         if plot:
             check_matplotlib_support(f"{cls.__name__}.from_history")
         rows = [dict(row) for row in history]
-        if not any(key in row for row in rows for key in _KEYS):
-            raise ValueError(
-                f"history holds no vitality reading ({', '.join(_KEYS)}) in any of "
-                f"its {len(rows)} epochs; train with the vitality callbacks (e.g. "
-                "VitalRouteClassifier or VitalityMonitor) first."
-            )
         display = cls(
             epochs=np.array([row.get("epoch", i + 1) for i, row in enumerate(rows)]),
             layer_stasis=_per_name(rows, "vitality_layer_stasis"),
@@ -159,6 +155,12 @@ class VitalityDisplay:
             class_probs=_vectors(rows, "vitality_class_probs"),
             display_labels=display_labels,
         )
+        if not display.available_panels():  # no key, or keys holding nothing
+            raise ValueError(
+                f"history holds no vitality reading ({', '.join(_KEYS)}) in any of "
+                f"its {len(rows)} epochs; train with the vitality callbacks (e.g. "
+                "VitalRouteClassifier or VitalityMonitor) first."
+            )
         return display.plot(ax=ax) if plot else display
 
     @classmethod
@@ -208,7 +210,10 @@ class VitalityDisplay:
         panels : tuple of str
         """
         present = {
-            "stasis": bool(self.layer_stasis) or _any_finite(self.stress),
+            "stasis": bool(self.layer_stasis)
+            or any(
+                _any_finite(v) for v in (self.stress, self.mean_stasis, self.resets)
+            ),
             "lr_scales": bool(self.lr_scales),
             "class_stress": self.class_stress is not None,
             "class_probs": self.class_probs is not None,

@@ -193,11 +193,17 @@ def check_output_fits(sampler, rows, y, n_added, why=""):
         else "the sampler's cap without psutil or /proc/meminfo"
     )
     raise ValueError(
-        f"sampling_strategy={sampler.sampling_strategy!r} asks for {n_out} output "
-        f"rows ({int(n_added)} added{why}): about {needed / _GIB:.1f} GiB for X, y "
+        f"sampling_strategy={sampler.sampling_strategy!r} asks for {_rows(n_out)} "
+        f"output rows ({_rows(n_added)} added{why}): about {needed / _GIB:.3g} GiB "
+        "for X, y "
         f"and sample_indices_, more than {where} ({limit / _GIB:.1f} GiB). "
         "Ask for fewer rows (a smaller sampling_strategy)."
     )
+
+
+def _rows(n):
+    """A row count, exact unless it has more than 15 digits."""
+    return f"{int(n)}" if n < 10**15 else f"{float(n):.3g}"
 
 
 def one_hot_labels(y):

@@ -265,8 +265,8 @@ def csv_task(path, target, *, imbalance=None, tail="step", min_rows=2):
     X = frame.drop(columns=[target])
     if X.shape[1] == 0:
         raise CompareError(f"{path} has no feature column besides {target!r}.")
-    X, column_note = _check_features(path, X)
     classes, counts = _check_labels(y, target, n_dropped, min_rows)
+    X, column_note = _check_features(path, X)
     if imbalance is None:
         fractions, minority = {c: 1.0 for c in classes}, _fallback_minority(y, classes)
         how = "as given"
