@@ -258,7 +258,7 @@ FIT_CASES = {
     "finite X overflowing float32 sums (+-3.3e38)": (
         _huge_within_float32,
         {
-            "sampler": (ValueError, "outputs on X are not finite"),
+            "sampler": (ValueError, "(inputs|outputs) on X are not finite"),
             "classifier": (
                 ValueError,
                 "outputs? on (them|the training rows) (are|is) not finite",

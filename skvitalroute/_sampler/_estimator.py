@@ -335,6 +335,14 @@ class VitalitySampler(BaseOverSampler):
                 "least one hidden layer; got none (probe_hidden_units="
                 f"{self.probe_hidden_units!r}, estimator={self.estimator!r})."
             )
+        if not np.isfinite(X_probe).all():  # before the probe names a NaN not in X
+            raise ValueError(
+                "VitalitySampler cannot read the probe network: its inputs on X "
+                "are not finite (NaN or inf) once the estimator's steps before the "
+                "network (the default probe's StandardScaler) have transformed X, "
+                "because the inputs overflow their float32 arithmetic. Scale the "
+                "features (e.g. StandardScaler)."
+            )
         if self.mode_ == "class":
             extra = self._class_draws(probe, X_probe, X, y, y_enc, strength, beta, rng)
         else:
