@@ -191,7 +191,7 @@ def test_both_doors_give_identical_results_in_another_process(cases):
 
 
 # -- issue 20: sampler targets, one-hot y, the probe, the display -----------------
-FEW = settings(FAST, max_examples=12)
+FEW = settings(FAST, max_examples=8)
 
 
 def _labels(spec):

@@ -294,8 +294,11 @@ class VitalitySampler(BaseOverSampler):
             labels, y = one_hot
             X_res, _ = super().fit_resample(X, labels, **params)
         except OverflowError as exc:  # a callable's count, in imbalanced-learn
+            if not callable(self.sampling_strategy):
+                raise
+            name = getattr(self.sampling_strategy, "__qualname__", "callable")
             raise ValueError(
-                f"sampling_strategy={self.sampling_strategy!r} returned a count "
+                f"sampling_strategy (the callable {name}) returned a count "
                 f"imbalanced-learn cannot subtract from the class sizes ({exc}); "
                 "ask for fewer rows (at most 2**63 - 1)."
             ) from None
