@@ -1661,13 +1661,19 @@ def test_classes_without_rows_are_accepted(case):
         assert clf.class_weight_[2] == clf.class_weight_[:2].max()
 
 
-def test_class_without_rows_is_learned_by_later_partial_fits():
+@pytest.mark.parametrize(
+    "params, label",
+    [({}, "logit_adjusted"), ({"class_weight": "balanced"}, "monitor")],
+)
+def test_class_without_rows_is_learned_by_later_partial_fits(params, label):
     """Check that a class absent from the first partial_fit batch is learned
-    from later batches under the default route (inverse-frequency weights)."""
+    from later batches, under the default route (the logit-adjusted loss
+    adjusts it as the rarest class) and with inverse-frequency weights (it
+    weighs as the rarest)."""
     X, y = _data()
-    clf = _classifier(max_epochs=5, lr=0.01)
+    clf = _classifier(max_epochs=5, lr=0.01, **params)
     clf.partial_fit(X[y < 2], y[y < 2], classes=[0, 1, 2])
-    assert clf.route_.label == "inv_freq"
+    assert clf.route_.label == label
     for _ in range(6):
         clf.partial_fit(X, y)
     assert (clf.predict(X[y == 2]) == 2).mean() > 0.5

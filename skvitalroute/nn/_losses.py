@@ -119,11 +119,15 @@ class LogitAdjustedLoss(nn.CrossEntropyLoss):
         super().__init__(weight=weight, ignore_index=ignore_index, reduction=reduction)
         prior = torch.as_tensor(np.asarray(prior, dtype=np.float64))
         self.tau = tau
-        # A class absent from training (prior 0, e.g. all its rows weigh 0)
-        # is not adjusted: log(0) would freeze its logit at -inf during
-        # training, so it could never be learned as absent.
+        # A class absent from training (prior 0: no rows yet, or all its
+        # rows weigh 0) is adjusted as the rarest present class: log(0)
+        # would freeze its logit at -inf, and no adjustment would treat it
+        # as the most frequent, so later partial_fit calls could hardly
+        # learn it (as inverse-frequency weights give it the rarest weight).
         prior = prior / prior.sum()
-        log_prior = torch.where(prior > 0, torch.log(prior), torch.zeros_like(prior))
+        present = prior > 0
+        rarest = torch.log(prior[present]).min() if present.any() else 0.0
+        log_prior = torch.where(present, torch.log(prior), torch.full_like(prior, rarest))
         self.register_buffer("log_prior", log_prior.float())
         # Extra per-class offsets set during training by a tactic (the class
         # tilt of skvitalroute.callbacks.ClassOverlapTilt); zero by default.
