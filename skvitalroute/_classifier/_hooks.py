@@ -13,6 +13,7 @@ from skorch.dataset import ValidSplit
 
 from skvitalroute._classifier._criterion import build_criterion
 from skvitalroute._classifier._default_module import build_default_module
+from skvitalroute._classifier._loop import fast_epoch, fast_epoch_applies
 from skvitalroute._classifier._optim import build_optimizer
 from skvitalroute._classifier._params import check_unknown_kwargs, check_vitality_params
 from skvitalroute._data._iterator import net_iterator
@@ -346,6 +347,35 @@ class _SkorchHooks:
             epochs = resolved(self, "max_epochs")
         self.max_epochs_ = epochs
         return super().fit_loop(X, y, epochs=epochs, **fit_params)
+
+    def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
+        """Run one training or validation epoch, as skorch does.
+
+        A training epoch whose only per-batch listener is the divergence
+        guard skips skorch's per-batch notifications, closure and history
+        calls (:func:`~skvitalroute._classifier._loop.fast_epoch`): the same
+        steps, losses and ``history`` records. Any callback of yours that
+        overrides ``on_batch_begin``, ``on_batch_end`` or
+        ``on_grad_computed`` gets skorch's own loop, unchanged.
+
+        Parameters
+        ----------
+        iterator : iterable or None
+            The batches; None skips the epoch.
+        training : bool
+            Whether this is a training epoch.
+        prefix : str
+            History prefix (``"train"`` or ``"valid"``).
+        step_fn : callable
+            skorch's step for each batch.
+        **fit_params : dict
+            Passed to the module's ``forward``.
+        """
+        if fast_epoch_applies(self, training, step_fn):
+            return fast_epoch(self, iterator, prefix, **fit_params)
+        return super().run_single_epoch(
+            iterator, training, prefix, step_fn, **fit_params
+        )
 
     def _threads(self):
         """torch threads for this estimator's fit or prediction (n_jobs)."""

@@ -130,8 +130,35 @@ class LogitAdjustedLoss(nn.CrossEntropyLoss):
         self.register_buffer("class_offset", torch.zeros_like(log_prior).float())
 
     def forward(self, input, target):
-        offset = self.tau * self.log_prior + self.class_offset
-        return super().forward(input + offset.to(input.dtype), target)
+        return super().forward(input + self._offset(input), target)
+
+    def _offset(self, input):
+        """``tau * log_prior + class_offset`` in ``input``'s dtype and device.
+
+        Computed once and kept until ``tau``, a buffer's values (any in-place
+        change, such as the class tilt's, bumps its version), its storage or
+        the dtype change, so a batch pays one addition.
+        """
+        log_prior, class_offset = self.log_prior, self.class_offset
+        if log_prior.requires_grad or class_offset.requires_grad:
+            offset = self.tau * log_prior + class_offset  # trained offsets
+            return offset.to(device=input.device, dtype=input.dtype)
+        key = (
+            self.tau, log_prior._version, class_offset._version,
+            log_prior.data_ptr(), class_offset.data_ptr(), input.dtype, input.device,
+        )
+        cache = self.__dict__.get("_offset_cache")
+        if cache is None or cache[0] != key:
+            with torch.no_grad():
+                offset = self.tau * log_prior + class_offset
+                offset = offset.to(device=input.device, dtype=input.dtype)
+            cache = self.__dict__["_offset_cache"] = (key, offset)
+        return cache[1]
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_offset_cache", None)  # rebuilt at the next forward
+        return state
 
 
 def class_weight_vector(class_weight, classes, y, sample_weight=None):
