@@ -380,4 +380,14 @@ class _SkorchHooks:
     def _threads(self):
         """torch threads for this estimator's fit or prediction (n_jobs)."""
         module = getattr(self, "module_", None)
-        return fit_threads(self.n_jobs, module, self.batch_size, self.device)
+        if module is None:
+            return fit_threads(self.n_jobs, module, self.batch_size, self.device)
+        # counting the parameters is 10 us of a one-row prediction: once per
+        # module and settings (by id, so that no second reference to the
+        # module is pickled with the net)
+        key = (self.n_jobs, id(module), self.batch_size, str(self.device))
+        cached = self.__dict__.get("_threads_for")
+        if cached is None or cached[0] != key:
+            threads = fit_threads(self.n_jobs, module, self.batch_size, self.device)
+            cached = self.__dict__["_threads_for"] = (key, threads)
+        return cached[1]
