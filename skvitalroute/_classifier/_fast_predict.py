@@ -46,6 +46,8 @@ def array_proba(net, X):
         return None
     nonlin = net._get_predict_nonlinearity()
     rows = torch.as_tensor(np.ascontiguousarray(X, dtype=np.float32))
+    if net.device is not None:
+        rows = rows.to(net.device)  # one copy to a GPU, not one a batch
     size = len(rows) if net.batch_size == -1 else eval_batch_size(
         net.module_, net.batch_size
     )
@@ -56,8 +58,9 @@ def array_proba(net, X):
         for start in range(0, max(len(rows), 1), size):
             yp = net.infer(rows[start: start + size])
             yp = yp[0] if isinstance(yp, tuple) else yp
-            out.append(nonlin(yp).detach().to("cpu").numpy())
-    return out[0] if len(out) == 1 else np.concatenate(out, 0)
+            out.append(nonlin(yp).detach())
+    out = out[0] if len(out) == 1 else torch.cat(out, 0)
+    return out.to("cpu").numpy()  # one copy from a GPU
 
 
 def needs_private_rng(net):
