@@ -193,7 +193,8 @@ class ArrayBatches:
     device : str, torch.device or None
         Where the batches are made: the arrays are moved there once, at the
         first pass (the net's ``device``; None or a CPU keeps them where
-        they are), so a GPU fit copies no batch from the host.
+        they are), so a GPU fit copies no batch from the host. Arrays
+        larger than half the GPU's free memory stay on the host.
     """
 
     device = None
@@ -244,6 +245,9 @@ class ArrayBatches:
         if _device_of(self.X) == device or (
             device.index is None and _device_of(self.X).type == device.type
         ):
+            return
+        if not _fits_on(device, self.X, self.y):
+            self.device = None  # batches are then copied one by one, by skorch
             return
         self.X = _to(self.X, device)
         self.y = None if self.y is None else self.y.to(device)
@@ -440,6 +444,19 @@ def _tensors(X):
 
 def _length(X):
     return len(next(iter(X.values()))) if isinstance(X, Mapping) else len(X)
+
+
+def _fits_on(device, X, y):
+    """Whether the arrays take at most half of a CUDA device's free memory."""
+    if device.type != "cuda":
+        return True
+    tensors = _tensors(X) + ([] if y is None else [y])
+    size = sum(t.element_size() * t.numel() for t in tensors)
+    try:
+        free, _ = torch.cuda.mem_get_info(device)
+    except (RuntimeError, AssertionError):
+        return True
+    return size <= free // 2
 
 
 def _device_of(X):
