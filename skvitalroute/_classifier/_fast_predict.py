@@ -20,7 +20,8 @@ from skvitalroute._data._iterator import eval_batch_size
 from skvitalroute.nn import MLPModule
 
 # The methods of skorch's prediction path array_proba stands in for.
-_PATH = ("forward_iter", "evaluation_step", "get_dataset", "get_iterator")
+_PATH = ("forward_iter", "evaluation_step", "get_dataset", "get_iterator",
+         "_get_predict_nonlinearity")
 _OWN_PREFIXES = ("|iterator_valid__", "|dataset__")
 
 
@@ -46,8 +47,10 @@ def array_proba(net, X):
         return None
     nonlin = net._get_predict_nonlinearity()
     rows = torch.as_tensor(np.ascontiguousarray(X, dtype=np.float32))
-    if net.device is not None:
+    if net.device is not None and net.device != "cpu":
         rows = rows.to(net.device)  # one copy to a GPU, not one a batch
+    # the library's infer on a plain tensor is the module's forward
+    forward = net.module_ if type(net).infer is _library("infer") else net.infer
     size = len(rows) if net.batch_size == -1 else eval_batch_size(
         net.module_, net.batch_size
     )
@@ -56,11 +59,13 @@ def array_proba(net, X):
     out = []
     with torch.no_grad():
         for start in range(0, max(len(rows), 1), size):
-            yp = net.infer(rows[start: start + size])
+            yp = forward(rows[start: start + size])
             yp = yp[0] if isinstance(yp, tuple) else yp
             out.append(nonlin(yp).detach())
     out = out[0] if len(out) == 1 else torch.cat(out, 0)
-    return out.to("cpu").numpy()  # one copy from a GPU
+    if out.device.type != "cpu":
+        out = out.cpu()  # one copy from a GPU
+    return out.numpy()
 
 
 def needs_private_rng(net):
@@ -96,10 +101,10 @@ def _applies(net, X):
 def _training(net):
     """Whether a module or criterion is in training mode (after a fit); the
     library's evaluation passes leave them in evaluation mode."""
-    return any(
-        getattr(getattr(net, name + "_", None), "training", False)
-        for name in net._modules + net._criteria
-    )
+    for name in net._modules + net._criteria:
+        if getattr(net.__dict__.get(name + "_"), "training", False):
+            return True
+    return False
 
 
 def _library(name):
