@@ -107,7 +107,13 @@ def _training(net):
     return False
 
 
-def _library(name):
-    from skvitalroute._classifier._estimator import VitalRouteClassifier
+_LIBRARY = {}
 
-    return getattr(VitalRouteClassifier, name, getattr(NeuralNet, name))
+
+def _library(name):
+    """``name`` as the library's classifier defines it (looked up once)."""
+    if name not in _LIBRARY:
+        from skvitalroute._classifier._estimator import VitalRouteClassifier
+
+        _LIBRARY[name] = getattr(VitalRouteClassifier, name, getattr(NeuralNet, name))
+    return _LIBRARY[name]
