@@ -11,7 +11,7 @@ method, it compares:
 - the same network trained plainly and with each rebalancing or tactic
   (30 epochs, as the classifier without a router): ``uniform``,
   ``inv_freq``, ``logit_adjusted``, ``class_balanced`` (class resampling,
-  ``sampler_beta=0``), ``vitality_class`` (the class-stress sampler),
+  ``tactic__class__beta=0``), ``vitality_class`` (the class-stress sampler),
   ``hard``, ``lr_scale``, ``ros`` (RandomOverSampler in front);
 - controls at the default route's budget: ``auto_inv_freq`` (inverse
   frequency in place of its rebalancing) and ``auto_tilt`` (plus the

@@ -44,9 +44,11 @@ _REBALANCE = {
     "none": dict(tactics="none"),
     "inv": dict(tactics="none", class_weight="balanced"),
     "la": dict(tactics="none", loss="logit_adjusted"),
-    "cb": dict(tactics=("class",), sampler_beta=0.0),
+    "cb": dict(tactics=("class",), tactic__class__beta=0.0),
     "vit": dict(tactics=("class",)),
-    "lacb": dict(tactics=("class",), sampler_beta=0.0, loss="logit_adjusted"),
+    "lacb": dict(
+        tactics=("class",), tactic__class__beta=0.0, loss="logit_adjusted"
+    ),
     "lainv": dict(tactics="none", class_weight="balanced", loss="logit_adjusted"),
     "hard": dict(tactics=("hard",)),
     "lahard": dict(tactics=("hard",), loss="logit_adjusted"),
@@ -55,7 +57,7 @@ _REBALANCE = {
     "ros": dict(tactics="none"),
     "seed": dict(tactics="auto", router="vitalroute"),
 }
-PEERS = ("brf", "hgb", "logreg")
+PEERS = ("brf", "hgb", "logreg", "lgbm", "catboost")
 #: Candidates that are VitalRouteClassifier's defaults plus these parameters.
 DEFAULTS = {
     "auto": {},
@@ -131,7 +133,7 @@ def net_params(name, n_train):
             base = () if base == "none" else tuple(base)
             params["tactics"] = (*base, _TACTIC_TOKENS[tok[1:]])
         elif tok.startswith("ts"):
-            params["tilt_strength"] = _float(tok, "ts")
+            params["tactic__tilt__strength"] = _float(tok, "ts")
         elif tok.startswith("h"):
             params["hidden_units"] = tuple(int(u) for u in tok[1:].split("x"))
         elif not tok.startswith("bs"):
@@ -190,6 +192,22 @@ def _peer(name, seed):
 
         return HistGradientBoostingClassifier(
             class_weight="balanced", random_state=seed
+        )
+    if name == "lgbm":
+        from lightgbm import LGBMClassifier  # the bench extra
+
+        return LGBMClassifier(
+            class_weight="balanced", random_state=seed, n_jobs=1, verbose=-1
+        )
+    if name == "catboost":
+        from catboost import CatBoostClassifier  # the bench extra
+
+        return CatBoostClassifier(
+            auto_class_weights="Balanced",
+            random_seed=seed,
+            thread_count=1,
+            verbose=0,
+            allow_writing_files=False,
         )
     from sklearn.linear_model import LogisticRegression
 

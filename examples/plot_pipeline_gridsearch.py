@@ -40,13 +40,16 @@ pipe = Pipeline(
 
 # %%
 # Tactics are hyper-parameters: the router's choice (``"auto"``), no tactic,
-# and the class sampler forced on with two strengths.
+# and the class sampler forced on with two strengths. A tactic's settings
+# are ``tactic__<tactic>__<argument>`` parameters; the second grid sets the
+# strength only where the class sampler runs (elsewhere it would reach no
+# callback, and the fit would warn).
 grid = GridSearchCV(
     pipe,
-    {
-        "clf__tactics": ["auto", "none", ("class",)],
-        "clf__sampler_strength": [0.4, 0.7],
-    },
+    [
+        {"clf__tactics": ["auto", "none"]},
+        {"clf__tactics": [("class",)], "clf__tactic__class__strength": [0.4, 0.7]},
+    ],
     scoring="balanced_accuracy",
     cv=StratifiedKFold(3, shuffle=True, random_state=0),
     n_jobs=2,

@@ -18,15 +18,16 @@ One matrix of cases, each with the outcome expected at each front door:
 - ``PREDICT_REJECTED``: bad input to a fitted classifier.
 
 ``docs/reliability.md`` holds the table of these cases, printed from actual
-runs by::
+runs by (``--write`` replaces the tables in the page)::
 
-    .venv/bin/python tests/test_bad_input.py
+    .venv/bin/python tests/test_bad_input.py [--write docs/reliability.md]
 """
 
 import sys
 import tempfile
 import warnings
 from pathlib import Path
+from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
@@ -34,6 +35,7 @@ import pytest
 import torch
 from _invariants import check_fitted, check_resampled, labels_of
 from imblearn.over_sampling import RandomOverSampler
+from joblib import cpu_count
 from scipy import sparse
 from sklearn.exceptions import DataConversionWarning
 from sklearn.linear_model import LogisticRegression
@@ -41,7 +43,8 @@ from skorch import NeuralNet, NeuralNetClassifier
 
 import skvitalroute._sampler._input as sampler_input
 import skvitalroute.callbacks as cbs
-from skvitalroute import VitalitySampler, VitalRouteClassifier
+from skvitalroute import VitalityProbe, VitalitySampler, VitalRouteClassifier
+from skvitalroute.callbacks._registry import TACTICS
 
 N, N_FEATURES = 48, 4
 FAST_SAMPLER = dict(probe_epochs=1, probe_hidden_units=(8,), random_state=0)
@@ -207,6 +210,28 @@ def _names(y):
     return np.array(["a", "b", "c"])[y]
 
 
+def _one_hot(y, n_columns=3, dtype=int):
+    return np.eye(n_columns, dtype=dtype)[y]
+
+
+def _one_hot_zero_rows(y):
+    """One-hot y whose rows 0, 10, 20, ... are all zeros (no class)."""
+    Y = _one_hot(y)
+    Y[::10] = 0
+    return Y
+
+
+def _multi_label(y):
+    """An indicator with two 1s in every row of class 0."""
+    Y = _one_hot(y)
+    Y[y == 0, 1] = 1
+    return Y
+
+
+def _binary(X, y):
+    return X, (y > 0).astype(int)
+
+
 # case: (make(X, y) -> (X, y), {door: ACCEPT or (error, match)}[, {door: params}])
 # A door absent from the dict does not apply.
 FIT_CASES = {
@@ -235,7 +260,7 @@ FIT_CASES = {
     "finite X overflowing float32 sums (+-3.3e38)": (
         _huge_within_float32,
         {
-            "sampler": (ValueError, "outputs on X are not finite"),
+            "sampler": (ValueError, "(inputs|outputs) on X are not finite"),
             "classifier": (
                 ValueError,
                 "outputs? on (them|the training rows) (are|is) not finite",
@@ -331,6 +356,39 @@ FIT_CASES = {
                 ValueError,
                 r"y should be a 1d array, got an array of shape \(48, 3\)",
             ),
+        },
+    ),
+    "binary one-hot y (n, 2)": (
+        lambda X, y: (X, _one_hot(_binary(X, y)[1], 2)),
+        {
+            "sampler": ACCEPT,
+            "classifier": (ValueError, r"y should be a 1d array.*\(48, 2\)"),
+        },
+    ),
+    "one-hot DataFrame y": (
+        lambda X, y: (X, pd.DataFrame(_one_hot(y), columns=["a", "b", "c"])),
+        {"sampler": ACCEPT, "classifier": (ValueError, "y should be a 1d array")},
+    ),
+    "pandas get_dummies y (bool DataFrame)": (
+        lambda X, y: (X, pd.get_dummies(pd.Series(_names(y)))),
+        {"sampler": ACCEPT, "classifier": (ValueError, "y should be a 1d array")},
+    ),
+    "one-hot y with a column no row uses (n, 4)": (
+        lambda X, y: (X, _one_hot(y, 4)),
+        {"sampler": ACCEPT, "classifier": (ValueError, "y should be a 1d array")},
+    ),
+    "one-hot y with rows of zeros": (
+        lambda X, y: (X, _one_hot_zero_rows(y)),
+        {
+            "sampler": (ValueError, r"5 of its rows have no 1 \(no class\)"),
+            "classifier": (ValueError, "y should be a 1d array"),
+        },
+    ),
+    "multi-label indicator y": (
+        lambda X, y: (X, _multi_label(y)),
+        {
+            "sampler": (ValueError, r"16 of its rows have several 1s"),
+            "classifier": (ValueError, "y should be a 1d array"),
         },
     ),
     "column-vector y (n, 1)": (lambda X, y: (X, y[:, None]), BOTH_ACCEPT),
@@ -529,6 +587,54 @@ SAMPLER_PARAMS = {
         ValueError,
         "sampling_strategy must map each class to an int number of rows; got 20.5",
     ),
+    **{
+        f"sampling_strategy={kind} giving {{1: {count!r}}}": (
+            dict(sampling_strategy=wrap({1: count})),
+            ValueError,
+            match,
+        )
+        for kind, wrap in (
+            ("MappingProxyType", MappingProxyType),
+            ("callable", lambda counts: lambda y, counts=counts: counts),
+        )
+        for count, match in (
+            (20.5, "must map each class to an int number of rows; got 20.5"),
+            (np.float64(20.0), "must map each class to an int number of rows"),
+            (-5, "contains some negative value"),
+        )
+    },
+    **{
+        f"sampling_strategy={kind} giving {{1: {count}}} (beyond int64)": (
+            dict(sampling_strategy=strategy),
+            ValueError,
+            match,
+        )
+        for kind, strategy, count, match in (
+            ("dict", {1: 10**30}, "10**30", "more than any output can hold"),
+            ("dict", {1: 2**63}, "2**63", r"over 2\*\*63 - 1 rows"),
+            (
+                "MappingProxyType",
+                MappingProxyType({1: 10**30}),
+                "10**30",
+                "more than any output can hold",
+            ),
+            (
+                "callable",
+                lambda y: {1: 10**30},
+                "10**30",
+                "returned a count imbalanced-learn cannot subtract",
+            ),
+        )
+    },
+    **{
+        f"max_growth={value!r}": (
+            dict(max_growth=value),
+            ValueError,
+            "'max_growth' parameter of VitalitySampler must be a float in the "
+            r"range \[1.0, inf\) or None",
+        )
+        for value in (0.5, 0.0, np.inf, np.nan, "10", True)
+    },
     "sampling_strategy={1: 10**9} (output beyond memory)": (
         dict(sampling_strategy={1: 10**9}),
         ValueError,
@@ -564,6 +670,46 @@ SAMPLER_PARAMS = {
     ),
 }
 
+
+# -- modules and functions the classifier's cases use ------------------------------
+BALANCED = dict(class_weight="balanced")
+
+
+def _identity(logits):
+    return logits
+
+
+_identity.__name__ = "identity"
+
+
+class _WidthModule(torch.nn.Module):
+    """A linear net of ``width`` outputs (0: one output per row, squeezed)."""
+
+    def __init__(self, width=3):
+        super().__init__()
+        self.width = width
+        self.layer = torch.nn.Linear(N_FEATURES, max(width, 1))
+
+    def forward(self, X):
+        out = self.layer(X)
+        return out[:, 0] if self.width == 0 else out
+
+
+def _router_of_none(profile, parent_pool_available):
+    return None
+
+
+def _router_of_dict(profile, parent_pool_available):
+    return {"class_weight": None}
+
+
+class _ConstantModule(_WidthModule):
+    """Equal logits for every class and row."""
+
+    def forward(self, X):
+        return self.layer(X) * 0.0
+
+
 _POSITIVE_INT = r"an int in the range \[1, inf\)"
 _RANGES = {
     "beta": r"a float in the range \[0.0, inf\)",
@@ -577,6 +723,99 @@ _TRAIN_SPLIT = (
     r"None, a callable, a float in the range \(0.0, 1.0\) or an int in the range "
     r"\[2, inf\)"
 )
+# Each tactic setting (tactic__<tactic>__<argument>, the registry's list) out
+# of range, and the same argument in skorch's spelling
+# callbacks__vitality_<tactic>__<argument>: refused by name at fit.
+_BAD_SETTING = {
+    "strength": (-0.1, ValueError, r"a float in the range \[0.0, (1.0|10.0)\]"),
+    "beta": (np.inf, ValueError, _RANGES["beta"] + r". Got inf"),
+    "alpha": (-1.0, ValueError, _RANGES["beta"]),
+    "refresh_every": (0, ValueError, _POSITIVE_INT),
+    "reset_threshold": (2.0, ValueError, _RANGES["strength"]),
+}
+_SETTINGS = [
+    (tactic.name, arg) for tactic in TACTICS.values() for arg in tactic.settings
+]
+TACTIC_SETTING_CASES = {
+    f"{key}={_BAD_SETTING[arg][0]!r}": (
+        {key: _BAD_SETTING[arg][0]},
+        _BAD_SETTING[arg][1],
+        _must(key, _BAD_SETTING[arg][2]),
+    )
+    for name, arg in _SETTINGS
+    for key in (f"tactic__{name}__{arg}", f"callbacks__vitality_{name}__{arg}")
+}
+TACTIC_SETTING_CASES["tactic__class__refresh_every=1.5"] = (
+    dict(tactic__class__refresh_every=1.5),
+    TypeError,
+    _must("tactic__class__refresh_every", _POSITIVE_INT),
+)
+TACTIC_SETTING_CASES["callbacks__vitality_monitor__refresh_every=0"] = (
+    dict(callbacks__vitality_monitor__refresh_every=0),
+    ValueError,
+    _must("callbacks__vitality_monitor__refresh_every", r"a str among \{'auto'\}"),
+)
+TACTIC_SETTING_CASES["callbacks__divergence_guard__probe_size=0"] = (
+    dict(callbacks__divergence_guard__probe_size=0),
+    ValueError,
+    _must("callbacks__divergence_guard__probe_size", _POSITIVE_INT),
+)
+# Names that reach no callback: refused with what would.
+TACTIC_NAME_CASES = {
+    "tactic__hrad__beta=1.0": (
+        dict(tactic__hrad__beta=1.0),
+        ValueError,
+        r"'hrad' is not a tactic; choose from \['transfer'.*Did you mean 'hard'",
+    ),
+    "tactic__hard__bta=1.0": (
+        dict(tactic__hard__bta=1.0),
+        ValueError,
+        r"'bta' is not a setting of the 'hard' tactic; its settings are "
+        r"\['strength', 'beta', 'refresh_every'\]\. Did you mean 'beta'",
+    ),
+    "tactic__hard=1.0": (
+        dict(tactic__hard=1.0),
+        ValueError,
+        r"a tactic setting is one parameter tactic__<tactic>__<argument>",
+    ),
+    "tactic__class__probe_size=8": (
+        dict(tactic__class__probe_size=8),
+        ValueError,
+        r"the 'class' tactic's probe_size is set by the estimator's probe_size",
+    ),
+    "tactic_hard__beta=1.0 (one underscore)": (
+        dict(tactic_hard__beta=1.0),
+        ValueError,
+        r"did you mean tactic__hard__beta",
+    ),
+    "beta=1.0 (bare setting)": (
+        dict(beta=1.0),
+        ValueError,
+        r"Tactic settings are set as tactic__<tactic>__beta .a setting of the "
+        r"tactics \['class', 'hard'\]",
+    ),
+    "callbacks__vitality_class__bta=1.0": (
+        dict(callbacks__vitality_class__bta=1.0),
+        ValueError,
+        r"ClassStressSampler .the callback 'vitality_class'. has no argument 'bta'"
+        r".*Did you mean 'beta'",
+    ),
+    **{
+        f"callbacks__{name}=None": (
+            {f"callbacks__{name}": None},
+            ValueError,
+            rf"got callbacks__{name}, but the vitality callbacks .* cannot be "
+            r"replaced or removed",
+        )
+        for name in ("divergence_guard", "vitality_monitor", "vitality_class")
+    },
+    "tactic__class__beta and callbacks__vitality_class__beta disagree": (
+        dict(tactic__class__beta=1.0, callbacks__vitality_class__beta=2.0),
+        ValueError,
+        r"callbacks__vitality_class__beta=2.0 and tactic__class__beta=1.0: both "
+        r"set the beta of the 'class' tactic",
+    ),
+}
 CLASSIFIER_PARAMS = {
     **{
         f"hidden_units={units!r}": (
@@ -676,20 +915,20 @@ CLASSIFIER_PARAMS = {
         "are not in class_weight",
     ),
     "loss='focall'": (dict(loss="focall"), ValueError, "Did you mean 'focal'"),
-    "focal_gamma=-1": (
-        dict(loss="focal", focal_gamma=-1.0),
+    "criterion__gamma=-1": (
+        dict(loss="focal", criterion__gamma=-1.0),
         ValueError,
-        _must("focal_gamma", r"a float in the range \[0.0, 1000000.0\]"),
+        _must("criterion__gamma", r"a float in the range \[0.0, 1000000.0\]"),
     ),
-    "focal_gamma=inf": (
-        dict(loss="focal", focal_gamma=np.inf),
+    "criterion__gamma=inf": (
+        dict(loss="focal", criterion__gamma=np.inf),
         ValueError,
-        _must("focal_gamma", r"a float in the range \[0.0, 1000000.0\]", r"Got inf"),
+        _must("criterion__gamma", r"a float in the range \[0.0, 1000000.0\]", r"Got inf"),
     ),
-    "focal_gamma=1e300": (
-        dict(loss="focal", focal_gamma=1e300),
+    "criterion__gamma=1e300": (
+        dict(loss="focal", criterion__gamma=1e300),
         ValueError,
-        _must("focal_gamma", r"a float in the range \[0.0, 1000000.0\]"),
+        _must("criterion__gamma", r"a float in the range \[0.0, 1000000.0\]"),
     ),
     **{
         f"logit_adjust_tau={tau!r}": (
@@ -769,61 +1008,7 @@ CLASSIFIER_PARAMS = {
         TypeError,
         _must("max_epochs", r"None or an int in the range \[0, inf\)"),
     ),
-    "sampler_strength=2.0": (
-        dict(sampler_strength=2.0),
-        ValueError,
-        _must("sampler_strength", r"a float in the range \[0.0, 1.0\]"),
-    ),
-    "sampler_beta=-1": (
-        dict(sampler_beta=-1.0),
-        ValueError,
-        _must("sampler_beta", r"a float in the range \[0.0, inf\)"),
-    ),
-    "sampler_beta=inf": (
-        dict(sampler_beta=np.inf),
-        ValueError,
-        _must("sampler_beta", r"a float in the range \[0.0, inf\)", r"Got inf"),
-    ),
-    "sampler_refresh=0": (
-        dict(sampler_refresh=0),
-        ValueError,
-        _must("sampler_refresh", _POSITIVE_INT),
-    ),
-    "sampler_refresh=1.5": (
-        dict(sampler_refresh=1.5),
-        TypeError,
-        _must("sampler_refresh", _POSITIVE_INT),
-    ),
-    "hard_strength=-0.1": (
-        dict(hard_strength=-0.1),
-        ValueError,
-        _must("hard_strength", r"a float in the range \[0.0, 1.0\]"),
-    ),
-    "hard_beta=inf": (
-        dict(hard_beta=np.inf),
-        ValueError,
-        _must("hard_beta", r"a float in the range \[0.0, inf\)", r"Got inf"),
-    ),
-    "hard_refresh=0": (
-        dict(hard_refresh=0),
-        ValueError,
-        _must("hard_refresh", _POSITIVE_INT),
-    ),
-    "lr_scale_alpha=inf": (
-        dict(lr_scale_alpha=np.inf),
-        ValueError,
-        _must("lr_scale_alpha", r"a float in the range \[0.0, inf\)"),
-    ),
-    "lr_scale_alpha=-1": (
-        dict(lr_scale_alpha=-1.0),
-        ValueError,
-        _must("lr_scale_alpha", r"a float in the range \[0.0, inf\)"),
-    ),
-    "reset_threshold=2": (
-        dict(reset_threshold=2.0),
-        ValueError,
-        _must("reset_threshold", r"a float in the range \[0.0, 1.0\]"),
-    ),
+    **TACTIC_SETTING_CASES,
     "probe_size=0": (
         dict(probe_size=0),
         ValueError,
@@ -925,11 +1110,87 @@ CLASSIFIER_PARAMS = {
         )
         for seed in (-1, 2**33, 1.5, "seed")
     },
-    "sampler_strenght=0.3 (misspelled)": (
+    "sampler_strenght=0.3 (misspelled old name)": (
         dict(sampler_strenght=0.3),
         ValueError,
-        "Did you mean 'sampler_strength'",
+        "Did you mean 'tactic__class__strength' \\(formerly 'sampler_strength'\\)",
     ),
+    **TACTIC_NAME_CASES,
+    # issue 20: every refusal names its cause ----------------------------------
+    **{
+        f"n_jobs={n_jobs}": (
+            dict(n_jobs=n_jobs),
+            ValueError,
+            rf"n_jobs={n_jobs} asks for more torch threads than this machine runs",
+        )
+        for n_jobs in (10**6, cpu_count() + 1)
+    },
+    "device='meta'": (
+        dict(device="meta"),
+        ValueError,
+        "device='meta' holds tensors without values",
+    ),
+    "predict_nonlinearity=None (the logits)": (
+        dict(predict_nonlinearity=None),
+        ValueError,
+        _must(
+            "predict_nonlinearity",
+            r"a str among \{'auto'\} or a callable returning probabilities",
+            r"Got None instead\. None returns the network's logits",
+        ),
+    ),
+    "predict_nonlinearity='softmax'": (
+        dict(predict_nonlinearity="softmax"),
+        ValueError,
+        _must("predict_nonlinearity", r"a str among \{'auto'\}"),
+    ),
+    **{
+        f"predict_nonlinearity={name}": (
+            dict(predict_nonlinearity=function),
+            ValueError,
+            rf"predict_nonlinearity={name} gives no probabilities for \d of 2 rows",
+        )
+        for name, function in (
+            ("identity", _identity),
+            ("relu", torch.relu),
+            ("sigmoid", torch.sigmoid),
+        )
+    },
+    "equal logits through the identity (0 / 0)": (
+        dict(module=_ConstantModule, predict_nonlinearity=_identity),
+        ValueError,
+        "predict_nonlinearity=identity gives no probabilities for 2 of 2 rows",
+    ),
+    **{
+        f"proba_prior={prior!r}": (
+            dict(proba_prior=prior),
+            ValueError,
+            _must("proba_prior", r"a str among \{'auto', 'balanced', 'train'\}"),
+        )
+        for prior in ("calibrated", None, "Train")
+    },
+    **{
+        f"module of {width} outputs for 3 classes{extra}": (
+            dict(module=_WidthModule, module__width=width, **params),
+            ValueError,
+            rf"The module gives {width} outputs per row but there are 3 classes",
+        )
+        for width in (1, 2, 5)
+        for extra, params in (("", {}), (", class_weight='balanced'", BALANCED))
+    },
+    "module of 1-D output for 3 classes": (
+        dict(module=_WidthModule, module__width=0),
+        ValueError,
+        r"The module gives an output of shape \(\) per row but there are 3 classes",
+    ),
+    **{
+        f"router returning {kind}": (
+            dict(router=router),
+            TypeError,
+            rf"router={router.__name__} must return a RoutePlan .*; it returned {kind}",
+        )
+        for kind, router in (("NoneType", _router_of_none), ("dict", _router_of_dict))
+    },
 }
 
 
@@ -966,15 +1227,15 @@ def test_bad_arguments_are_refused_before_training(
 @pytest.mark.parametrize(
     "params",
     [
-        dict(loss="focal", focal_gamma=1e6),
+        dict(loss="focal", criterion__gamma=1e6),
         dict(loss="logit_adjusted", logit_adjust_tau=1e6),
         dict(loss="logit_adjusted", logit_adjust_tau=-1e6),
         dict(class_weight={0: 1e30}),
         dict(class_weight={0: 0.0, 1: 0.0}),  # class 2 keeps weight 1
         dict(lr=1e6),
-        dict(sampler_beta=1.7e308, tactics=("class",)),
-        dict(hard_beta=1.7e308, tactics=("hard",)),
-        dict(lr_scale_alpha=1.7e308, tactics=("lr_scale",)),
+        dict(tactic__class__beta=1.7e308, tactics=("class",)),
+        dict(tactic__hard__beta=1.7e308, tactics=("hard",)),
+        dict(tactic__lr_scale__alpha=1.7e308, tactics=("lr_scale",)),
     ],
     ids=lambda params: ",".join(f"{k}={v!r}" for k, v in params.items()),
 )
@@ -1117,6 +1378,164 @@ def test_available_memory_without_psutil(monkeypatch):
     assert sampler_input.available_bytes() == (sampler_input.OUTPUT_CAP_BYTES, "cap")
 
 
+# -- the sampler's class mode at extreme settings -----------------------------------
+# On the single-row class data the lone row's class is the most stressed
+# (stress 0.53 against 0 for the two others, FAST_SAMPLER): its class
+# probability and so its growth rise with beta and strength.
+# case: (params, the lone class's final count and whether max_growth held it
+# back (a warning), or (error, match))
+CLASS_MODE_EXTREMES = {
+    "defaults": (dict(), (64, False)),
+    "beta=200 (strength 0.7: growth bounded by 1 + 3 * 0.7 / 0.3 = 8)": (
+        dict(beta=200.0),
+        (128, False),
+    ),
+    **{
+        f"strength=1, beta={beta:g} (capped at max_growth=10)": (
+            dict(strength=1.0, beta=beta),
+            (160, True),
+        )
+        for beta in (200.0, 1e300, 1.7e308)
+    },
+    "strength=1, beta=200, max_growth=3": (
+        dict(strength=1.0, beta=200.0, max_growth=3.0),
+        (48, True),
+    ),
+    "strength=1, beta=1e300, max_growth=None": (
+        dict(strength=1.0, beta=1e300, max_growth=None),
+        (ValueError, "would grow the classes without bound. Set max_growth"),
+    ),
+    "strength=1, beta=200, max_growth=None (output beyond memory)": (
+        dict(strength=1.0, beta=200.0, max_growth=None),
+        (ValueError, "scaled by the class probabilities in mode='class'"),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(CLASS_MODE_EXTREMES))
+def test_class_mode_growth_is_capped_or_refused(case):
+    """Check that class-mode growth stays within max_growth (warning when the
+    cap holds a class back) or is refused by name: no ZeroDivisionError, no
+    silent explosion of the output."""
+    params, expected = CLASS_MODE_EXTREMES[case]
+    X, y = _single_row_class()
+    sampler = _sampler(mode="class", **params)
+    if isinstance(expected[0], type):
+        _assert_raises_named(*expected, lambda: sampler.fit_resample(X, y))
+        assert not hasattr(sampler, "sample_indices_")
+        return
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = sampler.fit_resample(X, y)
+    check_resampled(sampler, X, y, result)
+    count, held_back = expected
+    assert np.bincount(result[1]).tolist() == [16, 16, count]
+    capped = [w for w in caught if "capped class 2 to" in str(w.message)]
+    assert len(capped) == held_back
+
+
+def test_one_hot_y_comes_back_as_its_own_rows(data):
+    """Check that one-hot y comes back with its columns, dtype and container,
+    and that it draws the rows its labels draw (binary y keeps 2 columns,
+    which imbalanced-learn's RandomOverSampler reduces to one)."""
+    X, y = data
+    X, y = X[:40], y[:40]
+    cases = [
+        _one_hot(y, 4, dtype=np.int8),
+        _one_hot((y > 0).astype(int), 2),
+        pd.DataFrame(_one_hot(y), columns=["a", "b", "c"], index=np.arange(40) + 100),
+        pd.get_dummies(pd.Series(_names(y))),
+    ]
+    for Y in cases:
+        sampler = _sampler()
+        _, Y_res = sampler.fit_resample(X, Y)
+        reference = _sampler()
+        reference.fit_resample(X, labels_of(Y))
+        np.testing.assert_array_equal(
+            sampler.sample_indices_, reference.sample_indices_
+        )
+        rows = np.asarray(Y)[sampler.sample_indices_]
+        np.testing.assert_array_equal(np.asarray(Y_res), rows)
+        assert type(Y_res) is type(Y) and Y_res.shape[1] == Y.shape[1]
+        if isinstance(Y, pd.DataFrame):
+            assert Y_res.columns.equals(Y.columns) and Y_res.dtypes.equals(Y.dtypes)
+            assert Y_res.index.equals(pd.RangeIndex(len(Y_res)))  # as X gets
+        else:
+            assert Y_res.dtype == Y.dtype
+    _, Y_ros = RandomOverSampler(random_state=0).fit_resample(X, cases[1])
+    assert Y_ros.shape[1] == 1  # what imbalanced-learn itself returns
+
+
+def test_sampling_strategy_of_any_mapping_is_a_dict(data):
+    """Check that a MappingProxyType (a Mapping imbalanced-learn's constraints
+    accept but its conversion drops) resamples exactly as the dict does."""
+    X, y = data
+    X_dict, _ = _sampler(sampling_strategy={2: 30}).fit_resample(X, y)
+    sampler = _sampler(sampling_strategy=MappingProxyType({2: 30}))
+    X_proxy, y_proxy = sampler.fit_resample(X, y)
+    np.testing.assert_array_equal(X_proxy, X_dict)
+    assert dict(sampler.sampling_strategy_) == {2: 14}
+    assert np.bincount(y_proxy).tolist() == [16, 16, 30]
+
+
+# -- VitalityProbe: what the front doors refuse ------------------------------------
+def _probe_net():
+    torch.manual_seed(0)
+    layers = torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 3)
+    return torch.nn.Sequential(*layers)
+
+
+PROBE_METHODS = {
+    "observe": lambda probe, X, y: probe.observe(X),
+    "observe(X, y)": lambda probe, X, y: probe.observe(X, y),
+    "per_class_stress": lambda probe, X, y: probe.per_class_stress(X, y),
+    "per_sample_stress": lambda probe, X, y: probe.per_sample_stress(X, y),
+    "per_class_overlap": lambda probe, X, y: probe.per_class_overlap(X, y),
+}
+# case: (make(X, y) -> (X, y), match); every method refuses each with a ValueError.
+PROBE_REJECTED = {
+    "all-NaN X": (lambda X, y: (np.full_like(X, np.nan), y), "Input X contains NaN"),
+    "one NaN in X": (lambda X, y: (_set(X, np.nan), y), "Input X contains NaN"),
+    "all-inf X": (
+        lambda X, y: (np.full_like(X, np.inf), y),
+        "Input X contains infinity",
+    ),
+    "empty X (0 rows)": (lambda X, y: (X[:0], y[:0]), r"0 sample\(s\)"),
+    "X beyond float32 (1e39)": (lambda X, y: (X * 1e39, y), "too large for float32"),
+    "NaN in a float32 tensor": (
+        lambda X, y: (torch.full((len(y), 4), float("nan")), y),
+        r"Input X contains NaN \(a torch.float32 tensor\)",
+    ),
+    "labels of the wrong length (y[:10])": (
+        lambda X, y: (X, y[:10]),
+        r"y must be 1-D with one label per row of X; got shape \(10,\) for 48",
+    ),
+}
+PROBE_CASES = [
+    pytest.param(case, method, id=f"{method}-{case}")
+    for case in PROBE_REJECTED
+    for method in PROBE_METHODS
+    # observe without labels reads no y
+    if not (method == "observe" and case.startswith("labels"))
+]
+
+
+@pytest.mark.parametrize("case, method", PROBE_CASES)
+def test_probe_refuses_what_the_front_doors_refuse(case, method, data):
+    """Check that every VitalityProbe reading refuses bad X or y by name
+    (no stasis 1.0 on NaN, no stress on inf, no RuntimeWarning on 0 rows)."""
+    make, match = PROBE_REJECTED[case]
+    X, y = make(*data)
+    probe = VitalityProbe(_probe_net())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        _assert_raises_named(
+            ValueError, match, lambda: PROBE_METHODS[method](probe, X, y)
+        )
+    with pytest.raises(RuntimeError, match="Call observe"):
+        probe.stasis_rates()  # no reading was taken
+
+
 # -- classifier: bad input after fit ---------------------------------------------
 PREDICT_REJECTED = {
     "NaN in X": (lambda X: _set(X, np.nan), ValueError, "Input X contains NaN"),
@@ -1181,6 +1600,348 @@ def test_score_with_labels_of_another_type_is_rejected(fitted, data):
         "Mix of label input types",
         lambda: fitted.score(X, y.astype(str)),
     )
+
+
+# -- classes without rows (issue 20, item 1) ----------------------------------------
+# Every way of naming a class that y lacks, under each route: accepted, with
+# one probability column per named class.
+def _classes_by_partial_fit(clf, X, y):
+    return clf.partial_fit(X, y, classes=[0, 1, 2])
+
+
+def _classes_by_skorch(clf, X, y):
+    return clf.set_params(classes=[0, 1, 2]).fit(X, y)
+
+
+def _classes_by_warm_refit(clf, X, y):
+    X_all, y_all = _data()
+    return clf.set_params(warm_start=True).fit(X_all, y_all).fit(X, y)
+
+
+CLASSES_WITHOUT_ROWS_ENTRIES = {
+    "partial_fit(classes=[0, 1, 2])": _classes_by_partial_fit,
+    "skorch classes=[0, 1, 2]": _classes_by_skorch,
+    "warm_start refit on classes 0, 1": _classes_by_warm_refit,
+}
+CLASSES_WITHOUT_ROWS_ROUTES = {
+    "default route": {},
+    "tactics='none'": dict(tactics="none"),
+    "class_weight='balanced'": BALANCED,
+    "focal, balanced": dict(loss="focal", **BALANCED),
+    "logit_adjusted": dict(loss="logit_adjusted"),
+    "class sampler": dict(tactics=("class",)),
+    "hard sampler": dict(tactics=("hard",)),
+    "router='vitalroute'": dict(router="vitalroute"),
+}
+CLASSES_WITHOUT_ROWS = {
+    f"{entry}, {route}": (call, params)
+    for entry, call in CLASSES_WITHOUT_ROWS_ENTRIES.items()
+    for route, params in CLASSES_WITHOUT_ROWS_ROUTES.items()
+}
+
+
+def _fit_without_class_2(case):
+    """Fit on 16 rows of class 0 and 8 of class 1, naming class 2 too."""
+    call, params = CLASSES_WITHOUT_ROWS[case]
+    X, y = _data()
+    rows = np.r_[np.flatnonzero(y == 0), np.flatnonzero(y == 1)[:8]]
+    return call(_classifier(**params), X[rows], y[rows]), X
+
+
+@pytest.mark.parametrize("case", list(CLASSES_WITHOUT_ROWS))
+def test_classes_without_rows_are_accepted(case):
+    """Check that a class named but absent from y keeps its probability column."""
+    clf, X = _fit_without_class_2(case)
+    np.testing.assert_array_equal(clf.classes_, [0, 1, 2])
+    proba = clf.predict_proba(X)
+    assert proba.shape == (len(X), 3) and np.isfinite(proba).all()
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-9)
+    assert set(clf.predict(X).tolist()) <= {0, 1, 2}
+    if clf.class_weight_ is not None:  # the absent class weighs as the rarest
+        assert clf.class_weight_[2] == clf.class_weight_[:2].max()
+
+
+@pytest.mark.parametrize(
+    "params, label",
+    [({}, "logit_adjusted"), ({"class_weight": "balanced"}, "monitor")],
+)
+def test_class_without_rows_is_learned_by_later_partial_fits(params, label):
+    """Check that a class absent from the first partial_fit batch is learned
+    from later batches, under the default route (the logit-adjusted loss
+    adjusts it as the rarest class) and with inverse-frequency weights (it
+    weighs as the rarest)."""
+    X, y = _data()
+    clf = _classifier(max_epochs=5, lr=0.01, **params)
+    clf.partial_fit(X[y < 2], y[y < 2], classes=[0, 1, 2])
+    assert clf.route_.label == label
+    for _ in range(6):
+        clf.partial_fit(X, y)
+    assert (clf.predict(X[y == 2]) == 2).mean() > 0.5
+
+
+# -- sample weights (issue 20, item 5) -----------------------------------------------
+def _weights(value, at=3):
+    weight = np.ones(N)
+    weight[at] = value
+    return weight
+
+
+SAMPLE_WEIGHTS = {
+    **{
+        f"sample_weight with one weight {value:g}": (
+            _weights(value),
+            {},
+            (ValueError, r"sample_weight must be at most 1e\+30.*largest weight of"),
+        )
+        for value in (1e300, 1e31, 3.5e38)
+    },
+    "sample_weight with one weight 1e30 (the bound)": (_weights(1e30), {}, ACCEPT),
+    "sample_weight 1e30 with class_weight={0: 2}": (
+        np.full(N, 1e30),
+        dict(class_weight={0: 2.0}),
+        (ValueError, r"class_weight x sample_weight reaches 2e\+30"),
+    ),
+    "sample_weight 1e15 with class_weight={0: 1e15}": (
+        _weights(1e15),
+        dict(class_weight={0: 1e15}),
+        ACCEPT,
+    ),
+    "sample_weight -1": (
+        _weights(-1.0),
+        {},
+        (ValueError, "Negative values in data passed to `?sample_weight"),
+    ),
+    "sample_weight inf": (_weights(np.inf), {}, (ValueError, "contains infinity")),
+    "sample_weight NaN": (_weights(np.nan), {}, (ValueError, "contains NaN")),
+    "sample_weight all 0": (
+        np.zeros(N),
+        {},
+        (ValueError, "Sample weights must contain at least one non-zero number"),
+    ),
+    "sample_weight of another length": (
+        np.ones(N - 1),
+        {},
+        (ValueError, r"sample_weight.shape == \(47,\), expected \(48,\)"),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(SAMPLE_WEIGHTS))
+def test_sample_weights_are_refused_by_name_or_train(case, data, monkeypatch):
+    """Check that sample weights beyond float32 are refused by name before
+    training, and that those at the bounds train to valid probabilities."""
+    X, y = data
+    weight, params, expected = SAMPLE_WEIGHTS[case]
+    clf = _classifier(**params)
+    if expected == ACCEPT:
+        clf.fit(X, y, sample_weight=weight)
+        check_fitted(clf, X, y)
+        return
+    monkeypatch.setattr(NeuralNet, "fit_loop", _no_fit_loop)
+    _assert_raises_named(*expected, lambda: clf.fit(X, y, sample_weight=weight))
+
+
+def _no_fit_loop(self, *args, **kwargs):
+    raise AssertionError("training started")
+
+
+# -- a fitted classifier, then a bad call (issue 20, item 5) -----------------------
+def _trimmed(fitted):
+    clf = _classifier().fit(*_data())
+    clf.trim_for_prediction()
+    return clf
+
+
+AFTER_FIT = {
+    **{
+        f"trim_for_prediction(), then {method}": (
+            _trimmed,
+            lambda clf, X, y, method=method: getattr(clf, method)(
+                *((X, y) if method != "initialize" else ())
+            ),
+            ValueError,
+            "was trimmed for prediction .* so it can only predict",
+        )
+        for method in ("fit", "partial_fit", "initialize")
+    },
+    **{
+        f"set_params({name}=1)": (
+            lambda fitted: _classifier(),
+            lambda clf, X, y, name=name: clf.set_params(**{name: 1}),
+            ValueError,
+            rf"Invalid parameter '{name}' for estimator VitalRouteClassifier: names "
+            "ending with '_'",
+        )
+        for name in ("__class__", "classes_", "module__width_")
+    },
+    "set_params(n_jobs=10**6) after fit, then predict": (
+        lambda fitted: _classifier().fit(*_data()),
+        lambda clf, X, y: clf.set_params(n_jobs=10**6).predict(X),
+        ValueError,
+        "n_jobs=1000000 asks for more torch threads than this machine runs",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(AFTER_FIT))
+def test_bad_calls_after_fit_name_their_cause(case, data, fitted):
+    """Check that trimming, private names and thread counts are refused by name."""
+    make, call, error, match = AFTER_FIT[case]
+    X, y = data
+    clf = make(fitted)
+    _assert_raises_named(error, match, lambda: call(clf, X, y))
+
+
+def test_trimmed_net_still_predicts(data):
+    """Check that the refusal leaves a trimmed net predicting as before."""
+    X, y = data
+    clf = _trimmed(None)
+    before = clf.predict_proba(X)
+    with pytest.raises(ValueError, match="trimmed"):
+        clf.fit(X, y)
+    np.testing.assert_array_equal(clf.predict_proba(X), before)
+
+
+def test_device_none_trains_where_the_module_is(data):
+    """Check skorch's device=None (no casting): the module stays on the CPU."""
+    X, y = data
+    clf = _classifier(device=None).fit(X, y)
+    check_fitted(clf, X, y)
+    assert next(clf.module_.parameters()).device.type == "cpu"
+
+
+# -- saving and loading the labels (issue 20, item 6) -------------------------------
+def _dates(y):
+    return np.array(["2020-01-01", "2020-03-01", "2021-01-01"], dtype="M8[D]")[y]
+
+
+def _durations(y):
+    return np.array([1, 2, 30], dtype="m8[h]")[y]
+
+
+@pytest.mark.parametrize(
+    "make_labels",
+    [_dates, _durations, _names, lambda y: y * 2.0, lambda y: y == 1],
+    ids=["datetime64", "timedelta64", "str", "float", "bool"],
+)
+def test_labels_round_trip_through_f_labels(make_labels, data, tmp_path):
+    """Check that every label kind the classifier accepts is saved and reloaded."""
+    X, codes = data
+    X, codes = (
+        (X[codes < 2], codes[codes < 2])
+        if make_labels(codes).dtype == bool
+        else (X, codes)
+    )
+    y = make_labels(codes)
+    clf = _classifier().fit(X, y)
+    files = dict(f_params=tmp_path / "p.pt", f_labels=tmp_path / "l.json")
+    clf.save_params(**files)
+    new = _classifier()
+    new.load_params(**files)
+    assert new.classes_.dtype == clf.classes_.dtype
+    np.testing.assert_array_equal(new.classes_, clf.classes_)
+    np.testing.assert_array_equal(new.predict(X), clf.predict(X))
+
+
+def test_unwritable_labels_leave_no_file(data, tmp_path):
+    """Check that labels JSON cannot hold are refused before anything is written:
+    no new file, and an old file stays whole."""
+    import datetime
+
+    X, y = data
+    clf = _classifier().fit(X, y)
+    path = tmp_path / "labels.json"
+    clf.save_params(f_labels=path)
+    good = path.read_text()
+    clf.label_encoder_.classes_ = np.array(
+        [datetime.date(2020, 1, d) for d in (1, 2, 3)], dtype=object
+    )
+    for target in (path, tmp_path / "new.json"):
+        with pytest.raises(TypeError, match="f_labels cannot hold these labels"):
+            clf.save_params(f_labels=target)
+    assert path.read_text() == good
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["labels.json"]
+
+
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory, data):
+    """A 3-class net of 4 features and a 3-class net of 6 features, saved."""
+    X, y = data
+    folder = tmp_path_factory.mktemp("saved")
+    _classifier().fit(X, y).save_params(
+        f_params=folder / "p4.pt", f_labels=folder / "l4.json"
+    )
+    X6 = np.c_[X, X[:, :2]]
+    _classifier().fit(X6, y).save_params(
+        f_params=folder / "p6.pt", f_labels=folder / "l6.json"
+    )
+    _classifier().fit(X, _names(y)).save_params(f_params=folder / "pstr.pt")
+    return folder
+
+
+def _two_class_net():
+    X, y = _data()
+    return _classifier().fit(X[y < 2], y[y < 2])
+
+
+LOADS = {
+    "3-class labels into a 2-class net": (
+        _two_class_net,
+        lambda d: dict(f_labels=d / "l4.json"),
+        "The module gives 2 outputs per row but there are 3 classes",
+    ),
+    "3-class labels and parameters into a 2-class net": (
+        _two_class_net,
+        lambda d: dict(f_params=d / "p4.pt", f_labels=d / "l4.json"),
+        "f_params holds a network of another shape",
+    ),
+    "labels of 4 features with parameters of 6": (
+        _classifier,
+        lambda d: dict(f_params=d / "p6.pt", f_labels=d / "l4.json"),
+        "f_params holds a network of another shape",
+    ),
+    "labels of 6 features into a fitted 4-feature net": (
+        lambda: _classifier().fit(*_data()),
+        lambda d: dict(f_labels=d / "l6.json"),
+        "The module cannot read rows of 6 features",
+    ),
+    "labels of 4 features, custom module of 6 inputs": (
+        lambda: _classifier(
+            module=torch.nn.Linear, module__in_features=6, module__out_features=3
+        ),
+        lambda d: dict(f_labels=d / "l4.json"),
+        "The module cannot read rows of 4 features",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(LOADS))
+def test_mismatched_loads_are_refused(case, saved):
+    """Check that a label state that does not fit the network is refused, and
+    that a refused label file leaves the previous labels in place."""
+    make, files, match = LOADS[case]
+    net = make()
+    before = getattr(net, "label_encoder_", None)
+    before = None if before is None else before.classes_.copy()
+    _assert_raises_named(ValueError, match, lambda: net.load_params(**files(saved)))
+    if "f_params" not in files(saved) and before is not None:
+        np.testing.assert_array_equal(net.classes_, before)
+
+
+def test_reload_without_labels_refuses_to_predict_codes(saved, data):
+    """Check that a net of string labels reloaded without f_labels does not
+    predict integer codes: predict refuses and names f_labels; skorch's
+    classes= restores the labels."""
+    X, y = data
+    shape = dict(module__n_features=N_FEATURES, module__n_classes=3)
+    net = _classifier(**shape)
+    net.initialize()
+    net.load_params(f_params=saved / "pstr.pt")
+    _assert_raises_named(ValueError, "f_labels=", lambda: net.predict(X))
+    named = _classifier(classes=["a", "b", "c"], **shape)
+    named.initialize()
+    named.load_params(f_params=saved / "pstr.pt")
+    assert set(named.predict(X).tolist()) <= {"a", "b", "c"}
 
 
 # -- accepted inputs ---------------------------------------------------------------
@@ -1443,6 +2204,56 @@ def _params_table(name, cases, make, call):
         print(f"| `{case}` | {outcome} |")
 
 
+def _class_mode_table():
+    X, y = _single_row_class()
+    print("| VitalitySampler(mode='class') on counts 16/16/1 | outcome |")
+    print("|---|---|")
+    for case, (params, _) in CLASS_MODE_EXTREMES.items():
+
+        def describe(result):
+            sampler, (_, y_res) = result
+            counts = "/".join(map(str, np.bincount(y_res)))
+            return f"class counts {counts}"
+
+        caught = []
+
+        def call(p=params, caught=caught):
+            sampler = _sampler(mode="class", **p)
+            with warnings.catch_warnings(record=True) as record:
+                warnings.simplefilter("always")
+                result = sampler, sampler.fit_resample(X, y)
+            caught += record
+            return result
+
+        outcome = _outcome(call, describe, width=160)
+        capped = [str(w.message) for w in caught if "capped class" in str(w.message)]
+        if capped:
+            outcome += "; UserWarning: " + capped[0].split(" (the count")[0]
+        print(f"| `{case}` | {outcome} |")
+
+
+def _probe_table():
+    X, y = _data()
+    methods = list(PROBE_METHODS)
+    print("| case | " + " | ".join(f"`{m}`" for m in methods) + " |")
+    print("|---|" + "---|" * len(methods))
+    for case, (make, _) in PROBE_REJECTED.items():
+        Xc, yc = make(X, y)
+        cells = [
+            "n/a (reads no y)"
+            if m == "observe" and case.startswith("labels")
+            else _outcome(
+                lambda m=m, X=Xc, y=yc: PROBE_METHODS[m](
+                    VitalityProbe(_probe_net()), X, y
+                ),
+                lambda _: "accepted",
+                width=60,
+            )
+            for m in methods
+        ]
+        print(f"| {case} | " + " | ".join(cells) + " |")
+
+
 def _print_tables():
     """Print the Markdown tables of docs/reliability.md from actual runs."""
     _fit_table(*_data())
@@ -1460,7 +2271,89 @@ def _print_tables():
         lambda params: VitalRouteClassifier(**{**FAST_CLASSIFIER, **params}),
         lambda clf, X, y: clf.fit(X, y),
     )
+    print()
+    _issue_20_tables()
+    print()
+    _class_mode_table()
+    print()
+    _probe_table()
+
+
+def _issue_20_tables():
+    """The tables of classes without rows, sample weights, calls after fit and
+    loads (docs/reliability.md, "Classes without rows" and after)."""
+    X, y = _data()
+    print("| classes without rows: how, route | outcome |")
+    print("|---|---|")
+    for case in CLASSES_WITHOUT_ROWS:
+
+        def describe(result):
+            clf, X_all = result
+            weight = clf.class_weight_
+            weights = "none" if weight is None else "/".join(f"{w:.2f}" for w in weight)
+            return (
+                f"predict_proba shape {clf.predict_proba(X_all).shape}, "
+                f"class weights {weights}"
+            )
+
+        print(
+            f"| {case} | {_outcome(lambda c=case: _fit_without_class_2(c), describe)} |"
+        )
+    print()
+    print("| sample_weight | outcome |")
+    print("|---|---|")
+    for case, (weight, params, _) in SAMPLE_WEIGHTS.items():
+        cell = _outcome(
+            lambda w=weight, p=params: _classifier(**p).fit(X, y, sample_weight=w),
+            lambda clf: "fit; " + _describe_fitted(X, y)((clf, None)).split("; ")[1],
+            width=160,
+        )
+        print(f"| {case} | {cell} |")
+    print()
+    print("| call | outcome |")
+    print("|---|---|")
+    for case, (make, call, _, _) in AFTER_FIT.items():
+        clf = make(None)
+        cell = _outcome(lambda c=clf, f=call: f(c, X, y), str, width=160)
+        print(f"| {case} | {cell} |")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        _classifier().fit(X, y).save_params(
+            f_params=folder / "p4.pt", f_labels=folder / "l4.json"
+        )
+        X6 = np.c_[X, X[:, :2]]
+        _classifier().fit(X6, y).save_params(
+            f_params=folder / "p6.pt", f_labels=folder / "l6.json"
+        )
+        for case, (make, files, _) in LOADS.items():
+            net = make()
+            cell = _outcome(lambda n=net, f=files: n.load_params(**f(folder)), str, 160)
+            print(f"| load_params: {case} | {cell} |")
+
+
+def _write_tables(path):
+    """Replace each table of ``path`` by the printed table of the same header."""
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        _print_tables()
+    tables = [t.splitlines() for t in out.getvalue().strip().split("\n\n")]
+    lines = Path(path).read_text().splitlines()
+    for table in tables:
+        start = lines.index(table[0])  # the header names the table
+        end = start
+        while end < len(lines) and lines[end].startswith("|"):
+            end += 1
+        lines[start:end] = table
+    Path(path).write_text("\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":
-    _print_tables()
+    # python tests/test_bad_input.py                        prints the tables
+    # python tests/test_bad_input.py --write docs/reliability.md   writes them
+    if sys.argv[1:2] == ["--write"]:
+        _write_tables(sys.argv[2])
+    else:
+        _print_tables()

@@ -44,7 +44,7 @@ def set_loss_inputs(est, y, y_enc, sample_weight=None):
         class_weight = est.route_.settings.get("class_weight")
     weights = class_weight_vector(class_weight, est.classes_, y, sample_weight)
     est.class_weight_ = weights
-    check_class_weight_vector(class_weight, weights, est.classes_)
+    check_class_weight_vector(class_weight, weights, est.classes_, sample_weight, y_enc)
 
 
 def build_criterion(est):
@@ -53,7 +53,7 @@ def build_criterion(est):
     Parameters
     ----------
     est : VitalRouteClassifier
-        Holds ``loss``, ``focal_gamma``, ``logit_adjust_tau``,
+        Holds ``loss``, ``logit_adjust_tau``,
         ``criterion__*`` and, after :func:`set_loss_inputs`, ``class_weight_``
         and ``class_prior_``.
 
@@ -75,11 +75,12 @@ def build_criterion(est):
             "loss='logit_adjusted' needs the class prior of the training "
             "labels: call fit instead of initialize."
         )
+    params = est.get_params_for("criterion")
     return build_loss(
         loss,
         weight=weight,
         prior=prior,
-        gamma=est.focal_gamma,
+        gamma=params.pop("gamma", 2.0),  # criterion__gamma: the focal loss's
         tau=est.logit_adjust_tau,
-        **est.get_params_for("criterion"),
+        **params,
     )

@@ -25,9 +25,17 @@ def build_default_module(est):
         ``module__n_classes`` give the sizes, or ``module__hidden_units``
         is not a tuple of positive ints.
     """
-    params = {"hidden_units": tuple(est.hidden_units), "dropout": est.dropout}
+    # the race may route the shape (only from the defaults: _classifier/_race.py)
+    route = getattr(est, "route_", None)
+    routed = {} if route is None else route.settings
+    params = {
+        "hidden_units": tuple(routed.get("hidden_units", est.hidden_units)),
+        "dropout": routed.get("dropout", est.dropout),
+    }
     if hasattr(est, "label_encoder_"):
-        params.update(n_features=est.n_features_in_, n_classes=len(est.classes_))
+        params["n_classes"] = len(est.classes_)
+    if hasattr(est, "n_features_in_"):
+        params["n_features"] = est.n_features_in_
     given = est.get_params_for("module")
     params.update(given)
     if "hidden_units" in given:

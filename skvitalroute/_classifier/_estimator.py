@@ -14,10 +14,16 @@ from skorch.utils import to_device
 from skvitalroute._classifier._criterion import set_loss_inputs
 from skvitalroute._classifier._data import check_training_data
 from skvitalroute._classifier._hooks import _SkorchHooks
-from skvitalroute._classifier._io import _SaveLoad
+from skvitalroute._classifier._io import _SaveLoad, check_not_trimmed
 from skvitalroute._classifier._params import PARAMETER_CONSTRAINTS
 from skvitalroute._classifier._predict import _Prediction
+from skvitalroute._classifier._proba import check_network_output
+from skvitalroute._classifier._race import run_race, skip_race
 from skvitalroute._classifier._skorch import _SklearnParams
+from skvitalroute._classifier._tactic_params import (
+    renamed_params,
+    warn_unused_settings,
+)
 from skvitalroute._data._sample_weight import check_sample_weight, with_sample_weight
 from skvitalroute._utils._repr import with_inherited_signature
 from skvitalroute._utils._rng import draw_seed, torch_rng
@@ -67,7 +73,13 @@ class VitalRouteClassifier(
         changes training; the monitor still records); a tuple of names of
         the tactic registry (``"transfer"``, ``"class"``, ``"hard"``,
         ``"lr_scale"``, ``"tilt"``, ``"reset"``) forces exactly those
-        tactics, with no routed settings.
+        tactics, with no routed settings. Each tactic's own settings are
+        ``tactic__<tactic>__<argument>`` parameters, the arguments of its
+        callback (``tactic__class__beta=0.0``, ``tactic__hard__strength``,
+        ``tactic__lr_scale__alpha``, ...; the table of
+        ``docs/classifier.md``, "Tactic settings"): listed with their
+        defaults by ``get_params()``, set by ``set_params`` and tunable by
+        ``GridSearchCV``.
     class_weight : None, "balanced" or dict, default=None
         Per-class loss weights. ``"balanced"`` weighs class ``c`` by
         ``n_samples / (n_classes * count_c)`` (inverse frequency); a dict
@@ -75,9 +87,8 @@ class VitalRouteClassifier(
     loss : {"auto", "cross_entropy", "focal", "logit_adjusted"}, default="auto"
         Training loss on the logits. ``"auto"`` takes the route's loss
         (cross-entropy when the route sets none or ``tactics`` is not
-        ``"auto"``).
-    focal_gamma : float, default=2.0
-        Focusing parameter of the focal loss.
+        ``"auto"``). The focal loss's focusing parameter is
+        ``criterion__gamma`` (default 2.0; formerly ``focal_gamma``).
     logit_adjust_tau : float, default=1.0
         Scale of the logit adjustment (``tau * log(prior)`` is added to the
         logits during training only).
@@ -98,27 +109,6 @@ class VitalRouteClassifier(
         returning a :class:`~skvitalroute.RoutePlan` is used as given. Its
         keyword arguments are set as ``router__<name>`` parameters (tunable
         by ``GridSearchCV``).
-    sampler_strength : float, default=0.7
-        Class sampler: weight of the stress-driven class probabilities.
-    sampler_beta : float, default=4.0
-        Class sampler: softmax temperature on class stress (0 = uniform).
-    sampler_refresh : int, default=2
-        Class sampler: epochs between stress readings.
-    hard_strength : float, default=0.6
-        Hard sampler: weight of the stress-driven row probabilities.
-    hard_beta : float, default=3.0
-        Hard sampler: softmax temperature on per-sample stress.
-    hard_refresh : int, default=1
-        Hard sampler: epochs between stress readings.
-    lr_scale_alpha : float, default=4.0
-        LR scaling: layer rate ``lr * max(0.1, 1 / (1 + alpha * stasis))``.
-    tilt_strength : float, default=0.5
-        Class tilt: largest per-class logit offset, in nats.
-    tilt_refresh : int, default=2
-        Class tilt: epochs between overlap readings.
-    reset_threshold : float, default=0.12
-        Reset tactic: reset dead units after an epoch whose mean stasis
-        reaches this value.
     probe_size : int, default=1024
         Rows in each vitality reading.
     monitor_refresh : int or "auto", default="auto"
@@ -128,6 +118,15 @@ class VitalRouteClassifier(
         few percent of the training time: every epoch from about 11 000
         training rows (10 classes), less often on fewer rows or more
         classes (:class:`~skvitalroute.callbacks.VitalityMonitor`).
+    proba_prior : {"auto", "balanced", "train"}, default="auto"
+        The class prior of :meth:`predict_proba`. ``"auto"``: the softmax of
+        the network's logits, i.e. the prior the fit trained for (equal
+        priors under the rebalancing routes: logit-adjusted loss,
+        ``class_weight="balanced"``); ``"train"``: the class frequencies of
+        the training labels (``class_prior_``), calibrated probabilities for
+        log-loss, Brier score or risk thresholds; ``"balanced"``: equal
+        priors. ``predict`` does not change: it always decides on
+        ``"auto"``. See ``docs/classifier.md``, "Probabilities".
     n_jobs : int or None, default=None
         torch intra-op threads during this estimator's ``fit``,
         ``partial_fit`` and ``predict``/``predict_proba``; the previous
@@ -155,14 +154,21 @@ class VitalRouteClassifier(
         Seeds the module initialisation, shuffling, dropout, the split and
         the tactics' draws. Fits run on a private copy of torch's global RNG,
         which is left untouched.
-    device : str or torch.device, default="cpu"
-        Device to train on.
+    device : str, torch.device or None, default="cpu"
+        Device to train on; None leaves the module where it is (skorch's
+        "no device casting").
     verbose : int, default=0
         Print the epoch log when positive.
     **kwargs : dict
-        Any other skorch argument (``criterion``, ``iterator_train__*``,
-        ``module__*``, ``optimizer__*``, ``callbacks__*``, ``warm_start``,
-        ...). A ``criterion`` replaces the built-in loss.
+        The tactic settings ``tactic__<tactic>__<argument>`` (see
+        ``tactics``) and any other skorch argument (``criterion``,
+        ``iterator_train__*``, ``module__*``, ``optimizer__*``,
+        ``callbacks__*``, ``warm_start``, ...). A ``criterion`` replaces the
+        built-in loss. ``callbacks__<name>__<argument>`` also reaches the
+        vitality callbacks (``callbacks__vitality_class__beta`` is
+        ``tactic__class__beta``). The old names of the tactic settings
+        (``sampler_beta``, ``hard_strength``, ``lr_scale_alpha``, ...) still
+        work for one release, with a ``FutureWarning`` naming the new one.
 
     Attributes
     ----------
@@ -185,6 +191,10 @@ class VitalRouteClassifier(
         Loss weight of each class.
     class_prior_ : ndarray of shape (n_classes,)
         Class frequencies of the training labels.
+    train_logit_offset_ : ndarray of shape (n_classes,)
+        What the last fit added to the logits relative to the training
+        prior: ``softmax(logits + train_logit_offset_)`` is the posterior
+        under ``class_prior_`` (``proba_prior="train"``).
     train_sampler_ : torch.utils.data.Sampler or None
         The resampling tactic's sampler for the current fit, if any.
     module_, criterion_, optimizer_, callbacks_, history : see skorch
@@ -217,8 +227,8 @@ class VitalRouteClassifier(
     >>> from skvitalroute import VitalRouteClassifier
     >>> X, y = make_classification(n_samples=120, random_state=0)
     >>> clf = VitalRouteClassifier(hidden_units=(16,), max_epochs=3, random_state=0)
-    >>> clf.fit(X, y).route_.label  # a short fit: inverse-frequency weights
-    'inv_freq'
+    >>> clf.fit(X, y).route_.label
+    'logit_adjusted'
     >>> print(clf.route_.reasons["max_epochs"])
     not routed: the user's max_epochs=3 wins (6 optimizer steps)
     >>> clf.predict(X[:3]).shape
@@ -240,23 +250,13 @@ class VitalRouteClassifier(
         tactics="auto",
         class_weight=None,
         loss="auto",
-        focal_gamma=2.0,
         logit_adjust_tau=1.0,
         parent_pool=None,
         freeze_transfer=False,
         router="default",
-        sampler_strength=0.7,
-        sampler_beta=4.0,
-        sampler_refresh=2,
-        hard_strength=0.6,
-        hard_beta=3.0,
-        hard_refresh=1,
-        lr_scale_alpha=4.0,
-        tilt_strength=0.5,
-        tilt_refresh=2,
-        reset_threshold=0.12,
         probe_size=1024,
         monitor_refresh="auto",
+        proba_prior="auto",
         n_jobs=None,
         max_epochs=None,
         lr=1e-3,
@@ -271,6 +271,8 @@ class VitalRouteClassifier(
     ):
         # None: the loss is built from `loss` and `class_weight` at fit.
         kwargs.setdefault("criterion", None)
+        # the per-tactic arguments of 0.1 (sampler_beta, ...): a FutureWarning
+        kwargs = renamed_params(kwargs, type(self).__name__)
         super().__init__(
             module,
             optimizer=optimizer,
@@ -288,23 +290,13 @@ class VitalRouteClassifier(
         self.tactics = tactics
         self.class_weight = class_weight
         self.loss = loss
-        self.focal_gamma = focal_gamma
         self.logit_adjust_tau = logit_adjust_tau
         self.parent_pool = parent_pool
         self.freeze_transfer = freeze_transfer
         self.router = router
-        self.sampler_strength = sampler_strength
-        self.sampler_beta = sampler_beta
-        self.sampler_refresh = sampler_refresh
-        self.hard_strength = hard_strength
-        self.hard_beta = hard_beta
-        self.hard_refresh = hard_refresh
-        self.lr_scale_alpha = lr_scale_alpha
-        self.tilt_strength = tilt_strength
-        self.tilt_refresh = tilt_refresh
-        self.reset_threshold = reset_threshold
         self.probe_size = probe_size
         self.monitor_refresh = monitor_refresh
+        self.proba_prior = proba_prior
         self.n_jobs = n_jobs
         self.random_state = random_state
 
@@ -385,6 +377,7 @@ class VitalRouteClassifier(
         # encoder and the net (initialize). route: check the parameters,
         # profile y and plan; on a warm fit the tactic callbacks, the built-in
         # loss and the optimizer groups then follow the new plan.
+        check_not_trimmed(self)
         fitted = self.initialized_ and hasattr(self, "label_encoder_")
         fresh = not fitted or not (incremental or self.warm_start)
         route = fresh or not incremental
@@ -394,9 +387,18 @@ class VitalRouteClassifier(
         sample_weight = check_sample_weight(sample_weight, X)
         if route:
             self.profile_ = profile_task(y)
-            self.route_ = estimator_route(self, self.profile_)
-            set_loss_inputs(self, y, y_enc, sample_weight)
+            # a race candidate's fit comes with its plan (_classifier/_race.py)
+            forced = self.__dict__.pop("_race_plan_", None)
+            self.route_ = forced or estimator_route(self, self.profile_)
+            warn_unused_settings(self)
         self._seed_ = draw_seed(self.random_state, 0 if fresh else len(self.history))
+        if route and self.route_.race is not None:
+            if fresh and not incremental:
+                run_race(self, X, y, sample_weight)
+            else:
+                self.route_ = skip_race(self.route_)
+        if route:
+            set_loss_inputs(self, y, y_enc, sample_weight)
         with torch_rng(self._seed_):
             if fresh:
                 self._initialize_checked()  # the parameters were checked above
@@ -406,6 +408,7 @@ class VitalRouteClassifier(
                     self.initialize_criterion()
                     self.criterion_ = to_device(self.criterion_, self.device)
                 regroup_optimizer(self)
+            check_network_output(self, X, fit_params)
             X = with_sample_weight(X, sample_weight)
             with torch_threads(self._threads()):
                 super().partial_fit(X, y_enc, **fit_params)

@@ -9,13 +9,20 @@ import warnings
 
 import numpy as np
 import torch
+from sklearn.preprocessing import LabelEncoder
 from skorch.dataset import ValidSplit
 
 from skvitalroute._classifier._criterion import build_criterion
 from skvitalroute._classifier._default_module import build_default_module
+from skvitalroute._classifier._io import check_not_trimmed
 from skvitalroute._classifier._loop import fast_epoch, fast_epoch_applies
 from skvitalroute._classifier._optim import build_optimizer
-from skvitalroute._classifier._params import check_unknown_kwargs, check_vitality_params
+from skvitalroute._classifier._params import (
+    check_n_jobs,
+    check_unknown_kwargs,
+    check_vitality_params,
+)
+from skvitalroute._classifier._proba import train_logit_offset
 from skvitalroute._data._iterator import net_iterator
 from skvitalroute._data._sample_weight import batch_sample_weight, module_input
 from skvitalroute._utils._device import check_device
@@ -50,6 +57,7 @@ class _SkorchHooks:
         -------
         self : VitalRouteClassifier
         """
+        check_not_trimmed(self)
         self._check_params()
         return self._initialize_checked()
 
@@ -62,6 +70,9 @@ class _SkorchHooks:
         them before routing, then calls this: one check per fit)."""
         check_unknown_kwargs(self)
         check_device(self.device)
+        if not hasattr(self, "label_encoder_") and self.classes is not None:
+            # skorch's classes=: the labels of a net initialised without y
+            self.label_encoder_ = LabelEncoder().fit(self.classes)
         return super().initialize()
 
     def initialize_module(self):
@@ -152,6 +163,16 @@ class _SkorchHooks:
         install_tactic_callbacks(self)
         return self
 
+    def _initialize_callbacks(self):
+        # skorch's callbacks="disable" skips initialize_callbacks and leaves
+        # no callback; it turns off skorch's callbacks and the user's, while
+        # the guard, the monitor and the tactics follow `tactics` (route_
+        # says what runs). skorch calls this from initialize and set_params.
+        super()._initialize_callbacks()
+        if self.callbacks == "disable":
+            install_tactic_callbacks(self)
+        return self
+
     def on_train_begin(self, net, X=None, y=None, **kwargs):
         """Forget the previous run's sampler before the callbacks start.
 
@@ -168,7 +189,8 @@ class _SkorchHooks:
         super().on_train_begin(net, X=X, y=y, **kwargs)
 
     def on_train_end(self, net, X=None, y=None, **kwargs):
-        """Take the monitor's reading of the last epoch, if it has none.
+        """Take the monitor's reading of the last epoch, if it has none, and
+        the logit offset of the training prior (``train_logit_offset_``).
 
         The net's own hook runs before every callback's, so the reading is
         of the last epoch's weights even when a callback such as
@@ -186,6 +208,7 @@ class _SkorchHooks:
             Unused.
         """
         read_last_epoch(self)
+        self.train_logit_offset_ = train_logit_offset(self)
         super().on_train_end(net, X=X, y=y, **kwargs)
 
     def _set_train_sampler(self, sampler):
@@ -379,6 +402,8 @@ class _SkorchHooks:
 
     def _threads(self):
         """torch threads for this estimator's fit or prediction (n_jobs)."""
+        if self.n_jobs is not None and self.n_jobs > 1:  # set after fit, too
+            check_n_jobs(self)
         module = getattr(self, "module_", None)
         if module is None:
             return fit_threads(self.n_jobs, module, self.batch_size, self.device)

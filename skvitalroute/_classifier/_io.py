@@ -13,11 +13,13 @@ the network as ``fit`` did, so the reloaded net predicts the same labels.
 import dataclasses
 import json
 import os
+import tempfile
 
 import numpy as np
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.validation import check_is_fitted
 
+from skvitalroute._classifier._proba import check_network_output
 from skvitalroute._utils._rng import torch_rng
 from skvitalroute.routing import RoutePlan, TaskProfile
 
@@ -40,6 +42,10 @@ def save_labels(est, f):
     ------
     sklearn.exceptions.NotFittedError
         When ``est`` was not fitted on labels.
+    TypeError
+        When a value cannot be written as JSON; nothing is written then. A
+        path is written to a temporary file first and renamed, so a failed
+        write never leaves half a file.
     """
     check_is_fitted(est, "label_encoder_")
     state = {
@@ -52,8 +58,30 @@ def save_labels(est, f):
         "class_weight": _encode(getattr(est, "class_weight_", None)),
         "profile": _encode(getattr(est, "profile_", None)),
         "route": _encode(getattr(est, "route_", None)),
+        "train_logit_offset": _encode(getattr(est, "train_logit_offset_", None)),
     }
-    _write(f, state)
+    try:
+        text = json.dumps(state, allow_nan=True)
+    except (TypeError, ValueError) as exc:  # refused before anything is written
+        raise TypeError(
+            f"f_labels cannot hold these labels ({est.classes_.dtype} "
+            f"{est.classes_.tolist()!r:.60}): {exc}. f_labels holds numbers, "
+            "strings, bools, datetime64 and timedelta64 labels; pickle the "
+            "estimator instead, or encode the labels first."
+        ) from None
+    _write(f, text)
+
+
+_LABEL_ATTRS = {
+    "label_encoder_": None,
+    "n_features_in_": "n_features_in",
+    "feature_names_in_": "feature_names_in",
+    "class_prior_": "class_prior",
+    "class_weight_": "class_weight",
+    "profile_": "profile",
+    "route_": "route",
+    "train_logit_offset_": "train_logit_offset",
+}
 
 
 def load_labels(est, f):
@@ -66,11 +94,15 @@ def load_labels(est, f):
     f : str, path-like or text file object
         Where to read.
 
+    Returns
+    -------
+    before : dict
+        The label state ``est`` had, for :func:`restore_labels`.
+
     Raises
     ------
     ValueError
-        When ``f`` does not hold a label state, or holds one for another
-        number of classes than the initialised network outputs.
+        When ``f`` does not hold a label state.
     """
     state = _read(f)
     if not isinstance(state, dict) or state.get("format") != FORMAT:
@@ -78,23 +110,52 @@ def load_labels(est, f):
             f"f_labels must be a file written by save_params(f_labels=...); "
             f"{f!r} holds no {FORMAT!r} state."
         )
-    classes = _decode(state["classes"])
+    before = {name: est.__dict__[name] for name in _LABEL_ATTRS if name in est.__dict__}
     encoder = LabelEncoder()
-    encoder.classes_ = classes
-    est.label_encoder_ = encoder
-    est.n_features_in_ = state["n_features_in"]
-    names = _decode(state["feature_names_in"])
-    if names is None:
-        est.__dict__.pop("feature_names_in_", None)
-    else:
-        est.feature_names_in_ = names
-    for attr, key in (
-        ("class_prior_", "class_prior"),
-        ("class_weight_", "class_weight"),
-        ("profile_", "profile"),
-        ("route_", "route"),
-    ):
-        setattr(est, attr, _decode(state[key]))
+    encoder.classes_ = _decode(state["classes"])
+    values = {"label_encoder_": encoder}
+    for attr, key in _LABEL_ATTRS.items():
+        if key is not None:
+            values[attr] = _decode(state.get(key))
+    for attr, value in values.items():
+        if value is None and attr in ("feature_names_in_", "train_logit_offset_"):
+            est.__dict__.pop(attr, None)
+        else:
+            setattr(est, attr, value)
+    return before
+
+
+def restore_labels(est, before):
+    """Put back the label state :func:`load_labels` replaced."""
+    for name in _LABEL_ATTRS:
+        est.__dict__.pop(name, None)
+    est.__dict__.update(before)
+
+
+def check_loaded(est):
+    """Check that the loaded network reads ``n_features_in_`` features and
+    gives one probability per class of the loaded labels.
+
+    Parameters
+    ----------
+    est : VitalRouteClassifier
+        An initialised estimator with a label state.
+
+    Raises
+    ------
+    ValueError
+        Naming the mismatch between the network and the label state.
+    """
+    if not hasattr(est, "label_encoder_") or not hasattr(est, "n_features_in_"):
+        return  # e.g. skorch's classes= on a net initialised without data
+    rows = np.zeros((2, int(est.n_features_in_)), dtype=np.float32)
+    try:
+        check_network_output(est, rows)
+    except ValueError as exc:
+        raise ValueError(
+            f"The network does not match the loaded labels "
+            f"({len(est.classes_)} classes, {est.n_features_in_} features): {exc}"
+        ) from None
 
 
 class _SaveLoad:
@@ -151,7 +212,14 @@ class _SaveLoad:
         uninitialised net is initialised from it (the default module is
         sized from the saved ``n_features_in_`` and ``classes_``, the
         optimizer grouped for the saved route), so ``predict`` returns the
-        saved labels and ``score`` works.
+        saved labels and ``score`` works. The loaded network is then run
+        on two rows of zeros: a network that does not read
+        ``n_features_in_`` features or does not give one probability per
+        loaded class is refused with a ``ValueError`` (and the previous label
+        state is kept when the labels alone do not fit the network).
+        Without ``f_labels`` a net initialised without training labels has
+        no ``classes_``: ``predict`` then refuses (set skorch's
+        ``classes=[...]`` or load the labels).
 
         Parameters
         ----------
@@ -164,13 +232,31 @@ class _SaveLoad:
             ``f_history``, ``checkpoint``, ``use_safetensors``, ...).
         """
         if f_labels is not None:
-            load_labels(self, f_labels)
-            if not self.initialized_:
-                with torch_rng():
-                    self.initialize()
+            before = load_labels(self, f_labels)
+            try:
+                if not self.initialized_:
+                    with torch_rng():
+                        self.initialize()
+                if f_params is None:  # else checked with the loaded parameters
+                    check_loaded(self)
+            except ValueError:
+                restore_labels(self, before)
+                raise
         if f_params is None and not kwargs:
             return None
-        return super().load_params(f_params=f_params, **kwargs)
+        try:
+            result = super().load_params(f_params=f_params, **kwargs)
+        except RuntimeError as exc:  # torch: "size mismatch for ..."
+            raise ValueError(
+                f"f_params holds a network of another shape than this "
+                f"{type(self).__name__}'s module (built from its parameters and "
+                f"the labels' {getattr(self, 'n_features_in_', '?')} features and "
+                f"{len(getattr(self, 'classes_', ())) or '?'} classes): "
+                f"{str(exc).splitlines()[0]} {str(exc).splitlines()[1:2]}"
+            ) from None
+        if f_params is not None:
+            check_loaded(self)
+        return result
 
     def trim_for_prediction(self):
         """Drop what only training needs, as skorch does; keep the softmax.
@@ -188,12 +274,43 @@ class _SaveLoad:
         self.predict_nonlinearity = nonlinearity
 
 
-def _write(f, state):
-    if isinstance(f, str | os.PathLike):
-        with open(f, "w", encoding="utf-8") as fh:
-            json.dump(state, fh)
-    else:
-        json.dump(state, f)
+def check_not_trimmed(est):
+    """Refuse to train a net that ``trim_for_prediction`` stripped.
+
+    Parameters
+    ----------
+    est : VitalRouteClassifier
+        The estimator about to be fitted or initialised.
+
+    Raises
+    ------
+    ValueError
+        When ``trim_for_prediction()`` was called on it: it set the
+        optimizer, the criterion and the callbacks to None.
+    """
+    if getattr(est, "_trimmed_for_prediction", False):
+        raise ValueError(
+            f"This {type(est).__name__} was trimmed for prediction "
+            "(trim_for_prediction() removes the optimizer, the criterion and "
+            "the callbacks), so it can only predict. Fit a new estimator, or "
+            "keep a copy (copy.deepcopy) before trimming to train it further."
+        )
+
+
+def _write(f, text):
+    """Write ``text`` to a path atomically (a temporary file, then renamed)."""
+    if not isinstance(f, str | os.PathLike):
+        f.write(text)
+        return
+    folder = os.path.dirname(os.path.abspath(f))
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".labels-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, f)
+    except BaseException:
+        os.unlink(tmp)
+        raise
 
 
 def _read(f):
@@ -205,6 +322,9 @@ def _read(f):
 
 def _encode(value):
     """A JSON-ready value; arrays keep their dtype, records their type."""
+    if isinstance(value, np.ndarray) and value.dtype.kind in "mM":
+        # dates and durations as their int64 counts (tolist gives datetimes)
+        return {"ndarray": value.view("i8").tolist(), "dtype": value.dtype.str}
     if isinstance(value, np.ndarray):
         return {"ndarray": value.tolist(), "dtype": value.dtype.str}
     if isinstance(value, np.generic):
@@ -226,7 +346,10 @@ def _decode(value):
     if not isinstance(value, dict):
         return value
     if "ndarray" in value:
-        return np.asarray(value["ndarray"], dtype=np.dtype(value["dtype"]))
+        dtype = np.dtype(value["dtype"])
+        if dtype.kind in "mM":
+            return np.asarray(value["ndarray"], dtype="i8").view(dtype)
+        return np.asarray(value["ndarray"], dtype=dtype)
     if "record" in value:
         fields = {k: _decode(v) for k, v in value["fields"].items()}
         return _RECORDS[value["record"]](**fields)

@@ -15,8 +15,10 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
+from joblib import cpu_count
 from sklearn.utils._param_validation import RealNotInt
 
+from skvitalroute._classifier._tactic_params import check_tactic_params, setting_hint
 from skvitalroute._utils._validation import (
     HIDDEN_UNITS,
     POSITIVE_INT,
@@ -63,9 +65,6 @@ def _real(low, high, closed="both"):
     return [StrictInterval(Real, low, high, closed=closed)]
 
 
-_FRACTION = _real(0, 1)
-_NON_NEGATIVE = _real(0, None, "left")
-
 #: The classifier's ``_parameter_constraints``: its own parameters and the
 #: skorch ones it checks, in the order they are checked.
 PARAMETER_CONSTRAINTS = {
@@ -91,18 +90,7 @@ PARAMETER_CONSTRAINTS = {
     ],
     "hidden_units": [HIDDEN_UNITS],
     "dropout": _real(0, 1, "left"),
-    "focal_gamma": _real(0, _SCALE_MAX),
     "logit_adjust_tau": _real(-_SCALE_MAX, _SCALE_MAX),
-    "sampler_strength": _FRACTION,
-    "sampler_beta": _NON_NEGATIVE,
-    "sampler_refresh": [POSITIVE_INT],
-    "hard_strength": _FRACTION,
-    "hard_beta": _NON_NEGATIVE,
-    "hard_refresh": [POSITIVE_INT],
-    "lr_scale_alpha": _NON_NEGATIVE,
-    "reset_threshold": _FRACTION,
-    "tilt_strength": _real(0, 10),
-    "tilt_refresh": [POSITIVE_INT],
     "probe_size": [POSITIVE_INT],
     "lr": _real(0, _SCALE_MAX, "right"),
     "random_state": RANDOM_STATE,
@@ -148,6 +136,11 @@ PARAMETER_CONSTRAINTS = {
         StrictInterval(Integral, 2, None, closed="left"),
     ],
     "monitor_refresh": [Choices(["auto"]), POSITIVE_INT],
+    "proba_prior": [Choices(["auto", "balanced", "train"])],
+    "predict_nonlinearity": [
+        Choices(["auto"]),
+        Rule(callable, "a callable returning probabilities"),
+    ],
     "n_jobs": [
         None,
         StrictInterval(Integral, None, -1, closed="right"),
@@ -167,7 +160,22 @@ def _tactics_hint(value):
     return f" Did you mean {wanted!r}?"
 
 
-def check_class_weight_vector(class_weight, weights, classes):
+def _check_weight_product(weights, sample_weight, y_enc):
+    """Each bound holds alone; the loss multiplies the two weights of a row."""
+    if weights is None or sample_weight is None or y_enc is None:
+        return
+    largest = float(np.max(weights[y_enc] * sample_weight))
+    if largest > _CLASS_WEIGHT_MAX:
+        raise ValueError(
+            f"class_weight x sample_weight reaches {largest:.3g} for some row; the "
+            f"loss multiplies them in float32, so their product must stay at "
+            f"most {_CLASS_WEIGHT_MAX:g}. Scale one of them down."
+        )
+
+
+def check_class_weight_vector(
+    class_weight, weights, classes, sample_weight=None, y_enc=None
+):
     """Refuse class weights that give every class a zero weight.
 
     The built-in losses divide by the sum of the rows' weights: with every
@@ -181,12 +189,19 @@ def check_class_weight_vector(class_weight, weights, classes):
         The weight of each class, computed from ``class_weight``.
     classes : ndarray of shape (n_classes,)
         The classes, in the order of ``weights``.
+    sample_weight : ndarray of shape (n_samples,), default=None
+        The row weights: a row's class weight times its weight must stay
+        within float32's sums.
+    y_enc : ndarray of shape (n_samples,), default=None
+        The rows' encoded labels, to pair each row with its class weight.
 
     Raises
     ------
     ValueError
-        When every class of the training labels weighs 0.
+        When every class of the training labels weighs 0, or a row's class
+        weight times its sample weight exceeds 1e30.
     """
+    _check_weight_product(weights, sample_weight, y_enc)
     if weights is not None and not np.any(weights > 0):
         labels = np.asarray(classes).tolist()
         raise ValueError(
@@ -228,6 +243,12 @@ _HINTS = {
     "module": lambda value: _component_hint("module", value),
     "criterion": lambda value: _component_hint("criterion", value),
     "optimizer": _optimizer_hint,
+    "predict_nonlinearity": lambda value: (
+        " None returns the network's logits, not probabilities; leave 'auto' "
+        "(the softmax) and call net.forward(X) for the logits."
+        if value is None
+        else ""
+    ),
 }
 
 
@@ -251,6 +272,31 @@ def _check_criterion_args(est):
         )
 
 
+def check_n_jobs(est):
+    """Refuse more torch threads than the machine runs.
+
+    torch starts every thread it is asked for (``n_jobs=10**6`` ends the
+    process) and threads beyond the CPUs only wait for each other.
+
+    Parameters
+    ----------
+    est : VitalRouteClassifier
+        Holds ``n_jobs``.
+
+    Raises
+    ------
+    ValueError
+        When ``n_jobs`` exceeds ``joblib.cpu_count()``.
+    """
+    n_jobs, cpus = est.n_jobs, cpu_count()
+    if n_jobs is not None and n_jobs > cpus:
+        raise ValueError(
+            f"n_jobs={n_jobs} asks for more torch threads than this machine "
+            f"runs ({cpus} CPUs, joblib.cpu_count()). Use n_jobs=-1 for every "
+            "CPU, a count up to it, or None for the library's choice."
+        )
+
+
 def check_vitality_params(est):
     """Validate the classifier's own constructor arguments.
 
@@ -258,8 +304,12 @@ def check_vitality_params(est):
     (:data:`PARAMETER_CONSTRAINTS`, scikit-learn's constraint objects and
     messages), then the rules a constraint cannot say: the tactic names
     and the pairs that exclude each other, the ``router__<name>``
-    parameters, ``tactics`` asking for transfer without ``parent_pool``,
-    and a given ``criterion`` with ``loss`` or ``class_weight``.
+    parameters, the ``tactic__<tactic>__<argument>`` settings and
+    ``callbacks__<vitality callback>__*`` arguments
+    (:func:`~skvitalroute._classifier._tactic_params.check_tactic_params`),
+    ``tactics`` asking for transfer without ``parent_pool``, a given
+    ``criterion`` with ``loss`` or ``class_weight``, and ``n_jobs`` above
+    the machine's CPU count.
 
     Parameters
     ----------
@@ -277,8 +327,17 @@ def check_vitality_params(est):
     if isinstance(est.tactics, tuple | list):
         check_tactic_names(est.tactics)
     check_router_params(est.router, est.get_params_for("router"))
+    gamma = est.get_params_for("criterion").get("gamma")
+    if gamma is not None and est.criterion is None:  # the focal loss's
+        check_params(
+            {"criterion__gamma": _real(0, _SCALE_MAX)},
+            {"criterion__gamma": gamma},
+            type(est).__name__,
+        )
+    check_tactic_params(est)
     _check_transfer(est)
     _check_criterion_args(est)
+    check_n_jobs(est)
 
 
 def check_unknown_kwargs(est):
@@ -317,7 +376,7 @@ def check_unknown_kwargs(est):
                 f"router={takers[0]!r})."
             )
         else:
-            hint = did_you_mean(key, sorted(known))
+            hint = setting_hint(key) or did_you_mean(key, sorted(known))
         raise ValueError(
             f"{type(est).__name__} got an unexpected argument {key!r}." + hint
         )

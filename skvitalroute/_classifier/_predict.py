@@ -1,24 +1,14 @@
 """The classifier's prediction methods: probabilities, log-probabilities, labels."""
 
 import numpy as np
+from sklearn.utils.validation import check_is_fitted
 from skorch.utils import is_dataset
 
 from skvitalroute._classifier._data import check_predict_data
 from skvitalroute._classifier._fast_predict import array_proba, needs_private_rng
+from skvitalroute._classifier._proba import check_proba, shift_prior
 from skvitalroute._utils._rng import torch_rng
 from skvitalroute._utils._threads import torch_threads
-
-
-def _check_finite_proba(proba):
-    """Raise rather than return NaN or infinite probabilities."""
-    bad = ~np.isfinite(proba).all(axis=1)
-    if bad.any():
-        raise ValueError(
-            f"The network's output is not finite for {int(bad.sum())} of "
-            f"{len(proba)} rows, so it has no probabilities for them: its "
-            "parameters or these inputs overflow float32. Scale the inputs "
-            "(e.g. StandardScaler) and check that training did not diverge."
-        )
 
 
 class _Prediction:
@@ -30,7 +20,7 @@ class _Prediction:
     """
 
     def predict_proba(self, X):
-        """Return class probabilities (softmax of the logits).
+        """Return class probabilities under the class prior ``proba_prior``.
 
         Parameters
         ----------
@@ -40,16 +30,26 @@ class _Prediction:
         Returns
         -------
         proba : ndarray of shape (n_samples, n_classes) of float64
-            Columns in the order of ``classes_``. The network computes in
-            float32; the result is cast to float64 (rows renormalised to
+            Columns in the order of ``classes_``. With ``proba_prior="auto"``
+            the softmax of the logits; ``"train"`` and ``"balanced"`` move it
+            to the training labels' class prior or to equal priors
+            (``docs/classifier.md``, "Probabilities"). The network computes
+            in float32; the result is cast to float64 (rows renormalised to
             sum to one in float64), as scikit-learn classifiers return.
 
         Raises
         ------
         ValueError
             If the network's output is not finite for some row (overflowing
-            inputs or parameters): NaN probabilities are never returned.
+            inputs or parameters), or is no probability (a
+            ``predict_nonlinearity`` that does not give one): NaN or
+            negative probabilities are never returned.
         """
+        return shift_prior(self, self._network_proba(X))
+
+    def _network_proba(self, X):
+        """The network's probabilities (``proba_prior="auto"``): what
+        ``predict`` decides on."""
         X = check_predict_data(self, X)
         proba = None
         if not needs_private_rng(self):  # the default module draws nothing
@@ -60,7 +60,7 @@ class _Prediction:
                 proba = array_proba(self, X)
                 if proba is None:  # the net's own dataset or iterator
                     proba = super().predict_proba(X)
-        _check_finite_proba(proba)
+        check_proba(self, proba)
         proba = proba.astype(np.float64)
         return proba / proba.sum(axis=1, keepdims=True)
 
@@ -80,7 +80,14 @@ class _Prediction:
             return np.log(self.predict_proba(X))
 
     def predict(self, X):
-        """Return the most probable class of each row.
+        """Return the most probable class of each row, whatever ``proba_prior``.
+
+        The class of largest network probability (``proba_prior="auto"``):
+        under the rebalancing routes the decision of equal class priors,
+        which targets balanced error. ``proba_prior`` changes only
+        :meth:`predict_proba`; for decisions on the training prior take the
+        argmax of ``predict_proba`` with ``proba_prior="train"``, or tune a
+        threshold (``TunedThresholdClassifierCV``).
 
         Parameters
         ----------
@@ -92,8 +99,24 @@ class _Prediction:
         y_pred : ndarray of shape (n_samples,)
             Original labels; for a torch ``Dataset`` (skorch's internal
             scoring), the encoded class indices.
+
+        Raises
+        ------
+        ValueError
+            On a net initialised without labels (no ``classes_``), rather
+            than returning column indices as if they were labels.
         """
-        index = self.predict_proba(X).argmax(axis=1)
-        if is_dataset(X) or not hasattr(self, "label_encoder_"):
-            return index  # skorch's convention (or a net initialised without y)
+        if not is_dataset(X) and not hasattr(self, "label_encoder_"):
+            check_is_fitted(self)  # NotFittedError first
+            raise ValueError(
+                f"This {type(self).__name__} was initialised without training "
+                "labels (initialize(), or load_params without f_labels), so it "
+                "has no classes_ and predict could only return column indices. "
+                "Load the labels with load_params(..., f_labels=...) (written by "
+                "save_params(f_labels=...)), set skorch's classes=[...] before "
+                "initialize(), or fit it."
+            )
+        index = self._network_proba(X).argmax(axis=1)
+        if is_dataset(X):
+            return index  # skorch's convention
         return self.classes_[index]

@@ -10,8 +10,27 @@ bookkeeping in ``get_params`` and checks ``callbacks`` in ``set_params``.
 
 from skorch import NeuralNetClassifier
 
+from skvitalroute._classifier._tactic_params import (
+    renamed_params,
+    set_live_params,
+    setting_defaults,
+    split_vitality_params,
+)
 from skvitalroute._utils._repr import params_html, text_repr
-from skvitalroute.callbacks._registry import reserved_callback_names
+from skvitalroute.callbacks._registry import SETTING_PREFIX, reserved_callback_names
+
+
+def _check_param_names(est, params):
+    """scikit-learn's refusal of a name that is no parameter (skorch takes a
+    name with ``__`` for a prefixed one and then fails on a trailing ``_``)."""
+    for key in params:
+        if key.endswith("_"):
+            valid = sorted(est.get_params(deep=False))
+            raise ValueError(
+                f"Invalid parameter {key!r} for estimator {type(est).__name__}: "
+                "names ending with '_' are fitted attributes or Python's, not "
+                f"parameters. Valid parameters are: {valid!r}."
+            )
 
 
 class _PrivateState:
@@ -52,8 +71,9 @@ class _SklearnParams:
     history_ = _PrivateState()
     initialized_ = _PrivateState()
     virtual_params_ = _PrivateState()
-    # router__<name> parameters reach the router (skorch-style prefix)
-    prefixes_ = [*NeuralNetClassifier.prefixes_, "router"]
+    # router__<name> parameters reach the router, tactic__<tactic>__<argument>
+    # the tactic callbacks (skorch-style prefixes)
+    prefixes_ = [*NeuralNetClassifier.prefixes_, "router", SETTING_PREFIX]
 
     def get_params(self, deep=True, **kwargs):
         """Get the parameters of this estimator.
@@ -69,10 +89,13 @@ class _SklearnParams:
         -------
         params : dict
             Parameter names mapped to their values; skorch's private
-            bookkeeping (names starting with ``_``) is left out.
+            bookkeeping (names starting with ``_``) is left out. With
+            ``deep=True`` every tactic setting ``tactic__<tactic>__<argument>``
+            is listed, at its default when not set.
         """
         params = super().get_params(deep=deep, **kwargs)
-        return {k: v for k, v in params.items() if not k.startswith("_")}
+        params = {k: v for k, v in params.items() if not k.startswith("_")}
+        return {**setting_defaults(), **params} if deep else params
 
     def __repr__(self, N_CHAR_MAX=700):
         # scikit-learn's repr (the parameters the user changed), not skorch's
@@ -92,6 +115,17 @@ class _SklearnParams:
         as a new ``criterion`` re-initialises the criterion in skorch
         (skorch 1.4 itself stops with "Something went wrong" there).
 
+        ``router__<name>`` parameters are stored (the router reads them at
+        the next ``fit``). The tactic settings (``tactic__<tactic>__<argument>``) and the
+        vitality callbacks' arguments (``callbacks__vitality_<tactic>__*``,
+        ``callbacks__divergence_guard__*``, ...) are checked by name and
+        stored: ``fit`` builds the vitality callbacks from them. On an
+        initialised net they, and the shared ``probe_size``,
+        ``monitor_refresh``, ``parent_pool`` and ``freeze_transfer``, also
+        reach the installed callbacks, so a continuing ``partial_fit`` uses
+        them. An old per-tactic name (``sampler_beta``, ...) is renamed with
+        a ``FutureWarning``.
+
         Parameters
         ----------
         **params : dict
@@ -100,7 +134,28 @@ class _SklearnParams:
         Returns
         -------
         self : VitalRouteClassifier
+
+        Raises
+        ------
+        ValueError
+            For a name ending with ``_`` (a fitted attribute or a dunder
+            such as ``__class__``), in scikit-learn's words; skorch would
+            ask to open an issue.
         """
+        _check_param_names(self, params)
+        params = renamed_params(params, type(self).__name__)
+        rest = split_vitality_params(self, params)
+        if "tactics" in rest:  # not a tactic__ setting, although skorch
+            self.tactics = rest.pop("tactics")  # would take it for one
+        for key in [k for k in rest if k.startswith("router__")]:
+            # the router is read at each fit; skorch would try to
+            # re-initialise a "router" component on a fitted net
+            setattr(self, key, rest.pop(key))
+        self._set_skorch_params(rest)
+        set_live_params(self, params)
+        return self
+
+    def _set_skorch_params(self, params):
         if "callbacks" in params and not self.initialized_:
             self.callbacks = params.pop("callbacks")
         if "optimizer" not in params or not self.initialized_:

@@ -17,6 +17,9 @@ from sklearn.utils.validation import _check_sample_weight
 
 INPUT_KEY = "X"
 WEIGHT_KEY = "sample_weight"
+#: Largest row weight (the bound of ``class_weight`` too): the loss sums
+#: weight x class weight x row loss in float32, which holds up to 3.4e38.
+WEIGHT_MAX = 1e30
 
 
 def check_sample_weight(sample_weight, X):
@@ -38,7 +41,8 @@ def check_sample_weight(sample_weight, X):
     ------
     ValueError
         When the weights are not one finite, non-negative number per row,
-        or are all zero (scikit-learn's messages).
+        or are all zero (scikit-learn's messages), or when a weight exceeds
+        :data:`WEIGHT_MAX`.
     """
     if sample_weight is None:
         return None
@@ -47,6 +51,13 @@ def check_sample_weight(sample_weight, X):
     )
     if not weight.any():  # scikit-learn < 1.8 accepts all-zero weights
         raise ValueError("Sample weights must contain at least one non-zero number.")
+    if weight.max() > WEIGHT_MAX:
+        raise ValueError(
+            f"sample_weight must be at most {WEIGHT_MAX:g}: the loss sums weight "
+            f"x row loss in float32 (up to 3.4e38); got a largest weight of "
+            f"{weight.max():.3g}. Divide the weights by a common factor: the "
+            "weighted mean loss does not change."
+        )
     return weight
 
 

@@ -19,7 +19,8 @@ def check_device(device):
     Raises
     ------
     ValueError
-        When ``device`` is not a device string or is not available.
+        When ``device`` is not a device string, is not available, or is
+        ``"meta"`` (tensors without data).
 
     Examples
     --------
@@ -39,6 +40,11 @@ def check_device(device):
             f"device must be a torch device such as 'cpu' or 'cuda'; got "
             f"{device!r} ({_first_line(exc)})."
         ) from None
+    if parsed.type == "meta":
+        raise ValueError(
+            f"device={device!r} holds tensors without values: a net can neither "
+            "train nor predict there; use device='cpu' (or 'cuda')."
+        )
     try:
         torch.empty(0, device=parsed)
     except (AssertionError, RuntimeError) as exc:

@@ -37,8 +37,9 @@ def fit_threads(n_jobs, module, batch_size, device="cpu"):
         step.
     batch_size : int
         Rows per training batch (``-1``: the whole set; counted as large).
-    device : str or torch.device, default="cpu"
-        The device; the choice applies to CPU work only.
+    device : str, torch.device or None, default="cpu"
+        The device; the choice applies to CPU work only. None (skorch: no
+        device casting) means the device of the module's parameters.
 
     Returns
     -------
@@ -58,7 +59,7 @@ def fit_threads(n_jobs, module, batch_size, device="cpu"):
     """
     if n_jobs is not None:
         return int(effective_n_jobs(n_jobs))
-    if torch.device(device).type != "cpu" or module is None:
+    if module is None or _device_type(device, module) != "cpu":
         return None
     rows = batch_size if batch_size > 0 else None
     if isinstance(module, torch.nn.Module):
@@ -68,6 +69,16 @@ def fit_threads(n_jobs, module, batch_size, device="cpu"):
     if rows is None or 6 * rows * params >= SMALL_STEP_FLOPS:
         return None
     return 1
+
+
+def _device_type(device, module):
+    """The device type the work runs on; None: where the module's tensors are."""
+    if device is not None:
+        return torch.device(device).type
+    if isinstance(module, torch.nn.Module):
+        param = next(module.parameters(), None)
+        return "cpu" if param is None else param.device.type
+    return "cpu"
 
 
 @contextmanager

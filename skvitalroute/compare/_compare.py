@@ -205,8 +205,9 @@ def signal_section(records, metrics):
     """The signal-off control: ``vitalroute_seed`` minus ``vitalroute_seed_blind``.
 
     Both route the same way and resample the same number of rows; only the
-    stress signal differs (``sampler_beta=0``, ``hard_beta=0`` in the
-    control), so this difference is what the vitality signal itself adds.
+    stress signal differs (``tactic__class__beta=0``,
+    ``tactic__hard__beta=0`` in the control), so this difference is what
+    the vitality signal itself adds.
     """
     parts = []
     for metric in metrics:

@@ -106,8 +106,14 @@ _NEURAL = {
         None,
     ),
     "vitalroute_seed_blind": (
-        "the seed's table with the stress signal off (sampler_beta=0, hard_beta=0)",
-        dict(tactics="auto", router="vitalroute", sampler_beta=0.0, hard_beta=0.0),
+        "the seed's table with the stress signal off "
+        "(tactic__class__beta=0, tactic__hard__beta=0)",
+        dict(
+            tactics="auto",
+            router="vitalroute",
+            tactic__class__beta=0.0,
+            tactic__hard__beta=0.0,
+        ),
         None,
     ),
 }

@@ -119,11 +119,15 @@ class LogitAdjustedLoss(nn.CrossEntropyLoss):
         super().__init__(weight=weight, ignore_index=ignore_index, reduction=reduction)
         prior = torch.as_tensor(np.asarray(prior, dtype=np.float64))
         self.tau = tau
-        # A class absent from training (prior 0, e.g. all its rows weigh 0)
-        # is not adjusted: log(0) would freeze its logit at -inf during
-        # training, so it could never be learned as absent.
+        # A class absent from training (prior 0: no rows yet, or all its
+        # rows weigh 0) is adjusted as the rarest present class: log(0)
+        # would freeze its logit at -inf, and no adjustment would treat it
+        # as the most frequent, so later partial_fit calls could hardly
+        # learn it (as inverse-frequency weights give it the rarest weight).
         prior = prior / prior.sum()
-        log_prior = torch.where(prior > 0, torch.log(prior), torch.zeros_like(prior))
+        present = prior > 0
+        rarest = torch.log(prior[present]).min() if present.any() else 0.0
+        log_prior = torch.where(present, torch.log(prior), torch.full_like(prior, rarest))
         self.register_buffer("log_prior", log_prior.float())
         # Extra per-class offsets set during training by a tactic (the class
         # tilt of skvitalroute.callbacks.ClassOverlapTilt); zero by default.
@@ -143,8 +147,9 @@ class LogitAdjustedLoss(nn.CrossEntropyLoss):
         """``tau * log_prior + class_offset`` in ``input``'s dtype and device.
 
         Computed once and kept until ``tau``, a buffer's values (any in-place
-        change, such as the class tilt's, bumps its version), its storage or
-        the dtype change, so a batch pays one addition.
+        change, such as the class tilt's, bumps its version), a buffer itself
+        (a move to another device or dtype replaces it) or the input's dtype
+        or device change, so a batch pays one addition.
         """
         buffers = self._buffers
         log_prior, class_offset = buffers["log_prior"], buffers["class_offset"]
@@ -188,17 +193,23 @@ def class_weight_vector(class_weight, classes, y, sample_weight=None):
         ``n_samples / (n_classes * count_c)`` (inverse class frequency);
         a dict maps original labels to weights (missing labels get 1).
     classes : ndarray of shape (n_classes,)
-        The sorted original labels (the network's output order).
+        The sorted original labels (the network's output order); may hold
+        labels without rows in ``y`` (``partial_fit(classes=...)``).
     y : ndarray of shape (n_samples,)
         Training labels (original values).
     sample_weight : ndarray of shape (n_samples,), default=None
         Row weights: ``"balanced"`` then counts each class by the sum of
         its rows' weights, as scikit-learn's ``compute_class_weight`` does.
-        A class whose rows all weigh 0 gets weight 0 (it is absent).
 
     Returns
     -------
     weight : ndarray of shape (n_classes,) or None
+        Under ``"balanced"``, a class without weight in ``y`` (no rows, or
+        rows that all weigh 0) gets the largest weight of the others: it
+        is rarer than the rarest class with rows. Its weight does not enter
+        this fit's loss (it has no weighted row) but does enter later
+        ``partial_fit`` calls, which keep the first call's weights, so
+        that its rows are then learned as those of a rare class.
 
     Examples
     --------
@@ -210,16 +221,29 @@ def class_weight_vector(class_weight, classes, y, sample_weight=None):
     >>> w = np.array([1.0, 1.0, 1.0, 3.0])
     >>> class_weight_vector("balanced", np.array([0, 1]), y, w).tolist()
     [1.0, 1.0]
+    >>> class_weight_vector("balanced", np.array([0, 1, 2]), y).round(4).tolist()
+    [0.4444, 1.3333, 1.3333]
     """
     if class_weight is None:
         return None
-    if sample_weight is None:
+    if not isinstance(class_weight, str):  # a dict: no class counts needed
         return compute_class_weight(class_weight, classes=classes, y=y)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        weight = compute_class_weight(
-            class_weight, classes=classes, y=y, sample_weight=sample_weight
-        )
-    return np.where(np.isfinite(weight), weight, 0.0)
+    y = np.asarray(y)
+    weights = np.ones(len(y)) if sample_weight is None else sample_weight
+    mass = np.array([weights[y == c].sum() for c in classes])
+    present = mass > 0
+    rows = np.isin(y, classes[present])
+    weight = np.empty(len(classes))
+    weight[present] = compute_class_weight(
+        "balanced",
+        classes=classes[present],
+        y=y[rows],
+        sample_weight=None if sample_weight is None else sample_weight[rows],
+    )
+    # scikit-learn's n_samples / (n_classes * count_c) counts every class
+    weight[present] *= present.sum() / len(classes)
+    weight[~present] = weight[present].max()
+    return weight
 
 
 @contextmanager

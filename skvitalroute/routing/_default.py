@@ -13,10 +13,21 @@ from sklearn.utils._param_validation import Interval, validate_params
 
 from skvitalroute.routing._plan import RoutePlan
 from skvitalroute.routing._profile import TaskProfile
+from skvitalroute.routing._race import CANDIDATES, race_rows
 
 #: Fewest optimizer steps of a user-fixed budget for the logit-adjusted loss
 #: (benchmarks/choose_router.py --budgets, docs/router.md "Calibration").
-SHORT_STEPS = 235
+#: Off (0) by default: the switch gave a fold and the refit on all rows
+#: different losses, for a gain whose interval included zero (issue 23).
+SHORT_STEPS = 0
+#: The race's defaults (benchmarks/choose_race.py, docs/router.md "The
+#: race"). The race is opt-in: on the calibration suite it did not beat the
+#: fixed plan (leaving each data set out), so ``race=False`` by default.
+RACE_CANDIDATES = ("default", "h32", "do3", "wd10")
+RACE_MAX_ROWS = 5000
+RACE_HOLDOUT = 0.25
+RACE_MARGIN = 0.0
+RACE_CHECKPOINTS = (0.25, 0.5, 1.0)
 
 
 @validate_params(
@@ -33,6 +44,12 @@ SHORT_STEPS = 235
         "lr": [Interval(Real, 0, None, closed="neither")],
         "epochs": [Interval(Integral, 1, None, closed="left"), None],
         "short_steps": [Interval(Integral, 0, None, closed="left")],
+        "race": ["boolean"],
+        "race_candidates": [tuple, list],
+        "race_max_rows": [Interval(Integral, 0, None, closed="left")],
+        "race_holdout": [Interval(Real, 0, 1, closed="neither")],
+        "race_margin": [Interval(Real, 0, 1, closed="both")],
+        "race_checkpoints": [tuple, list],
     },
     prefer_skip_nested_validation=True,
 )
@@ -50,6 +67,12 @@ def default_route(
     lr=1e-3,
     epochs=None,
     short_steps=SHORT_STEPS,
+    race=False,
+    race_candidates=RACE_CANDIDATES,
+    race_max_rows=RACE_MAX_ROWS,
+    race_holdout=RACE_HOLDOUT,
+    race_margin=RACE_MARGIN,
+    race_checkpoints=RACE_CHECKPOINTS,
 ):
     """Choose the rebalancing, the training budget and the tactics (router "default").
 
@@ -75,7 +98,14 @@ def default_route(
       and hard-sample resampling, LR scaling, dead-unit reset, the class
       tilt), so none is routed; ``tilt=True`` opts into the class tilt
       (``router__tilt=True`` on the classifier); transfer is on when a
-      parent pool is given (the pool is the user's request).
+      parent pool is given (the pool is the user's request);
+    - the race (opt-in, ``race=True``: it did not beat the fixed plan in
+      calibration): with the routed budget and at most ``race_max_rows`` rows,
+      the plan names ``race_candidates`` (variants of its capacity and
+      regularisation) that the classifier trains on a stratified share of
+      the rows and scores on the rest at ``race_checkpoints`` of their
+      budget; the winner (the default plan unless beaten by more than
+      ``race_margin``) is refitted on all rows (docs/router.md, "The race").
 
     Parameters
     ----------
@@ -104,17 +134,43 @@ def default_route(
     epochs : int or None, default=None
         The user's fixed number of epochs (the classifier passes its
         ``max_epochs`` when set); ``None`` routes the budget.
-    short_steps : int, default=235
+    short_steps : int, default=0
         With ``epochs`` given, a fit of fewer optimizer steps than this is
         short: it is rebalanced by inverse-frequency class weights
-        (``class_weight="balanced"``), since the logit-adjusted loss needs
-        more steps than that (not with ``tilt=True``: the tilt needs the
-        logit-adjusted loss).
+        (``class_weight="balanced"``) instead of the logit-adjusted loss
+        (not with ``tilt=True``: the tilt needs the logit-adjusted loss).
+        0, the default, never switches, so that a cross-validation fold
+        and the refit on all rows get the same loss (235 was the
+        calibrated threshold of earlier releases).
+    race : bool, default=False
+        Race plan variants on the task's own rows (docs/router.md, "The
+        race"), where the budget is routed, there are at least two classes,
+        no parent pool is given and ``n <= race_max_rows``. Opt-in
+        (``router__race=True``): on the calibration suite the race did not
+        beat the fixed plan.
+    race_candidates : tuple of str, default=("default", "h32", "do3", "wd10")
+        The variants raced, names of
+        :data:`skvitalroute.routing._race.CANDIDATES`: ``"default"`` (the
+        plan as routed), ``"h32"`` (one hidden layer of 32), ``"do3"``
+        (dropout 0.3), ``"h32do3"``, ``"wd3"`` / ``"wd10"`` (3x / 10x the
+        weight decay).
+    race_max_rows : int, default=5000
+        Largest training set that is raced (above it the race would cost
+        more than twice a fit; the default plan runs).
+    race_holdout : float, default=0.25
+        Share of the rows held out (stratified) to score the candidates.
+    race_margin : float, default=0.0
+        Held-out balanced accuracy a challenger must gain over the default
+        plan to replace it.
+    race_checkpoints : tuple of float, default=(0.25, 0.5, 1.0)
+        Fractions of each candidate's budget at which it is scored: the
+        race also picks the budget.
 
     Returns
     -------
     plan : RoutePlan
-        ``settings`` holds ``loss``, ``max_epochs`` and ``weight_decay``.
+        ``settings`` holds ``loss``, ``max_epochs`` and ``weight_decay``;
+        ``race`` what to race (None when no race runs).
 
     Examples
     --------
@@ -182,6 +238,66 @@ def default_route(
         monitor="always on (records only)",
     )
     tactics = ("transfer",) * bool(parent_pool_available) + ("tilt",) * bool(tilt)
-    return RoutePlan(
-        tactics=tactics, settings=settings, reasons=reasons, router="default"
+    spec, reasons["race"] = _race_spec(
+        profile,
+        routed="max_epochs" in settings,
+        pool=parent_pool_available,
+        race=race,
+        candidates=race_candidates,
+        max_rows=race_max_rows,
+        holdout=race_holdout,
+        margin=race_margin,
+        checkpoints=race_checkpoints,
     )
+    return RoutePlan(
+        tactics=tactics, settings=settings, reasons=reasons, router="default", race=spec
+    )
+
+
+def _race_spec(profile, *, routed, pool, race, candidates, max_rows, holdout, margin, checkpoints):
+    """What to race on this profile, or None, and the reason."""
+    unknown = [c for c in candidates if c not in CANDIDATES]
+    if unknown:
+        raise ValueError(
+            f"router__race_candidates must name candidates of {list(CANDIDATES)}; "
+            f"got {unknown}."
+        )
+    bad = [f for f in checkpoints if not 0 < f <= 1]
+    if bad or not checkpoints:
+        raise ValueError(
+            "router__race_checkpoints must be a non-empty tuple of fractions in "
+            f"(0, 1]; got {tuple(checkpoints)!r}."
+        )
+    n = profile.n_samples
+    off = None
+    if not race:
+        off = "off: no calibration win (opt in: router__race=True)"
+    elif profile.n_classes < 2:
+        off = "off: one class"
+    elif not routed:
+        off = "off: the user's max_epochs fixes the budget"
+    elif pool:
+        off = "off: a parent pool is given (the transfer warm start)"
+    elif n > max_rows:
+        off = (
+            f"off: n={n} > race_max_rows={max_rows} (the race would cost more "
+            "than twice a fit; the default plan runs)"
+        )
+    elif len(set(candidates)) < 2:
+        off = "off: fewer than two candidates"
+    elif not race_rows(n, holdout, profile.class_counts):
+        off = "off: a class has too few rows for the held-out split"
+    if off:
+        return None, off
+    spec = {
+        "candidates": tuple(dict.fromkeys(candidates)),
+        "holdout": float(holdout),
+        "margin": float(margin),
+        "checkpoints": tuple(float(f) for f in checkpoints),
+    }
+    why = (
+        f"on: {len(spec['candidates'])} candidates trained on {1 - holdout:.0%} of "
+        f"the rows, scored by balanced accuracy on a stratified {holdout:.0%} "
+        "held out, the winner refitted on all rows"
+    )
+    return spec, why

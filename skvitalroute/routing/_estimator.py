@@ -12,6 +12,7 @@ from dataclasses import replace
 
 import torch
 
+from skvitalroute.routing._plan import RoutePlan
 from skvitalroute.routing._routers import explicit_plan, get_router, router_parameters
 
 # Epochs of a fit whose max_epochs is None and whose route sets no budget.
@@ -40,6 +41,12 @@ def estimator_route(est, profile):
     -------
     plan : RoutePlan
         Without the settings the user fixed; their reasons say so.
+
+    Raises
+    ------
+    TypeError
+        When a callable ``router`` returns something else than a
+        ``RoutePlan``.
     """
     if est.tactics != "auto":
         return explicit_plan(est.tactics)
@@ -56,6 +63,13 @@ def estimator_route(est, profile):
     plan = get_router(est.router)(
         profile, parent_pool_available=bool(est.parent_pool), **params
     )
+    if not isinstance(plan, RoutePlan):
+        name = getattr(est.router, "__qualname__", repr(est.router))
+        raise TypeError(
+            f"router={name} must return a RoutePlan (see "
+            f"skvitalroute.RoutePlan); it returned {type(plan).__name__} "
+            f"({plan!r:.60})."
+        )
     return _user_wins(est, plan)
 
 

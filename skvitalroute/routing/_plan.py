@@ -26,6 +26,12 @@ class RoutePlan:
     router : str, default="explicit"
         Name of the router that made the plan (``"explicit"`` for a plan
         from ``tactics=(...)`` or ``"none"``).
+    race : dict or None, default=None
+        The per-task race (docs/router.md, "The race"): before the fit,
+        what to race (``candidates``, ``holdout``, ``margin``,
+        ``checkpoints``); after it, also the ``table`` of held-out scores
+        (one dict per candidate and checkpoint) and the ``winner``. None
+        when no race runs.
 
     Attributes
     ----------
@@ -49,6 +55,7 @@ class RoutePlan:
     settings: dict = field(default_factory=dict)
     reasons: dict = field(default_factory=dict, compare=False)
     router: str = "explicit"
+    race: dict | None = None
 
     def __post_init__(self):
         chosen = set(self.tactics)
@@ -120,6 +127,28 @@ class RoutePlan:
         lines.append(f"- {MONITOR.name}: on ({monitor})")
         for key, value in self.settings.items():
             lines.append(f"- {key} = {value!r} ({self.reasons.get(key, '')})")
-        listed = {*TACTICS, MONITOR.name, *self.settings}
+        listed = {*TACTICS, MONITOR.name, *self.settings, "race"}
         lines += [f"- {k}: {why}" for k, why in self.reasons.items() if k not in listed]
+        if "race" in self.reasons:
+            lines.append(f"- race: {self.reasons['race']}")
+        lines += _race_lines(self.race)
         return "\n".join(lines)
+
+
+def _race_lines(race):
+    """The race's table for ``explain()``: one line per candidate and budget."""
+    if not race or "table" not in race:
+        return []
+    lines = ["  candidate  epochs  steps  held-out bal. acc."]
+    win = race.get("winner", {})
+    for row in race["table"]:
+        mark = (
+            "  <- winner"
+            if (row["candidate"], row["epoch"]) == (win.get("candidate"), win.get("epoch"))
+            else ""
+        )
+        lines.append(
+            f"  {row['candidate']:<9s}  {row['epoch']:>6d}  {row['steps']:>5d}  "
+            f"{row['score']:.4f}{mark}"
+        )
+    return lines

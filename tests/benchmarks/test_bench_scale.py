@@ -26,7 +26,7 @@ def test_fit_table_compares_routed_fits_with_plain_skorch(bench):
     assert columns_ok(rows, bench.FIT_COLUMNS)
     by_config = {row["config"]: row for row in rows}
     assert by_config["plain"]["vs plain"] == "1.000"
-    assert by_config["auto"]["route"] == "inv_freq"  # default router, short fit
+    assert by_config["auto"]["route"] == "logit_adjusted"  # default router
     assert by_config["class"]["route"] == "imbalance"
     assert by_config["hard+lr_scale"]["route"] == "hard+lr_scale"
     assert by_config["auto"]["probe calls"] == 1  # the monitor, 1 epoch

@@ -26,7 +26,7 @@ class Counter(Callback):
 
 @pytest.fixture
 def counter_tactic():
-    tactic = register_tactic(Tactic("count", Counter, {"count_step": "step"}))
+    tactic = register_tactic(Tactic("count", Counter, {}))
     yield tactic
     TACTICS.pop("count")
 
@@ -42,6 +42,11 @@ def test_a_new_tactic_is_one_registry_entry(counter_tactic):
     assert clf.history[:, "counted"] == [1, 1]  # the callback's own default
     assert "- count: on (set by tactics=('count',))" in clf.route_.explain()
     assert "vitality_count" in reserved_callback_names()
+    # its callback's arguments are its settings, tactic__count__<argument>
+    assert counter_tactic.settings == {"step": 1}
+    assert clf.get_params()["tactic__count__step"] == 1
+    clf.set_params(tactic__count__step=3).fit(X, y)
+    assert clf.history[:, "counted"] == [3, 3]
 
 
 def test_names_order_and_exclusions():

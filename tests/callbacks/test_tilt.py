@@ -83,7 +83,7 @@ def test_tilt_sets_offsets_during_training_and_clears_them(three_blobs):
     clf = VitalRouteClassifier(
         tactics=("tilt",),
         loss="logit_adjusted",
-        tilt_strength=0.4,
+        tactic__tilt__strength=0.4,
         hidden_units=(16,),
         max_epochs=4,
         random_state=0,

@@ -198,7 +198,10 @@ def test_grid_search_over_tactics_in_parallel(data):
     X, y = data
     grid = GridSearchCV(
         VitalRouteClassifier(random_state=0, **FAST),
-        {"tactics": ["none", "auto", ("class",)], "sampler_strength": [0.5]},
+        [
+            {"tactics": ["none", "auto"]},
+            {"tactics": [("class",)], "tactic__class__strength": [0.5]},
+        ],
         cv=2,
         n_jobs=2,
     )
@@ -419,16 +422,16 @@ def test_focal_and_logit_adjusted_loss_by_hand(data):
         ({"class_weight": "balance"}, ValueError, "Did you mean 'balanced'"),
         ({"hidden_units": (0,)}, ValueError, "hidden_units"),
         (
-            {"sampler_strength": 2.0},
+            {"tactic__class__strength": 2.0},
             ValueError,
-            r"'sampler_strength' parameter of VitalRouteClassifier must be a float "
-            r"in the range \[0.0, 1.0\]",
+            r"'tactic__class__strength' parameter of VitalRouteClassifier must be a "
+            r"float in the range \[0.0, 1.0\]",
         ),
         (
-            {"sampler_refresh": 1.5},
+            {"tactic__class__refresh_every": 1.5},
             TypeError,
-            r"'sampler_refresh' parameter of VitalRouteClassifier must be an int in "
-            r"the range \[1, inf\)",
+            r"'tactic__class__refresh_every' parameter of VitalRouteClassifier must "
+            r"be an int in the range \[1, inf\)",
         ),
         ({"dropout": 1.0}, ValueError, "dropout"),
         ({"train_split": 1.5}, ValueError, "train_split"),
@@ -471,7 +474,10 @@ def test_parameters_are_checked_once_per_fit(data):
 def test_misspelled_argument_gets_a_suggestion(data):
     """Check that a misspelled constructor argument suggests the right name."""
     X, y = data
-    with pytest.raises(ValueError, match="Did you mean 'sampler_strength'"):
+    with pytest.raises(
+        ValueError,
+        match="Did you mean 'tactic__class__strength' .formerly 'sampler_strength'.",
+    ):
         VitalRouteClassifier(sampler_strenght=0.3, **FAST).fit(X, y)
     with pytest.raises(ValueError, match="iterator_train__shuffle"):
         VitalRouteClassifier(iterator_train_shuffle=False, **FAST).fit(X, y)

@@ -222,10 +222,21 @@ def test_initialize_without_data(data):
     net = VitalRouteClassifier(module__n_features=5, module__n_classes=2, **FAST)
     net.initialize()
     assert net.module_[0].in_features == 5
-    # skorch's workflow: initialise, load trained parameters, predict indices
+    # skorch's workflow: initialise, load trained parameters, predict; without
+    # labels predict refuses to pass column indices off as labels
     trained = VitalRouteClassifier(random_state=0, **FAST).fit(X, y)
     net.module_.load_state_dict(trained.module_.state_dict())
-    np.testing.assert_array_equal(net.predict(X), trained.predict(X))
+    np.testing.assert_array_equal(net.predict_proba(X), trained.predict_proba(X))
+    with pytest.raises(ValueError, match="initialised without training labels"):
+        net.predict(X)
+    # skorch's classes= names the columns
+    named = VitalRouteClassifier(
+        module__n_features=5, module__n_classes=2, classes=["no", "yes"], **FAST
+    ).initialize()
+    named.module_.load_state_dict(trained.module_.state_dict())
+    np.testing.assert_array_equal(
+        named.predict(X), np.array(["no", "yes"])[trained.predict(X)]
+    )
 
 
 def test_warm_start_and_partial_fit_continue_training(data):

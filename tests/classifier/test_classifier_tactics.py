@@ -33,25 +33,27 @@ def test_parameters_reach_the_tactic_callbacks(imbalanced):
     X, y = imbalanced
     clf = VitalRouteClassifier(
         tactics=("class", "lr_scale", "reset"),
-        sampler_strength=0.3,
-        sampler_beta=2.0,
-        sampler_refresh=3,
-        lr_scale_alpha=2.5,
-        reset_threshold=0.5,
+        tactic__class__strength=0.3,
+        tactic__class__beta=2.0,
+        tactic__class__refresh_every=3,
+        tactic__lr_scale__alpha=2.5,
+        tactic__lr_scale__refresh_every=2,
+        tactic__reset__reset_threshold=0.5,
         **{**FAST, "max_epochs": 0, "probe_size": 32},
     ).fit(X, y)
     cbs = dict(clf.callbacks_)
     sampler = cbs["vitality_class"]
     assert (sampler.strength, sampler.beta, sampler.refresh_every) == (0.3, 2.0, 3)
     assert sampler.probe_size == 32 and sampler.random_state is not None
-    assert cbs["vitality_lr_scale"].alpha == 2.5
+    scaler = cbs["vitality_lr_scale"]
+    assert (scaler.alpha, scaler.refresh_every) == (2.5, 2)
     assert cbs["vitality_reset"].reset_threshold == 0.5
 
     hard = VitalRouteClassifier(
         tactics=("hard",),
-        hard_strength=0.2,
-        hard_beta=1.0,
-        hard_refresh=2,
+        tactic__hard__strength=0.2,
+        tactic__hard__beta=1.0,
+        tactic__hard__refresh_every=2,
         **{**FAST, "max_epochs": 0},
     ).fit(X, y)
     sampler = dict(hard.callbacks_)["vitality_hard"]

@@ -59,7 +59,7 @@ def test_tiny_run_prints_the_tables(tiny_run):
     assert "Paired against inv_freq" in text and "Wilcoxon" in text
     assert "What the vitality tactics read" in text and "class prob lo-hi" in text
     assert "route: imbalance" in text  # the seed's table on these labels
-    assert "route: inv_freq" in text  # the default router on a short fit
+    assert "route: logit_adjusted" in text  # the default router (no short switch)
     assert "Signal on vs off (vitalroute_seed - vitalroute_seed_blind" in text
     lines = text.splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith("method "))
@@ -90,7 +90,7 @@ def test_tiny_run_writes_csv_json_png(tiny_run):
     }
     assert all(r["n_fits"] == "2" for r in rows)
     route = {r["method"]: r["route"] for r in rows}
-    assert route["vitalroute"] == "inv_freq"  # a short fit
+    assert route["vitalroute"] == "logit_adjusted"  # no short-budget switch
     assert route["vitalroute_seed"] == "imbalance"
     bal = [float(r["balanced_accuracy_mean"]) for r in rows]
     assert bal == sorted(bal, reverse=True)
@@ -511,7 +511,9 @@ def test_dropped_rows_are_counted(tmp_path, capsys):
     argv += ["logreg_balanced", "--quiet", "--out", "run", *FAST]
     assert main(argv) == 0
     captured = capsys.readouterr()
-    assert "dropped 3 rows with no 'label' label" in captured.err
+    assert "note: Dropped 3 of 33 rows of d.csv: their 'label' is missing." in (
+        captured.err
+    )
     assert "Dropped 3 of 33 rows of d.csv: their 'label' is missing." in captured.out
     assert "(30 rows, 2 columns, 3 classes" in captured.out
     report = json.loads((tmp_path / "run" / "results.json").read_text())["report"]

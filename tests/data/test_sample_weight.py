@@ -75,7 +75,9 @@ def test_fit_with_weights_equals_fit_on_repeated_rows():
     rng = np.random.RandomState(42)
     X, y = rng.rand(15, 30), rng.randint(0, 3, size=15)
     sw = rng.randint(0, 5, size=15)
-    params = dict(FAST, max_epochs=10, batch_size=-1, reset_threshold=1.0)
+    params = dict(
+        FAST, max_epochs=10, batch_size=-1, tactic__reset__reset_threshold=1.0
+    )
     repeated = VitalRouteClassifier(**params).fit(X.repeat(sw, 0), y.repeat(sw))
     weighted = VitalRouteClassifier(**params).fit(X, y, sample_weight=sw)
     np.testing.assert_allclose(

@@ -80,19 +80,38 @@ def test_budget_counts_steps_of_the_batch_size():
     assert large.settings["max_epochs"] == 30
 
 
+def test_the_default_gives_a_fold_and_the_refit_the_same_loss():
+    """Check that by default (short_steps=0) a fixed short budget keeps the
+    logit-adjusted loss, on a fold of the rows and on all of them: the plan
+    does not flip on a few rows more or less (issue 23 item 4)."""
+    assert SHORT_STEPS == 0
+    counts = [150, 20]
+    X = np.random.default_rng(0).normal(size=(sum(counts), 4)).astype(np.float32)
+    y = _labels(counts)
+    kw = dict(hidden_units=(8,), probe_size=64, batch_size=16, max_epochs=3)
+    fold_rows = np.arange(len(y)) % 5 != 0  # a cross-validation fold's share
+    fold = VitalRouteClassifier(**kw).fit(X[fold_rows], y[fold_rows])
+    full = VitalRouteClassifier(**kw).fit(X, y)
+    assert fold.route_.label == full.route_.label == "logit_adjusted"
+
+
 def test_a_short_user_budget_gets_inverse_frequency_weights():
-    """Check the classifier passes a fixed max_epochs to the router: a fit of
-    fewer than short_steps steps is weighted by inverse frequency, a longer
-    one gets the logit-adjusted loss, neither gets a routed weight decay;
-    the user's own rebalancing still wins."""
+    """Check the classifier passes a fixed max_epochs to the router: with
+    router__short_steps set, a fit of fewer than short_steps steps is
+    weighted by inverse frequency, a longer one gets the logit-adjusted
+    loss, neither gets a routed weight decay; the user's own rebalancing
+    still wins."""
     counts = [150, 20]
     X = np.random.default_rng(0).normal(size=(sum(counts), 4)).astype(np.float32)
     y = _labels(counts)
     X[y == 1] += 1.0
-    kw = dict(hidden_units=(8,), probe_size=64, batch_size=16)
+    short_steps = 235
+    kw = dict(
+        hidden_units=(8,), probe_size=64, batch_size=16, router__short_steps=short_steps
+    )
     per_epoch = math.ceil(sum(counts) / 16)
-    few = max(1, (SHORT_STEPS - 1) // per_epoch)
-    enough = math.ceil(SHORT_STEPS / per_epoch)
+    few = max(1, (short_steps - 1) // per_epoch)
+    enough = math.ceil(short_steps / per_epoch)
     short = VitalRouteClassifier(max_epochs=few, **kw).fit(X, y)
     assert short.route_.label == "inv_freq"
     expected = compute_class_weight("balanced", classes=np.arange(2), y=y)

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import torch
+from joblib import cpu_count
 from skorch.callbacks import Callback
 
 import skvitalroute._sampler._estimator as sampler_module
@@ -36,7 +37,10 @@ def _data():
     return rng.normal(size=(60, 4)) + y[:, None], y
 
 
-@pytest.mark.parametrize("n_jobs, inside", [(None, 1), (1, 1), (3, 3)])
+# n_jobs is at most the CPU count (docs/reliability.md, "Constructor arguments")
+@pytest.mark.parametrize(
+    "n_jobs, inside", [(None, 1), (1, 1), (cpu_count(), cpu_count())]
+)
 def test_fit_and_predict_use_n_jobs_threads_and_restore_the_users(
     user_threads, n_jobs, inside
 ):

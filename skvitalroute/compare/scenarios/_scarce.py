@@ -66,7 +66,7 @@ def scarce_section(result):
         "Seed router on the scarce labels: "
         + (", ".join(routes) or "(vitalroute_seed not run)")
         + ". vitalroute_seed_blind keeps that route but draws rows uniformly "
-        "(hard_beta=0); hard_only / lr_scale_only force one tactic."
+        "(tactic__hard__beta=0); hard_only / lr_scale_only force one tactic."
     )
 
 

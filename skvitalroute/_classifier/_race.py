@@ -1,0 +1,193 @@
+"""The race inside ``fit``: candidate plans scored on held-out rows, the winner kept.
+
+The default router names the candidates (``RoutePlan.race``, from
+``skvitalroute/routing/_race.py``); this module trains them. Each candidate
+is a clone of the estimator with its plan fixed, fitted on a stratified
+share of the training rows (taken before any resampling) and scored on the
+held-out rows at a few checkpoints of its budget. The winner's settings and
+budget become the route of the fit on all rows (docs/router.md, "The race").
+"""
+
+import math
+from dataclasses import replace
+
+import numpy as np
+import torch
+from sklearn.base import clone
+from sklearn.model_selection import train_test_split
+from skorch.callbacks import Callback
+
+from skvitalroute._utils._interrupt import propagate_user_interrupt
+from skvitalroute.routing import profile_task
+from skvitalroute.routing._estimator import estimator_route
+from skvitalroute.routing._race import (
+    CANDIDATES,
+    DEFAULT_DROPOUT,
+    DEFAULT_HIDDEN,
+    candidate_settings,
+    checkpoint_epochs,
+    pick_winner,
+)
+
+
+class _HeldOutScores(Callback):
+    """Balanced accuracy of the held-out rows at the checkpoint epochs."""
+
+    def __init__(self, X, y, epochs):
+        self.X = X
+        self.y = y
+        self.epochs = epochs
+
+    def initialize(self):
+        self.scores_ = {}
+        return self
+
+    def on_epoch_end(self, net, **kwargs):
+        epoch = len(net.history)
+        if epoch not in self.epochs:
+            return
+        module = net.module_
+        module.eval()
+        with torch.no_grad():
+            X = torch.as_tensor(self.X, dtype=torch.float32, device=net.device)
+            pred = module(X).argmax(dim=1).cpu().numpy()
+        module.train()
+        self.scores_[epoch] = _balanced_accuracy(self.y, net.classes_[pred])
+
+
+def _balanced_accuracy(y_true, y_pred):
+    """Mean recall over the classes present in ``y_true``."""
+    classes = np.unique(y_true)
+    return float(np.mean([np.mean(y_pred[y_true == c] == c) for c in classes]))
+
+
+def _allowed(est, plan, name):
+    """Whether candidate ``name`` changes only settings left to the router."""
+    for key in CANDIDATES[name].needs():
+        if key == "weight_decay" and key not in plan.settings:
+            return False
+        if key == "hidden_units" and (
+            est.module is not None
+            or tuple(est.hidden_units) != DEFAULT_HIDDEN
+            or "module__hidden_units" in est.get_params_for("module")
+        ):
+            return False
+        if key == "dropout" and (
+            est.module is not None
+            or est.dropout != DEFAULT_DROPOUT
+            or "module__dropout" in est.get_params_for("module")
+        ):
+            return False
+    return True
+
+
+def _steps_per_epoch(est, n):
+    size = n if est.batch_size == -1 else est.batch_size
+    return max(1, math.ceil(n / size))
+
+
+def _candidate_fit(est, name, X, y, sample_weight, inner, held, checkpoints):
+    """Fit candidate ``name`` on rows ``inner``; its held-out scores."""
+    net = clone(est)
+    net.set_params(callbacks=None, train_split=None, verbose=0, warm_start=False)
+    plan = estimator_route(net, profile_task(y[inner]))
+    plan = replace(plan, settings=candidate_settings(plan.settings, name), race=None)
+    epochs = checkpoint_epochs(plan.settings["max_epochs"], checkpoints)
+    scorer = _HeldOutScores(X[held], y[held], set(epochs))
+    net.set_params(callbacks=[("race_scores", scorer)])
+    net._race_plan_ = plan
+    weights = None if sample_weight is None else sample_weight[inner]
+    net.fit(X[inner], y[inner], sample_weight=weights)
+    return scorer.scores_, plan.settings["max_epochs"]
+
+
+def run_race(est, X, y, sample_weight):
+    """Race the candidates of ``est.route_.race``; set the winner's route.
+
+    Parameters
+    ----------
+    est : VitalRouteClassifier
+        With ``route_`` (holding the race's spec) and ``_seed_``.
+    X : ndarray of shape (n_samples, n_features)
+        The validated training data.
+    y : ndarray of shape (n_samples,)
+        The training labels (original values).
+    sample_weight : ndarray of shape (n_samples,) or None
+        Row weights, passed to the candidates' fits.
+    """
+    plan = est.route_
+    spec = plan.race
+    names = [c for c in spec["candidates"] if _allowed(est, plan, c)]
+    off = None
+    if "max_epochs" not in plan.settings:  # e.g. the user's max_epochs=0
+        off = "off: the user's max_epochs fixes the budget"
+    elif len(names) < 2:
+        off = "off: your settings leave fewer than two candidates"
+    if off:
+        est.route_ = replace(plan, race=None, reasons={**plan.reasons, "race": off})
+        return
+    inner, held = train_test_split(
+        np.arange(len(y)),
+        test_size=spec["holdout"],
+        stratify=y,
+        random_state=est._seed_ % (2**32),
+    )
+    scores, budgets = {}, {}
+    with propagate_user_interrupt():
+        for name in names:
+            scores[name], budgets[name] = _candidate_fit(
+                est, name, X, y, sample_weight, inner, held, spec["checkpoints"]
+            )
+    name, epoch = pick_winner(scores, margin=spec["margin"])
+    est.route_ = _winner_plan(est, plan, spec, scores, budgets, (name, epoch), len(inner))
+
+
+def skip_race(plan):
+    """``plan`` without its race, for a fit that continues a fitted network.
+
+    Parameters
+    ----------
+    plan : RoutePlan
+
+    Returns
+    -------
+    plan : RoutePlan
+    """
+    reasons = {**plan.reasons, "race": "off: a warm start continues the fitted network"}
+    return replace(plan, race=None, reasons=reasons)
+
+
+def _winner_plan(est, plan, spec, scores, budgets, winner, n_inner):
+    """The route of the refit on all rows: the winner's settings and budget."""
+    name, epoch = winner
+    per_inner = _steps_per_epoch(est, n_inner)
+    settings = candidate_settings(plan.settings, name)
+    full = settings["max_epochs"]
+    if epoch < budgets[name]:
+        # the same number of optimizer steps on all rows
+        per_full = _steps_per_epoch(est, est.profile_.n_samples)
+        settings["max_epochs"] = int(min(full, max(1, round(epoch * per_inner / per_full))))
+    table = [
+        {"candidate": c, "epoch": e, "steps": e * per_inner, "score": s}
+        for c, by_epoch in scores.items()
+        for e, s in sorted(by_epoch.items())
+    ]
+    default = scores.get("default", {})
+    best = scores[name][epoch]
+    why = f"race winner: {CANDIDATES[name].description} at {epoch * per_inner} steps"
+    if (name, epoch) != ("default", budgets.get("default")) and default:
+        base = default[max(default)]
+        why += f" (held-out bal. acc. {best:.4f} vs {base:.4f} for the default plan)"
+    else:
+        why += f" (held-out bal. acc. {best:.4f}; no candidate beat it)"
+    reasons = dict(plan.reasons)
+    for key in settings:
+        if settings[key] != plan.settings.get(key) or key in CANDIDATES[name].settings:
+            reasons[key] = why
+    race = {
+        **spec,
+        "candidates": tuple(scores),
+        "table": table,
+        "winner": {"candidate": name, "epoch": epoch, "score": best},
+    }
+    return replace(plan, settings=settings, reasons=reasons, race=race)

@@ -1,0 +1,129 @@
+"""The race inside VitalRouteClassifier.fit (skvitalroute/_classifier/_race.py)."""
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.datasets import make_classification
+
+from skvitalroute import VitalRouteClassifier
+
+# a fast race: few steps, small batches
+FAST = dict(
+    router__race=True,
+    random_state=0,
+    probe_size=64,
+    router__min_steps=40,
+    router__min_epochs=4,
+    router__max_epochs=12,
+)
+
+
+@pytest.fixture(scope="module")
+def data():
+    X, y = make_classification(
+        n_samples=160, n_features=6, weights=[0.8, 0.2], flip_y=0.05, random_state=0
+    )
+    return X.astype(np.float32), y
+
+
+@pytest.fixture(scope="module")
+def raced(data):
+    return VitalRouteClassifier(**FAST).fit(*data)
+
+
+def test_the_race_scores_every_candidate_and_refits_the_winner(raced):
+    """Check that a routed fit of a small task races the default candidates
+    at each checkpoint, records the table and the winner, and that the
+    fitted network is the winner's (its shape, dropout and decay)."""
+    race = raced.route_.race
+    names = {row["candidate"] for row in race["table"]}
+    assert names == {"default", "h32", "do3", "wd10"}
+    assert len(race["table"]) == 4 * 3
+    assert all(0.0 <= row["score"] <= 1.0 for row in race["table"])
+    win = race["winner"]
+    best = max(row["score"] for row in race["table"])
+    assert win["score"] == pytest.approx(best)
+    settings = raced.route_.settings
+    linears = [m for m in raced.module_.modules() if hasattr(m, "out_features")]
+    widths = tuple(m.out_features for m in linears[:-1])
+    assert widths == tuple(settings.get("hidden_units", (128, 64)))
+    text = raced.route_.explain()
+    assert "race: on" in text and "<- winner" in text
+    assert raced.max_epochs_ == settings["max_epochs"] == len(raced.history)
+
+
+def test_the_race_is_reproducible(data, raced):
+    """Check that the same random_state gives the same race and predictions."""
+    again = clone(raced).fit(*data)
+    assert again.route_.race == raced.route_.race
+    np.testing.assert_array_equal(again.predict_proba(data[0]), raced.predict_proba(data[0]))
+
+
+def test_a_margin_nobody_can_beat_is_the_default_plan(data):
+    """Check that when the default plan wins, the refit is exactly the fit
+    without a race (same route settings, same predictions)."""
+    kept = VitalRouteClassifier(router__race_margin=1.0, **FAST).fit(*data)
+    plain = VitalRouteClassifier(**{**FAST, "router__race": False}).fit(*data)
+    assert kept.route_.race["winner"]["candidate"] == "default"
+    assert kept.route_.settings == plain.route_.settings
+    assert plain.route_.race is None and plain.route_.reasons["race"].startswith("off")
+    np.testing.assert_allclose(kept.predict_proba(data[0]), plain.predict_proba(data[0]))
+
+
+def test_the_users_settings_drop_the_candidates_that_change_them(data):
+    """Check that an explicit network shape or weight decay is never raced:
+    the candidates that would change it are left out, and a race with
+    fewer than two candidates left does not run."""
+    shaped = VitalRouteClassifier(hidden_units=(16,), **FAST).fit(*data)
+    names = {row["candidate"] for row in shaped.route_.race["table"]}
+    assert names == {"default", "do3", "wd10"}
+    assert shaped.route_.settings.get("hidden_units", (16,)) == (16,)
+    fixed = VitalRouteClassifier(
+        hidden_units=(16,), dropout=0.1, optimizer__weight_decay=0.0, **FAST
+    ).fit(*data)
+    assert fixed.route_.race is None
+    assert "fewer than two candidates" in fixed.route_.reasons["race"]
+
+
+def test_no_race_by_default_on_a_fixed_budget_or_a_warm_start(data):
+    """Check that VitalRouteClassifier() runs no race (opt-in), nor does a
+    user's max_epochs or a warm-start refit."""
+    X, y = data
+    as_it_comes = {k: v for k, v in FAST.items() if k != "router__race"}
+    default = VitalRouteClassifier(**as_it_comes).fit(X, y)
+    assert default.route_.race is None
+    assert "opt in: router__race=True" in default.route_.reasons["race"]
+    fixed = VitalRouteClassifier(
+        max_epochs=3, router__race=True, random_state=0, probe_size=64
+    )
+    assert fixed.fit(X, y).route_.race is None
+    warm = VitalRouteClassifier(warm_start=True, **FAST).fit(X, y)
+    assert warm.route_.race is not None
+    warm.fit(X, y)
+    assert warm.route_.race is None
+    assert "warm start" in warm.route_.reasons["race"]
+
+
+def test_the_race_passes_sample_weights_to_its_candidates(data):
+    """Check that zero weights on the minority change the race (the
+    candidates train on the weighted rows) and the fit still succeeds."""
+    X, y = data
+    w = np.where(y == 1, 0.01, 1.0)
+    weighted = VitalRouteClassifier(**FAST).fit(X, y, sample_weight=w)
+    plain = VitalRouteClassifier(**FAST).fit(X, y)
+    scores = [r["score"] for r in weighted.route_.race["table"]]
+    assert scores != [r["score"] for r in plain.route_.race["table"]]
+
+
+def test_router_settings_can_be_set_on_a_fitted_net(data):
+    """Check that set_params(router__race=True, ...) on a fitted net is
+    stored and used by the next fit (skorch alone raises "Something went
+    wrong" for an unknown prefix on an initialised net)."""
+    X, y = data
+    as_it_comes = {k: v for k, v in FAST.items() if k != "router__race"}
+    clf = VitalRouteClassifier(**as_it_comes).fit(X, y)
+    assert clf.route_.race is None
+    clf.set_params(router__race=True, router__race_candidates=("default", "h32"))
+    assert clf.get_params()["router__race"] is True
+    clf.fit(X, y)
+    assert {r["candidate"] for r in clf.route_.race["table"]} == {"default", "h32"}
