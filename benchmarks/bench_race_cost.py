@@ -1,9 +1,8 @@
 """The race's cost: fit time against the number of raced candidates.
 
 ``VitalRouteClassifier()`` on synthetic imbalanced data (``make_classification``,
-20 features, 90/10) at a few sizes, with the race off (``router__race=False``,
-the plan as before the race) and with 2, 3 and 4 candidates (the first ones
-of the default ``router__race_candidates``). The settings are timed in
+20 features, 90/10) at a few sizes, with the race off (the default) and on (``router__race=True``) with 2, 3 and 4
+candidates (the first ones of the default ``router__race_candidates``). The settings are timed in
 interleaved rounds (each round fits every setting once, in turn), and the
 ratio to the race-off fit of the same round is reported: the machine's load
 drifts between rounds, not within one. One torch thread per fit.
@@ -30,7 +29,8 @@ from skvitalroute.routing._default import RACE_CANDIDATES
 
 def _fit_time(X, y, k):
     params = {"router__race": False} if k <= 1 else {
-        "router__race_candidates": RACE_CANDIDATES[:k]
+        "router__race": True,
+        "router__race_candidates": RACE_CANDIDATES[:k],
     }
     clf = VitalRouteClassifier(random_state=0, **params)
     start = time.perf_counter()

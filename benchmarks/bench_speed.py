@@ -1,4 +1,4 @@
-"""Speed benchmark of skvitalroute against skorch, scikit-learn and torch (issue 11).
+"""Speed benchmark of skvitalroute against skorch, scikit-learn and torch (issues 11, 22).
 
 Six measurements, each printed as a Markdown table, all in one process and
 interleaved (A, B, C, ..., then A, B, C, ... again), with ratios taken
@@ -10,20 +10,24 @@ within a round, because the machine is shared and its speed drifts:
    (MLP (128, 64), ReLU), Adam lr 1e-3, batch 64 and epochs, at 2k / 20k /
    200k rows (10 classes) and 100 / 1,000 classes (20k rows): fit time,
    time per epoch, held-out accuracy, ratio to plain skorch;
-2. ``predict_proba`` on 1 row and on 100,000 rows against the bare
-   module's forward (plus softmax) on the same tensor;
+2. ``predict_proba`` on 100,000 rows and on 1, 10, 100 and 1,000 rows
+   against the bare module's forward (plus softmax) on the same tensor;
 3. peak memory of one fit of each, each in a fresh process;
 4. torch threads: the default fit with 1 and 2 intra-op threads, and one
    optimizer step of networks of growing size (the measurement behind
    ``n_jobs=None``);
 5. per-epoch fixed costs: the divergence guard and the monitor against an
    epoch of training;
-6. the issue's targets, met or missed, from the tables above.
+6. the issues' targets, met or missed, from the tables above.
 
 Run from the repository root::
 
     .venv/bin/python benchmarks/bench_speed.py --out report.md
     .venv/bin/python benchmarks/bench_speed.py --quick   # a smoke run
+    .venv/bin/python benchmarks/bench_speed.py --sections fit,predict --cells 20000x10
+
+``--cells`` keeps the fit cells of those rows x classes; ``--compile`` adds
+the config ``compile`` (the default route with skorch's ``compile=True``).
 
 torch runs on one intra-op thread (``--threads``), BLAS (scikit-learn) on
 one thread; the results and how to read them are in docs/performance.md.
@@ -49,6 +53,7 @@ HIDDEN = (128, 64)
 BATCH = 64
 LR = 1e-3
 CONFIGS = ("auto", "none", "skorch", "mlp", "torch", "torch+fused")
+COMPILE = "compile"  # auto with compile=True (torch.compile), on request
 REFERENCE = "skorch"
 SECTIONS = ("fit", "predict", "memory", "threads", "fixed")
 
@@ -62,7 +67,8 @@ FULL = {
         (20_000, 1_000, 5),
     ),
     "rounds": 5,
-    "predict": dict(train_rows=20_000, classes=10, rows=100_000, repeats=7, calls=200),
+    "predict": dict(train_rows=20_000, classes=10, rows=100_000, repeats=7, calls=200,
+                    small=(1, 10, 100, 1_000)),
     "memory": dict(rows=200_000, classes=10, epochs=1, configs=CONFIGS),
     "threads": dict(
         rows=2_000, classes=10, epochs=10, rounds=3, step_repeats=15,
@@ -74,7 +80,8 @@ FULL = {
 QUICK = {
     "fit_cells": ((400, 3, 2), (1_200, 5, 1)),
     "rounds": 1,
-    "predict": dict(train_rows=400, classes=3, rows=2_000, repeats=2, calls=5),
+    "predict": dict(train_rows=400, classes=3, rows=2_000, repeats=2, calls=5,
+                    small=(1, 10)),
     "memory": dict(rows=400, classes=3, epochs=1, configs=("auto", REFERENCE)),
     "threads": dict(
         rows=300, classes=3, epochs=1, rounds=1, step_repeats=2,
@@ -98,7 +105,7 @@ FIXED_COLUMNS = (
     "deep copy ms (before)", "monitor reading ms", "monitor reads every",
     "guard + monitor / epoch",
 )
-TARGET_COLUMNS = ("target", "measured", "met")
+TARGET_COLUMNS = ("issue", "target", "measured", "met")
 
 
 # ----------------------------------------------------------------------
@@ -181,6 +188,8 @@ def build(config, n_classes, epochs, seed):
         return VitalRouteClassifier(
             tactics="none", max_epochs=epochs, random_state=seed
         )
+    if config == COMPILE:
+        return VitalRouteClassifier(max_epochs=epochs, random_state=seed, compile=True)
     if config == "skorch":
         return NeuralNetClassifier(
             MLPModule, module__n_features=N_FEATURES, module__n_classes=n_classes,
@@ -252,9 +261,11 @@ def _fit_row(n, k, epochs, config, times, accuracy):
 # 2. prediction
 # ----------------------------------------------------------------------
 def bench_predict(train_rows=20_000, classes=10, rows=100_000, *, repeats=7,
-                  calls=200, log=None):
-    """predict_proba on ``rows`` rows and on one row, interleaved, against
-    the bare module's forward + softmax on the same tensor."""
+                  calls=200, small=(1,), log=None):
+    """predict_proba on ``rows`` rows and on each of ``small`` rows,
+    interleaved, against the bare module's forward + softmax on the same
+    tensor (a call on ``k`` small rows is repeated ``calls / k`` times, at
+    least 5)."""
     X, y, _, _ = make_data(train_rows, classes)
     X_big = np.resize(X, (rows, X.shape[1]))
     fitted = {c: _fit(c, X, y, classes, 1, 0)[0] for c in ("auto", "skorch", "mlp")}
@@ -276,7 +287,10 @@ def bench_predict(train_rows=20_000, classes=10, rows=100_000, *, repeats=7,
         }
 
     out = _time_calls(calls_on(X_big, X_tensor), rows, repeats, 1)
-    out += _time_calls(calls_on(X_big[:1], X_tensor[:1]), 1, repeats, calls)
+    for k in small:
+        out += _time_calls(
+            calls_on(X_big[:k], X_tensor[:k]), k, repeats, max(5, calls // k)
+        )
     _cli.log_to(log, "predict done")
     return out
 
@@ -506,32 +520,58 @@ def _median_ms(func, repeats):
 # 6. targets
 # ----------------------------------------------------------------------
 def check_targets(fit_rows, predict_rows):
-    """The issue's targets against the measured ratios."""
+    """The issues' targets (11, then 22) against the measured ratios."""
     ratio = {
         (r["rows"], r["classes"], r["config"]): float(r["vs skorch"]) for r in fit_rows
     }
+    rounds = {
+        (r["rows"], r["classes"], r["config"]): [
+            float(v) for v in r.get("vs skorch (all rounds)", r["vs skorch"]).split()
+        ]
+        for r in fit_rows
+    }
     out = []
 
-    def add(target, value, limit):
-        out.append({"target": target, "measured": f"{value:.2f}",
+    def add(issue, target, value, limit, digits=2):
+        out.append({"issue": issue, "target": target, "measured": f"{value:.{digits}f}",
                     "met": "yes" if value <= limit else "no"})
 
     for (n, k, config), value in sorted(ratio.items()):
         if config != "auto":
             continue
         if k == 10 and n >= 20_000:
-            add(f"auto fit / skorch at {n} rows <= 0.6", value, 0.6)
+            add(11, f"auto fit / skorch at {n} rows <= 0.6", value, 0.6)
             mlp = ratio.get((n, k, "mlp"))
             if mlp is not None:
-                add(f"auto fit / skorch at {n} rows <= MLPClassifier's ({mlp:.2f})",
+                add(11, f"auto fit / skorch at {n} rows <= MLPClassifier's ({mlp:.2f})",
                     value, mlp)
         elif k == 10:
-            add(f"auto fit / skorch at {n} rows <= 1.0", value, 1.0)
+            add(11, f"auto fit / skorch at {n} rows <= 1.0", value, 1.0)
         elif k >= 1_000:
-            add(f"auto fit / skorch at {k} classes <= 1.1", value, 1.1)
+            add(11, f"auto fit / skorch at {k} classes <= 1.1", value, 1.1)
     for r in predict_rows:
-        if r["what"] == "VitalRouteClassifier.predict_proba" and r["rows"] > 1:
-            add(f"predict_proba on {r['rows']} rows / bare module <= 1.5",
+        if r["what"] == "VitalRouteClassifier.predict_proba" and r["rows"] >= 100_000:
+            add(11, f"predict_proba on {r['rows']} rows / bare module <= 1.5",
+                float(r["vs bare module"]), 1.5)
+    for (n, k, config), value in sorted(ratio.items()):
+        if config not in ("auto", "none") or k != 10 or n < 20_000:
+            continue
+        add(22, f"{config} fit / skorch at {n} rows <= 0.45", value, 0.45)
+        for other in ("torch+fused", "mlp"):
+            if (n, k, other) in rounds:  # per round: this config's time over other's
+                per_round = [
+                    a / b for a, b in zip(rounds[(n, k, config)], rounds[(n, k, other)],
+                                          strict=True)
+                ]
+                add(22, f"{config} fit / {other} fit at {n} rows <= 1.1 "
+                    "(median of the rounds)", statistics.median(per_round), 1.1)
+    for r in predict_rows:
+        if r["what"] != "VitalRouteClassifier.predict_proba":
+            continue
+        if r["rows"] == 1:
+            add(22, "predict_proba on 1 row <= 0.15 ms", float(r["ms (median)"]), 0.15, 3)
+        if r["rows"] <= 1_000:
+            add(22, f"predict_proba on {r['rows']} rows / bare module <= 1.5",
                 float(r["vs bare module"]), 1.5)
     return out
 
@@ -574,7 +614,7 @@ _TITLES = {
     "memory": ("Peak memory (one fresh process per fit)", MEMORY_COLUMNS),
     "threads": ("torch threads (interleaved)", THREAD_COLUMNS),
     "fixed": ("Per-epoch fixed costs (median ms)", FIXED_COLUMNS),
-    "targets": ("Targets of issue 11", TARGET_COLUMNS),
+    "targets": ("Targets of issues 11 and 22", TARGET_COLUMNS),
 }
 
 
@@ -584,7 +624,10 @@ def run(grid, *, sections=SECTIONS, threads=1, log=None):
     _limit_blas()
     tables = {}
     if "fit" in sections:
-        tables["fit"] = bench_fit(grid["fit_cells"], rounds=grid["rounds"], log=log)
+        configs = CONFIGS + ((COMPILE,) if grid.get("compile") else ())
+        tables["fit"] = bench_fit(
+            grid["fit_cells"], configs=configs, rounds=grid["rounds"], log=log
+        )
     if "predict" in sections:
         tables["predict"] = bench_predict(**grid["predict"], log=log)
     if "memory" in sections:
@@ -594,8 +637,10 @@ def run(grid, *, sections=SECTIONS, threads=1, log=None):
         torch.set_num_threads(threads)
     if "fixed" in sections:
         tables["fixed"] = bench_fixed(**grid["fixed"], log=log)
-    if "fit" in tables and "predict" in tables:
-        tables["targets"] = check_targets(tables["fit"], tables["predict"])
+    if "fit" in tables or "predict" in tables:
+        tables["targets"] = check_targets(
+            tables.get("fit", []), tables.get("predict", [])
+        )
     return tables
 
 
@@ -606,6 +651,13 @@ def report(tables, header=""):
 
 def _add_rounds_argument(parser):
     parser.add_argument("--rounds", type=int, help="interleaved rounds of fits")
+    parser.add_argument(
+        "--cells", help="fit cells to keep, as ROWSxCLASSES,... (e.g. 20000x10)"
+    )
+    parser.add_argument(
+        "--compile", action="store_true",
+        help="also fit the default route with compile=True (torch.compile)",
+    )
 
 
 def main(argv=None):
@@ -613,6 +665,10 @@ def main(argv=None):
     grid = dict(QUICK if args.quick else FULL)
     if args.rounds:
         grid["rounds"] = args.rounds
+    if args.cells:
+        keep = {tuple(int(v) for v in cell.split("x")) for cell in args.cells.split(",")}
+        grid["fit_cells"] = tuple(c for c in grid["fit_cells"] if c[:2] in keep)
+    grid["compile"] = args.compile
     return _cli.run_and_report(
         "bench_speed.py", argv, args, memory_child, partial(run, grid), machine_info,
         _settings(grid), _TITLES,

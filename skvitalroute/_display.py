@@ -137,17 +137,13 @@ class VitalityDisplay:
         Raises
         ------
         ValueError
-            When no epoch holds a vitality reading.
+            When no epoch holds a vitality reading (a key missing from every
+            epoch, or holding only None or empty values). A reading missing
+            from some epochs is a gap.
         """
         if plot:
             check_matplotlib_support(f"{cls.__name__}.from_history")
         rows = [dict(row) for row in history]
-        if not any(key in row for row in rows for key in _KEYS):
-            raise ValueError(
-                f"history holds no vitality reading ({', '.join(_KEYS)}) in any of "
-                f"its {len(rows)} epochs; train with the vitality callbacks (e.g. "
-                "VitalRouteClassifier or VitalityMonitor) first."
-            )
         display = cls(
             epochs=np.array([row.get("epoch", i + 1) for i, row in enumerate(rows)]),
             layer_stasis=_per_name(rows, "vitality_layer_stasis"),
@@ -159,6 +155,12 @@ class VitalityDisplay:
             class_probs=_vectors(rows, "vitality_class_probs"),
             display_labels=display_labels,
         )
+        if not display.available_panels():  # no key, or keys holding nothing
+            raise ValueError(
+                f"history holds no vitality reading ({', '.join(_KEYS)}) in any of "
+                f"its {len(rows)} epochs; train with the vitality callbacks (e.g. "
+                "VitalRouteClassifier or VitalityMonitor) first."
+            )
         return display.plot(ax=ax) if plot else display
 
     @classmethod
@@ -208,7 +210,10 @@ class VitalityDisplay:
         panels : tuple of str
         """
         present = {
-            "stasis": bool(self.layer_stasis) or _any_finite(self.stress),
+            "stasis": bool(self.layer_stasis)
+            or any(
+                _any_finite(v) for v in (self.stress, self.mean_stasis, self.resets)
+            ),
             "lr_scales": bool(self.lr_scales),
             "class_stress": self.class_stress is not None,
             "class_probs": self.class_probs is not None,
@@ -307,7 +312,9 @@ class VitalityDisplay:
             linestyle="--",
             linewidth=2,
         )
-        resets = [] if self.resets is None else np.nan_to_num(self.resets)
+        # no reset reading (None, or NaN in an epoch) is drawn as no marker
+        resets = np.zeros(len(self.epochs)) if self.resets is None else self.resets
+        resets = np.nan_to_num(np.asarray(resets, dtype=float))
         reset = [(e, int(n)) for e, n in zip(self.epochs, resets, strict=True) if n]
         for i, (epoch, count) in enumerate(reset):
             ax.axvline(
@@ -396,33 +403,50 @@ def _any_finite(values):
     return values is not None and bool(np.isfinite(np.asarray(values, float)).any())
 
 
+def _reading(value):
+    """A float, NaN for a reading that is absent (None) or not a number."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return np.nan
+
+
 def _scalars(rows, key):
     """One float per epoch, NaN where the epoch has no reading; None if none."""
-    if not any(key in row for row in rows):
+    if not any(row.get(key) is not None for row in rows):
         return None
-    return np.array([float(row.get(key, np.nan)) for row in rows])
+    return np.array([_reading(row.get(key)) for row in rows])
 
 
 def _per_name(rows, key):
     """Dict name -> one float per epoch (NaN where missing), names in order."""
     names = []
-    for row in rows:
-        names += [n for n in row.get(key) or {} if n not in names]
+    per_row = [row.get(key) if isinstance(row.get(key), dict) else {} for row in rows]
+    for values in per_row:
+        names += [n for n in values if n not in names]
     return {
-        name: np.array([float((row.get(key) or {}).get(name, np.nan)) for row in rows])
+        name: np.array([_reading(values.get(name)) for values in per_row])
         for name in names
     }
 
 
 def _vectors(rows, key):
     """Array (n_epochs, width), NaN rows where missing; None if never read."""
-    present = [row[key] for row in rows if row.get(key) is not None]
+    values = [_vector(row.get(key)) for row in rows]
+    present = [v for v in values if v is not None]
     if not present:
         return None
     width = max(len(v) for v in present)
     out = np.full((len(rows), width), np.nan)
-    for i, row in enumerate(rows):
-        value = row.get(key)
+    for i, value in enumerate(values):
         if value is not None:
             out[i, : len(value)] = value
     return out
+
+
+def _vector(value):
+    """A 1-D float array of a per-class reading, or None when absent."""
+    if value is None:
+        return None
+    array = np.array([_reading(v) for v in np.ravel(np.asarray(value, dtype=object))])
+    return array if array.size else None

@@ -1,5 +1,8 @@
 """What several test files build the same way: data, a plain skorch net, examples."""
 
+import signal
+from contextlib import contextmanager
+
 import torch
 from sklearn.datasets import make_classification
 from skorch import NeuralNetClassifier
@@ -42,3 +45,23 @@ def skorch_mlp(n_features, n_classes, *, max_epochs, **params):
         verbose=0,
         **params,
     )
+
+
+@contextmanager
+def deliverable_sigint():
+    """Let this process and the children started in the block get SIGINT.
+
+    A process started with SIGINT ignored (a shell's background job, nohup,
+    some CI runners) has no ``KeyboardInterrupt`` handler and passes the
+    ignored disposition on to every child: a test that sends SIGINT to a
+    child then waits for it forever (the one-off 120 s timeout of
+    ``test_faults.py::test_sampler_stops_on_a_real_sigint``, reproduced by
+    ``trap '' INT`` before pytest). Python's handler here becomes the
+    default disposition in a child at ``exec``, so children start as from a
+    terminal whatever this process inherited.
+    """
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import torch
+from _shared import deliverable_sigint
 from sklearn.datasets import make_classification
 
 
@@ -21,6 +22,15 @@ def _one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _sigint_delivered():
+    """Deliver SIGINT as from a terminal, even when pytest was started with
+    it ignored (a background job): the Ctrl-C tests send real signals, to
+    this process and to children, which inherit an ignored SIGINT."""
+    with deliverable_sigint():
+        yield
 
 
 @pytest.fixture(scope="module")

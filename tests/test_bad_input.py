@@ -27,6 +27,7 @@ import sys
 import tempfile
 import warnings
 from pathlib import Path
+from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
@@ -42,7 +43,7 @@ from skorch import NeuralNet, NeuralNetClassifier
 
 import skvitalroute._sampler._input as sampler_input
 import skvitalroute.callbacks as cbs
-from skvitalroute import VitalitySampler, VitalRouteClassifier
+from skvitalroute import VitalityProbe, VitalitySampler, VitalRouteClassifier
 from skvitalroute.callbacks._registry import TACTICS
 
 N, N_FEATURES = 48, 4
@@ -209,6 +210,28 @@ def _names(y):
     return np.array(["a", "b", "c"])[y]
 
 
+def _one_hot(y, n_columns=3, dtype=int):
+    return np.eye(n_columns, dtype=dtype)[y]
+
+
+def _one_hot_zero_rows(y):
+    """One-hot y whose rows 0, 10, 20, ... are all zeros (no class)."""
+    Y = _one_hot(y)
+    Y[::10] = 0
+    return Y
+
+
+def _multi_label(y):
+    """An indicator with two 1s in every row of class 0."""
+    Y = _one_hot(y)
+    Y[y == 0, 1] = 1
+    return Y
+
+
+def _binary(X, y):
+    return X, (y > 0).astype(int)
+
+
 # case: (make(X, y) -> (X, y), {door: ACCEPT or (error, match)}[, {door: params}])
 # A door absent from the dict does not apply.
 FIT_CASES = {
@@ -237,7 +260,7 @@ FIT_CASES = {
     "finite X overflowing float32 sums (+-3.3e38)": (
         _huge_within_float32,
         {
-            "sampler": (ValueError, "outputs on X are not finite"),
+            "sampler": (ValueError, "(inputs|outputs) on X are not finite"),
             "classifier": (
                 ValueError,
                 "outputs? on (them|the training rows) (are|is) not finite",
@@ -333,6 +356,39 @@ FIT_CASES = {
                 ValueError,
                 r"y should be a 1d array, got an array of shape \(48, 3\)",
             ),
+        },
+    ),
+    "binary one-hot y (n, 2)": (
+        lambda X, y: (X, _one_hot(_binary(X, y)[1], 2)),
+        {
+            "sampler": ACCEPT,
+            "classifier": (ValueError, r"y should be a 1d array.*\(48, 2\)"),
+        },
+    ),
+    "one-hot DataFrame y": (
+        lambda X, y: (X, pd.DataFrame(_one_hot(y), columns=["a", "b", "c"])),
+        {"sampler": ACCEPT, "classifier": (ValueError, "y should be a 1d array")},
+    ),
+    "pandas get_dummies y (bool DataFrame)": (
+        lambda X, y: (X, pd.get_dummies(pd.Series(_names(y)))),
+        {"sampler": ACCEPT, "classifier": (ValueError, "y should be a 1d array")},
+    ),
+    "one-hot y with a column no row uses (n, 4)": (
+        lambda X, y: (X, _one_hot(y, 4)),
+        {"sampler": ACCEPT, "classifier": (ValueError, "y should be a 1d array")},
+    ),
+    "one-hot y with rows of zeros": (
+        lambda X, y: (X, _one_hot_zero_rows(y)),
+        {
+            "sampler": (ValueError, r"5 of its rows have no 1 \(no class\)"),
+            "classifier": (ValueError, "y should be a 1d array"),
+        },
+    ),
+    "multi-label indicator y": (
+        lambda X, y: (X, _multi_label(y)),
+        {
+            "sampler": (ValueError, r"16 of its rows have several 1s"),
+            "classifier": (ValueError, "y should be a 1d array"),
         },
     ),
     "column-vector y (n, 1)": (lambda X, y: (X, y[:, None]), BOTH_ACCEPT),
@@ -531,6 +587,54 @@ SAMPLER_PARAMS = {
         ValueError,
         "sampling_strategy must map each class to an int number of rows; got 20.5",
     ),
+    **{
+        f"sampling_strategy={kind} giving {{1: {count!r}}}": (
+            dict(sampling_strategy=wrap({1: count})),
+            ValueError,
+            match,
+        )
+        for kind, wrap in (
+            ("MappingProxyType", MappingProxyType),
+            ("callable", lambda counts: lambda y, counts=counts: counts),
+        )
+        for count, match in (
+            (20.5, "must map each class to an int number of rows; got 20.5"),
+            (np.float64(20.0), "must map each class to an int number of rows"),
+            (-5, "contains some negative value"),
+        )
+    },
+    **{
+        f"sampling_strategy={kind} giving {{1: {count}}} (beyond int64)": (
+            dict(sampling_strategy=strategy),
+            ValueError,
+            match,
+        )
+        for kind, strategy, count, match in (
+            ("dict", {1: 10**30}, "10**30", "more than any output can hold"),
+            ("dict", {1: 2**63}, "2**63", r"over 2\*\*63 - 1 rows"),
+            (
+                "MappingProxyType",
+                MappingProxyType({1: 10**30}),
+                "10**30",
+                "more than any output can hold",
+            ),
+            (
+                "callable",
+                lambda y: {1: 10**30},
+                "10**30",
+                "returned a count imbalanced-learn cannot subtract",
+            ),
+        )
+    },
+    **{
+        f"max_growth={value!r}": (
+            dict(max_growth=value),
+            ValueError,
+            "'max_growth' parameter of VitalitySampler must be a float in the "
+            r"range \[1.0, inf\) or None",
+        )
+        for value in (0.5, 0.0, np.inf, np.nan, "10", True)
+    },
     "sampling_strategy={1: 10**9} (output beyond memory)": (
         dict(sampling_strategy={1: 10**9}),
         ValueError,
@@ -1277,6 +1381,164 @@ def test_available_memory_without_psutil(monkeypatch):
     assert sampler_input.available_bytes() == (sampler_input.OUTPUT_CAP_BYTES, "cap")
 
 
+# -- the sampler's class mode at extreme settings -----------------------------------
+# On the single-row class data the lone row's class is the most stressed
+# (stress 0.53 against 0 for the two others, FAST_SAMPLER): its class
+# probability and so its growth rise with beta and strength.
+# case: (params, the lone class's final count and whether max_growth held it
+# back (a warning), or (error, match))
+CLASS_MODE_EXTREMES = {
+    "defaults": (dict(), (64, False)),
+    "beta=200 (strength 0.7: growth bounded by 1 + 3 * 0.7 / 0.3 = 8)": (
+        dict(beta=200.0),
+        (128, False),
+    ),
+    **{
+        f"strength=1, beta={beta:g} (capped at max_growth=10)": (
+            dict(strength=1.0, beta=beta),
+            (160, True),
+        )
+        for beta in (200.0, 1e300, 1.7e308)
+    },
+    "strength=1, beta=200, max_growth=3": (
+        dict(strength=1.0, beta=200.0, max_growth=3.0),
+        (48, True),
+    ),
+    "strength=1, beta=1e300, max_growth=None": (
+        dict(strength=1.0, beta=1e300, max_growth=None),
+        (ValueError, "would grow the classes without bound. Set max_growth"),
+    ),
+    "strength=1, beta=200, max_growth=None (output beyond memory)": (
+        dict(strength=1.0, beta=200.0, max_growth=None),
+        (ValueError, "scaled by the class probabilities in mode='class'"),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(CLASS_MODE_EXTREMES))
+def test_class_mode_growth_is_capped_or_refused(case):
+    """Check that class-mode growth stays within max_growth (warning when the
+    cap holds a class back) or is refused by name: no ZeroDivisionError, no
+    silent explosion of the output."""
+    params, expected = CLASS_MODE_EXTREMES[case]
+    X, y = _single_row_class()
+    sampler = _sampler(mode="class", **params)
+    if isinstance(expected[0], type):
+        _assert_raises_named(*expected, lambda: sampler.fit_resample(X, y))
+        assert not hasattr(sampler, "sample_indices_")
+        return
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = sampler.fit_resample(X, y)
+    check_resampled(sampler, X, y, result)
+    count, held_back = expected
+    assert np.bincount(result[1]).tolist() == [16, 16, count]
+    capped = [w for w in caught if "capped class 2 to" in str(w.message)]
+    assert len(capped) == held_back
+
+
+def test_one_hot_y_comes_back_as_its_own_rows(data):
+    """Check that one-hot y comes back with its columns, dtype and container,
+    and that it draws the rows its labels draw (binary y keeps 2 columns,
+    which imbalanced-learn's RandomOverSampler reduces to one)."""
+    X, y = data
+    X, y = X[:40], y[:40]
+    cases = [
+        _one_hot(y, 4, dtype=np.int8),
+        _one_hot((y > 0).astype(int), 2),
+        pd.DataFrame(_one_hot(y), columns=["a", "b", "c"], index=np.arange(40) + 100),
+        pd.get_dummies(pd.Series(_names(y))),
+    ]
+    for Y in cases:
+        sampler = _sampler()
+        _, Y_res = sampler.fit_resample(X, Y)
+        reference = _sampler()
+        reference.fit_resample(X, labels_of(Y))
+        np.testing.assert_array_equal(
+            sampler.sample_indices_, reference.sample_indices_
+        )
+        rows = np.asarray(Y)[sampler.sample_indices_]
+        np.testing.assert_array_equal(np.asarray(Y_res), rows)
+        assert type(Y_res) is type(Y) and Y_res.shape[1] == Y.shape[1]
+        if isinstance(Y, pd.DataFrame):
+            assert Y_res.columns.equals(Y.columns) and Y_res.dtypes.equals(Y.dtypes)
+            assert Y_res.index.equals(pd.RangeIndex(len(Y_res)))  # as X gets
+        else:
+            assert Y_res.dtype == Y.dtype
+    _, Y_ros = RandomOverSampler(random_state=0).fit_resample(X, cases[1])
+    assert Y_ros.shape[1] == 1  # what imbalanced-learn itself returns
+
+
+def test_sampling_strategy_of_any_mapping_is_a_dict(data):
+    """Check that a MappingProxyType (a Mapping imbalanced-learn's constraints
+    accept but its conversion drops) resamples exactly as the dict does."""
+    X, y = data
+    X_dict, _ = _sampler(sampling_strategy={2: 30}).fit_resample(X, y)
+    sampler = _sampler(sampling_strategy=MappingProxyType({2: 30}))
+    X_proxy, y_proxy = sampler.fit_resample(X, y)
+    np.testing.assert_array_equal(X_proxy, X_dict)
+    assert dict(sampler.sampling_strategy_) == {2: 14}
+    assert np.bincount(y_proxy).tolist() == [16, 16, 30]
+
+
+# -- VitalityProbe: what the front doors refuse ------------------------------------
+def _probe_net():
+    torch.manual_seed(0)
+    layers = torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 3)
+    return torch.nn.Sequential(*layers)
+
+
+PROBE_METHODS = {
+    "observe": lambda probe, X, y: probe.observe(X),
+    "observe(X, y)": lambda probe, X, y: probe.observe(X, y),
+    "per_class_stress": lambda probe, X, y: probe.per_class_stress(X, y),
+    "per_sample_stress": lambda probe, X, y: probe.per_sample_stress(X, y),
+    "per_class_overlap": lambda probe, X, y: probe.per_class_overlap(X, y),
+}
+# case: (make(X, y) -> (X, y), match); every method refuses each with a ValueError.
+PROBE_REJECTED = {
+    "all-NaN X": (lambda X, y: (np.full_like(X, np.nan), y), "Input X contains NaN"),
+    "one NaN in X": (lambda X, y: (_set(X, np.nan), y), "Input X contains NaN"),
+    "all-inf X": (
+        lambda X, y: (np.full_like(X, np.inf), y),
+        "Input X contains infinity",
+    ),
+    "empty X (0 rows)": (lambda X, y: (X[:0], y[:0]), r"0 sample\(s\)"),
+    "X beyond float32 (1e39)": (lambda X, y: (X * 1e39, y), "too large for float32"),
+    "NaN in a float32 tensor": (
+        lambda X, y: (torch.full((len(y), 4), float("nan")), y),
+        r"Input X contains NaN \(a torch.float32 tensor\)",
+    ),
+    "labels of the wrong length (y[:10])": (
+        lambda X, y: (X, y[:10]),
+        r"y must be 1-D with one label per row of X; got shape \(10,\) for 48",
+    ),
+}
+PROBE_CASES = [
+    pytest.param(case, method, id=f"{method}-{case}")
+    for case in PROBE_REJECTED
+    for method in PROBE_METHODS
+    # observe without labels reads no y
+    if not (method == "observe" and case.startswith("labels"))
+]
+
+
+@pytest.mark.parametrize("case, method", PROBE_CASES)
+def test_probe_refuses_what_the_front_doors_refuse(case, method, data):
+    """Check that every VitalityProbe reading refuses bad X or y by name
+    (no stasis 1.0 on NaN, no stress on inf, no RuntimeWarning on 0 rows)."""
+    make, match = PROBE_REJECTED[case]
+    X, y = make(*data)
+    probe = VitalityProbe(_probe_net())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        _assert_raises_named(
+            ValueError, match, lambda: PROBE_METHODS[method](probe, X, y)
+        )
+    with pytest.raises(RuntimeError, match="Call observe"):
+        probe.stasis_rates()  # no reading was taken
+
+
 # -- classifier: bad input after fit ---------------------------------------------
 PREDICT_REJECTED = {
     "NaN in X": (lambda X: _set(X, np.nan), ValueError, "Input X contains NaN"),
@@ -1402,13 +1664,19 @@ def test_classes_without_rows_are_accepted(case):
         assert clf.class_weight_[2] == clf.class_weight_[:2].max()
 
 
-def test_class_without_rows_is_learned_by_later_partial_fits():
+@pytest.mark.parametrize(
+    "params, label",
+    [({}, "logit_adjusted"), ({"class_weight": "balanced"}, "monitor")],
+)
+def test_class_without_rows_is_learned_by_later_partial_fits(params, label):
     """Check that a class absent from the first partial_fit batch is learned
-    from later batches under the default route (inverse-frequency weights)."""
+    from later batches, under the default route (the logit-adjusted loss
+    adjusts it as the rarest class) and with inverse-frequency weights (it
+    weighs as the rarest)."""
     X, y = _data()
-    clf = _classifier(max_epochs=5, lr=0.01)
+    clf = _classifier(max_epochs=5, lr=0.01, **params)
     clf.partial_fit(X[y < 2], y[y < 2], classes=[0, 1, 2])
-    assert clf.route_.label == "inv_freq"
+    assert clf.route_.label == label
     for _ in range(6):
         clf.partial_fit(X, y)
     assert (clf.predict(X[y == 2]) == 2).mean() > 0.5
@@ -1939,6 +2207,56 @@ def _params_table(name, cases, make, call):
         print(f"| `{case}` | {outcome} |")
 
 
+def _class_mode_table():
+    X, y = _single_row_class()
+    print("| VitalitySampler(mode='class') on counts 16/16/1 | outcome |")
+    print("|---|---|")
+    for case, (params, _) in CLASS_MODE_EXTREMES.items():
+
+        def describe(result):
+            sampler, (_, y_res) = result
+            counts = "/".join(map(str, np.bincount(y_res)))
+            return f"class counts {counts}"
+
+        caught = []
+
+        def call(p=params, caught=caught):
+            sampler = _sampler(mode="class", **p)
+            with warnings.catch_warnings(record=True) as record:
+                warnings.simplefilter("always")
+                result = sampler, sampler.fit_resample(X, y)
+            caught += record
+            return result
+
+        outcome = _outcome(call, describe, width=160)
+        capped = [str(w.message) for w in caught if "capped class" in str(w.message)]
+        if capped:
+            outcome += "; UserWarning: " + capped[0].split(" (the count")[0]
+        print(f"| `{case}` | {outcome} |")
+
+
+def _probe_table():
+    X, y = _data()
+    methods = list(PROBE_METHODS)
+    print("| case | " + " | ".join(f"`{m}`" for m in methods) + " |")
+    print("|---|" + "---|" * len(methods))
+    for case, (make, _) in PROBE_REJECTED.items():
+        Xc, yc = make(X, y)
+        cells = [
+            "n/a (reads no y)"
+            if m == "observe" and case.startswith("labels")
+            else _outcome(
+                lambda m=m, X=Xc, y=yc: PROBE_METHODS[m](
+                    VitalityProbe(_probe_net()), X, y
+                ),
+                lambda _: "accepted",
+                width=60,
+            )
+            for m in methods
+        ]
+        print(f"| {case} | " + " | ".join(cells) + " |")
+
+
 def _print_tables():
     """Print the Markdown tables of docs/reliability.md from actual runs."""
     _fit_table(*_data())
@@ -1958,6 +2276,10 @@ def _print_tables():
     )
     print()
     _issue_20_tables()
+    print()
+    _class_mode_table()
+    print()
+    _probe_table()
 
 
 def _issue_20_tables():

@@ -142,3 +142,50 @@ def test_matplotlib_is_optional(fitted, monkeypatch):
 def test_exported():
     """Check that VitalityDisplay is a public name of the package."""
     assert "VitalityDisplay" in skvitalroute.__all__
+
+
+@pytest.mark.parametrize(
+    "rows, panels",
+    [
+        pytest.param(
+            [
+                {"vitality_layer_stasis": {"0": 0.1}},
+                {"vitality_layer_stasis": {"0": 0.3}},
+            ],
+            ("stasis",),
+            id="only layer stasis",
+        ),
+        pytest.param(
+            [{"vitality_stress": 0.2, "vitality_layer_stasis": {"0": 0.1}}] * 3,
+            ("stasis",),
+            id="no vitality_resets key",
+        ),
+        pytest.param(
+            [
+                {"vitality_stress": 0.2, "vitality_resets": None},
+                {"vitality_stress": None},
+            ],
+            ("stasis",),
+            id="None readings",
+        ),
+        pytest.param(
+            [{"vitality_class_probs": [0.5, 0.5]}, {}, {"vitality_class_probs": None}],
+            ("class_probs",),
+            id="class probabilities only, with gaps",
+        ),
+    ],
+)
+def test_from_history_draws_partial_readings(rows, panels):
+    """Check that readings missing from every epoch, or None in some, are
+    gaps: the display draws what is there (no zip() error on resets)."""
+    rows = [{"epoch": i + 1, **row} for i, row in enumerate(rows)]
+    display = VitalityDisplay.from_history(rows)
+    assert display.panels_ == panels
+    assert not any(line.get_color() == "tab:red" for line in display.ax_.get_lines())
+
+
+def test_history_of_empty_readings_is_refused():
+    """Check that readings holding nothing (None, {}) are named as no reading."""
+    rows = [{"epoch": 1, "vitality_stress": None, "vitality_layer_stasis": {}}]
+    with pytest.raises(ValueError, match="no vitality reading"):
+        VitalityDisplay.from_history(rows)

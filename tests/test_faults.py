@@ -471,7 +471,12 @@ np.save(sys.argv[1], X_res)
 
 def test_sampler_stops_on_a_real_sigint(tmp_path):
     """Check that SIGINT sent to a process in fit_resample ends it with
-    KeyboardInterrupt (exit by SIGINT) and writes nothing."""
+    KeyboardInterrupt (exit by SIGINT) and writes nothing.
+
+    The child gets Python's SIGINT handler even when pytest runs with
+    SIGINT ignored (conftest's ``_sigint_delivered``); it would otherwise
+    inherit the ignored signal and train its 10**6 epochs until the timeout.
+    """
     script = tmp_path / "resample.py"
     script.write_text(SIGINT_SCRIPT)
     out = tmp_path / "resampled.npy"

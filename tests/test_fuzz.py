@@ -26,10 +26,12 @@ import subprocess
 import sys
 import warnings
 from pathlib import Path
+from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from _invariants import (
     CLASSIFIER_X_KINDS,
     LABEL_KINDS,
@@ -44,7 +46,7 @@ from _invariants import (
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from skvitalroute import VitalRouteClassifier
+from skvitalroute import VitalityProbe, VitalitySampler, VitalRouteClassifier
 
 # Deterministic examples (derandomize) and no example database on disk: the
 # default suite draws the same cases on every run.
@@ -220,3 +222,191 @@ def test_both_doors_give_identical_results_in_another_process(cases):
     assert child.returncode == 0, child.stderr
     np.random.seed(12345)  # this process's global RNG state must not matter
     assert json.loads(child.stdout) == fingerprints(cases)
+
+
+# -- issue 20: sampler targets, one-hot y, the probe, the display -----------------
+FEW = settings(FAST, max_examples=8)
+
+
+def _labels(spec):
+    return np.unique(make_dataset(spec)[1], return_inverse=True)[1]
+
+
+@FEW
+@given(spec=specs(["float64"]), extra=st.lists(st.integers(0, 20), min_size=4))
+def test_sampler_strategy_mapping_kinds_agree(spec, extra):
+    """Check that a dict, a MappingProxyType and a callable with the same int
+    counts draw the same rows."""
+    X, y = make_dataset(spec)
+    classes, counts = np.unique(y, return_counts=True)
+    wanted = {c: int(n + e) for c, n, e in zip(classes, counts, extra, strict=False)}
+    draws = []
+    for strategy in (wanted, MappingProxyType(wanted), lambda y: wanted):
+        sampler = VitalitySampler(
+            probe_hidden_units=(4,),
+            probe_epochs=1,
+            random_state=0,
+            sampling_strategy=strategy,
+        )
+        check_resampled(sampler, X, y, sampler.fit_resample(X, y))
+        draws.append(sampler.sample_indices_)
+    for other in draws[1:]:
+        np.testing.assert_array_equal(other, draws[0])
+
+
+@FEW
+@given(
+    spec=specs(["float64", "DataFrame", "csr"]),
+    kind=st.sampled_from(["int", "int8", "bool", "DataFrame", "get_dummies"]),
+    params=sampler_params,
+)
+def test_sampler_one_hot_y_draws_as_its_labels(spec, kind, params):
+    """Check that one-hot y (any dtype, a DataFrame) draws the rows its labels
+    draw and comes back as its own rows: same columns, dtype and container."""
+    X, _ = make_dataset(spec)
+    labels = _labels(spec)
+    n_classes = labels.max() + 1
+    Y = np.eye(n_classes, dtype=kind if kind in ("int8", "bool") else int)[labels]
+    if kind == "DataFrame":
+        Y = pd.DataFrame(Y, columns=[f"c{i}" for i in range(n_classes)])
+    elif kind == "get_dummies":
+        Y = pd.get_dummies(pd.Series(labels))
+    sampler = VitalitySampler(probe_hidden_units=(4,), probe_epochs=1, **params)
+    _, Y_res = sampler.fit_resample(X, Y)
+    reference = VitalitySampler(probe_hidden_units=(4,), probe_epochs=1, **params)
+    reference.fit_resample(X, labels)
+    np.testing.assert_array_equal(sampler.sample_indices_, reference.sample_indices_)
+    assert type(Y_res) is type(Y) and Y_res.shape == (
+        len(sampler.sample_indices_),
+        Y.shape[1],
+    )
+    np.testing.assert_array_equal(
+        np.asarray(Y_res), np.asarray(Y)[sampler.sample_indices_]
+    )
+    if isinstance(Y, pd.DataFrame):
+        assert Y_res.dtypes.equals(Y.dtypes)
+    else:
+        assert Y_res.dtype == Y.dtype
+
+
+@FEW
+@given(
+    spec=specs(["float64"]),
+    strength=st.floats(0.0, 1.0),
+    beta=st.sampled_from([0.0, 4.0, 200.0, 1e300, 1.7e308]),
+    max_growth=st.floats(1.0, 20.0),
+)
+def test_class_mode_growth_stays_within_max_growth(spec, strength, beta, max_growth):
+    """Check that class mode never ends a class above max_growth times the
+    count sampling_strategy asks for, whatever strength and beta."""
+    X, y = make_dataset(spec)
+    sampler = VitalitySampler(
+        mode="class",
+        strength=strength,
+        beta=beta,
+        max_growth=max_growth,
+        probe_hidden_units=(4,),
+        probe_epochs=1,
+        random_state=0,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # the cap's own warning
+        result = sampler.fit_resample(X, y)
+    check_resampled(sampler, X, y, result)
+    counts = dict(zip(*np.unique(y, return_counts=True), strict=True))
+    for c, asked in sampler.sampling_strategy_.items():
+        target = counts[c] + asked
+        final = counts[c] + sampler.n_added_[c]
+        assert target <= final <= max(target, int(np.floor(max_growth * target)))
+
+
+@settings(FAST, max_examples=40)
+@given(
+    n_rows=st.integers(1, 40),
+    bad=st.sampled_from([np.nan, np.inf, -np.inf, 1e39]),
+    where=st.floats(0.0, 1.0, exclude_max=True),
+    tensor=st.booleans(),
+)
+def test_probe_refuses_any_non_finite_X(n_rows, bad, where, tensor):
+    """Check that one NaN, inf or beyond-float32 value anywhere in X makes every
+    probe reading refuse it by name."""
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(
+        torch.nn.Linear(3, 5), torch.nn.ReLU(), torch.nn.Linear(5, 2)
+    )
+    X = np.random.default_rng(n_rows).normal(size=(n_rows, 3))
+    X.flat[int(where * X.size)] = bad
+    y = np.arange(n_rows) % 2
+    if tensor:
+        X = torch.as_tensor(X, dtype=torch.float32)  # 1e39 becomes inf
+    match = "NaN" if np.isnan(bad) else "infinity|too large for float32"
+    for read in (
+        lambda p: p.observe(X),
+        lambda p: p.per_class_stress(X, y),
+        lambda p: p.per_sample_stress(X, y),
+    ):
+        with pytest.raises(ValueError, match=match):
+            read(VitalityProbe(net))
+
+
+_DISPLAY_KEYS = {
+    "vitality_layer_stasis": st.none()
+    | st.dictionaries(
+        st.sampled_from(["0", "2"]), st.none() | st.floats(0, 1), max_size=2
+    ),
+    "vitality_stress": st.none() | st.floats(0, 1),
+    "vitality_mean_stasis": st.none() | st.floats(0, 1),
+    "vitality_resets": st.none() | st.integers(0, 5),
+    "vitality_lr_scales": st.none()
+    | st.dictionaries(st.sampled_from(["0", "2"]), st.floats(0.1, 1), max_size=2),
+    "vitality_class_stress": st.none()
+    | st.lists(st.floats(0, 1), min_size=1, max_size=3),
+    "vitality_class_probs": st.none()
+    | st.lists(st.floats(0, 1), min_size=1, max_size=3),
+}
+
+
+@settings(FAST, max_examples=40)
+@given(
+    rows=st.lists(
+        st.fixed_dictionaries({}, optional=_DISPLAY_KEYS), min_size=1, max_size=6
+    )
+)
+def test_display_draws_any_partial_history(rows):
+    """Check that from_history draws any mix of present, missing and None
+    readings (missing keys are gaps), or names the lack of any reading."""
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from skvitalroute import VitalityDisplay
+
+    rows = [{"epoch": i + 1, **row} for i, row in enumerate(rows)]
+    try:
+        display = VitalityDisplay.from_history(rows)
+    except ValueError as exc:
+        assert "no vitality reading" in str(exc)
+        assert not _has_number([row.get(key) for row in rows for key in _DISPLAY_KEYS])
+        return
+    assert display.panels_  # drawn, with at least one panel
+    stress = [r.get("vitality_stress") for r in rows]
+    drawn = {line.get_label(): line for line in display.axes_[0].get_lines()}
+    if "composite stress" in drawn:  # drawn through the epochs that have it
+        expected = [
+            r["epoch"] for r, v in zip(rows, stress, strict=True) if v is not None
+        ]
+        np.testing.assert_array_equal(drawn["composite stress"].get_xdata(), expected)
+    plt.close("all")
+
+
+def _has_number(values):
+    """Whether a finite number is held anywhere in these (nested) values."""
+    for value in values:
+        if isinstance(value, dict):
+            value = list(value.values())
+        if isinstance(value, list):
+            if _has_number(value):
+                return True
+        elif value is not None and np.isfinite(value):
+            return True
+    return False

@@ -5,6 +5,7 @@ from sklearn.utils.validation import check_is_fitted
 from skorch.utils import is_dataset
 
 from skvitalroute._classifier._data import check_predict_data
+from skvitalroute._classifier._fast_predict import array_proba, needs_private_rng
 from skvitalroute._classifier._proba import check_proba, shift_prior
 from skvitalroute._utils._rng import torch_rng
 from skvitalroute._utils._threads import torch_threads
@@ -50,8 +51,15 @@ class _Prediction:
         """The network's probabilities (``proba_prior="auto"``): what
         ``predict`` decides on."""
         X = check_predict_data(self, X)
-        with torch_rng(), torch_threads(self._threads()):
-            proba = super().predict_proba(X)
+        proba = None
+        if not needs_private_rng(self):  # the default module draws nothing
+            with torch_threads(self._threads()):
+                proba = array_proba(self, X)
+        if proba is None:
+            with torch_rng(), torch_threads(self._threads()):
+                proba = array_proba(self, X)
+                if proba is None:  # the net's own dataset or iterator
+                    proba = super().predict_proba(X)
         check_proba(self, proba)
         proba = proba.astype(np.float64)
         return proba / proba.sum(axis=1, keepdims=True)

@@ -152,7 +152,10 @@ def net_iterator(net, dataset, training=False):
     kwargs.setdefault("batch_size", net.batch_size)
     if kwargs["batch_size"] == -1:
         kwargs["batch_size"] = len(dataset)
-    return batch_iterator(iterator, dataset, **kwargs)
+    batches = batch_iterator(iterator, dataset, **kwargs)
+    if isinstance(batches, ArrayBatches):
+        batches.device = getattr(net, "device", None)
+    return batches
 
 
 class ArrayBatches:
@@ -184,7 +187,17 @@ class ArrayBatches:
         Drop the last, incomplete batch.
     generator : torch.Generator or None
         The generator a ``DataLoader`` draws its per-pass seed from.
+
+    Attributes
+    ----------
+    device : str, torch.device or None
+        Where the batches are made: the arrays are moved there once, at the
+        first pass (the net's ``device``; None or a CPU keeps them where
+        they are), so a GPU fit copies no batch from the host. Arrays
+        larger than half the GPU's free memory stay on the host.
     """
+
+    device = None
 
     def __init__(self, X, y, rows, *, batch_size, sampler, drop_last, generator):
         self.X = X
@@ -207,16 +220,38 @@ class ArrayBatches:
         n = len(index) if index is not None else self.n_rows
         if self.drop_last:
             n -= n % self.batch_size
+        self._to_device()
+        if index is not None:  # one copy of the epoch's order, not one a block
+            index = index.to(_device_of(self.X))
         block = self._block_rows()
         for start in range(0, n, block):
             stop = min(start + block, n)
-            rows = torch.arange(start, stop) if index is None else index[start:stop]
+            if index is None:
+                rows = torch.arange(start, stop, device=_device_of(self.X))
+            else:
+                rows = index[start:stop]
             if self.rows is not None:
                 rows = self.rows[rows]
             X, y = _take(self.X, rows), self._targets(rows)
             for lo in range(0, stop - start, self.batch_size):
                 hi = lo + self.batch_size
                 yield [_slice(X, lo, hi), y[lo:hi]]
+
+    def _to_device(self):
+        """Move the arrays (and the subset's rows) to ``device``, once."""
+        if self.device is None or torch.device(self.device).type == "cpu":
+            return
+        device = torch.device(self.device)
+        if _device_of(self.X) == device or (
+            device.index is None and _device_of(self.X).type == device.type
+        ):
+            return
+        if not _fits_on(device, self.X, self.y):
+            self.device = None  # batches are then copied one by one, by skorch
+            return
+        self.X = _to(self.X, device)
+        self.y = None if self.y is None else self.y.to(device)
+        self.rows = None if self.rows is None else self.rows.to(device)
 
     def _n_drawn(self):
         if self.sampler is None:
@@ -409,6 +444,29 @@ def _tensors(X):
 
 def _length(X):
     return len(next(iter(X.values()))) if isinstance(X, Mapping) else len(X)
+
+
+def _fits_on(device, X, y):
+    """Whether the arrays take at most half of a CUDA device's free memory."""
+    if device.type != "cuda":
+        return True
+    tensors = _tensors(X) + ([] if y is None else [y])
+    size = sum(t.element_size() * t.numel() for t in tensors)
+    try:
+        free, _ = torch.cuda.mem_get_info(device)
+    except (RuntimeError, AssertionError):
+        return True
+    return size <= free // 2
+
+
+def _device_of(X):
+    return next(iter(X.values())).device if isinstance(X, Mapping) else X.device
+
+
+def _to(X, device):
+    if isinstance(X, Mapping):
+        return {key: value.to(device) for key, value in X.items()}
+    return X.to(device)
 
 
 def _take(X, rows):

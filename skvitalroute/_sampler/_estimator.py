@@ -17,14 +17,22 @@ from skorch import NeuralNet, NeuralNetClassifier
 from skvitalroute._sampler._input import (
     check_output_fits,
     numeric_copy,
+    one_hot_labels,
     rows_source,
     take_rows,
+)
+from skvitalroute._sampler._strategy import (
+    check_strategy_counts,
+    class_targets,
+    resolve_strategy,
+    warn_capped,
 )
 from skvitalroute._utils._interrupt import propagate_user_interrupt
 from skvitalroute._utils._rng import SEED_MAX, seed_random_states, torch_rng
 from skvitalroute._utils._threads import fit_threads, torch_threads
 from skvitalroute._utils._validation import (
     HIDDEN_UNITS,
+    StrictInterval,
     check_float32_range,
     check_label_values,
     check_params,
@@ -102,6 +110,12 @@ class VitalitySampler(BaseOverSampler):
         Training epochs of the default probe network.
     probe_hidden_units : tuple of int, default=(64,)
         Hidden-layer widths of the default probe network.
+    max_growth : float >= 1 or None, default=10.0
+        In ``"class"`` mode, the most a targeted class may end with, as a
+        multiple of the count ``sampling_strategy`` asks for (see Notes);
+        a class held back warns (``UserWarning``). ``None``: no bound (the
+        output-memory check still applies). Unused in ``"sample"`` mode,
+        which adds exactly the rows asked for.
     random_state : int, RandomState instance or None, default=None
         Seeds the probe network's training (torch's global RNG is left
         untouched), every ``random_state`` parameter of ``estimator``, the
@@ -161,7 +175,24 @@ class VitalitySampler(BaseOverSampler):
       ``sampling_strategy`` asks for (imbalanced-learn's contract). With
       equal stress or ``beta=0`` the counts equal
       :class:`~imblearn.over_sampling.RandomOverSampler`'s.
-      The growth is bounded by ``max p / min p``.
+      The growth ``T_c / t_c`` is at most ``max p / min p`` and at most
+      ``max_growth``: ``T_c`` is capped at ``max(t_c, floor(max_growth *
+      t_c))``, with a ``UserWarning`` naming the classes held back. With
+      ``strength < 1`` every ``p_c >= (1 - strength) / K``, so
+      ``max p / min p <= 1 + K * strength / (1 - strength)`` (8 for 3
+      classes at the default 0.7); at ``strength=1`` a large ``beta``
+      makes the ratio unbounded (the softmax underflows to 0), which only
+      the cap keeps finite.
+
+    ``sampling_strategy`` counts (a dict, any other mapping, or what a
+    callable returns) must be ints of at most ``2**63 - 1``: a float such
+    as ``40.5`` is refused, never truncated. A one-hot ``y``
+    (imbalanced-learn's one-vs-all input) is resampled by the column of
+    each row's 1 and returned as the rows of ``y`` itself: the same
+    columns (two for a binary one-hot ``y``), dtype and container (a
+    DataFrame too); the ``sampling_strategy`` keys are column positions.
+    A row with no 1 or several is refused (multi-label ``y`` is not
+    supported).
 
     A sparse ``X`` is densified for the probe network (the output stays
     sparse).
@@ -202,6 +233,7 @@ class VitalitySampler(BaseOverSampler):
         "probe_size": [Interval(Integral, 1, None, closed="left")],
         "probe_epochs": [Interval(Integral, 1, None, closed="left")],
         "probe_hidden_units": ["array-like"],
+        "max_growth": [StrictInterval(Real, 1, None, closed="left"), None],
     }
 
     def __init__(
@@ -215,6 +247,7 @@ class VitalitySampler(BaseOverSampler):
         probe_size=1024,
         probe_epochs=5,
         probe_hidden_units=(64,),
+        max_growth=10.0,
         random_state=None,
     ):
         super().__init__(sampling_strategy=sampling_strategy)
@@ -225,6 +258,7 @@ class VitalitySampler(BaseOverSampler):
         self.probe_size = probe_size
         self.probe_epochs = probe_epochs
         self.probe_hidden_units = probe_hidden_units
+        self.max_growth = max_growth
         self.random_state = random_state
 
     def fit_resample(self, X, y, **params):
@@ -235,8 +269,9 @@ class VitalitySampler(BaseOverSampler):
         X : {array-like, dataframe, sparse matrix} of shape (n_samples, n_features)
             The rows. The output rows are taken from ``X`` itself, with its
             values and dtypes (a DataFrame keeps its columns' dtypes).
-        y : array-like of shape (n_samples,)
-            The labels, of any type (one-hot for one-vs-all input).
+        y : array-like of shape (n_samples,) or (n_samples, n_classes)
+            The labels, of any type, or one-hot (one-vs-all input: an
+            array or DataFrame with exactly one 1 a row).
         **params : dict
             Unused; accepted for imbalanced-learn's signature.
 
@@ -245,11 +280,29 @@ class VitalitySampler(BaseOverSampler):
         X_resampled : {ndarray, dataframe, sparse matrix}
             Of shape (n_samples_new, n_features): the rows of ``X`` followed
             by the duplicates.
-        y_resampled : array-like of shape (n_samples_new,)
-            Their labels.
+        y_resampled : array-like of shape (n_samples_new,) or (n_samples_new, k)
+            Their labels (one-hot rows of ``y`` for a one-hot ``y``).
         """
         check_label_values(y)  # before imbalanced-learn's "unknown" label type
-        return super().fit_resample(X, y, **params)
+        check_strategy_counts(self.sampling_strategy)  # before its int64 arithmetic
+        one_hot = one_hot_labels(y)
+        try:
+            if one_hot is None:
+                return super().fit_resample(X, y, **params)
+            # one-hot y: resampled as its labels, returned as its own rows
+            # (imbalanced-learn re-binarizes binary one-hot into one column)
+            labels, y = one_hot
+            X_res, _ = super().fit_resample(X, labels, **params)
+        except OverflowError as exc:  # a callable's count, in imbalanced-learn
+            if not callable(self.sampling_strategy):
+                raise
+            name = getattr(self.sampling_strategy, "__qualname__", "callable")
+            raise ValueError(
+                f"sampling_strategy (the callable {name}) returned a count "
+                f"imbalanced-learn cannot subtract from the class sizes ({exc}); "
+                "ask for fewer rows (at most 2**63 - 1)."
+            ) from None
+        return X_res, take_rows(y, self.sample_indices_)
 
     def _check_X_y(self, X, y, accept_sparse=None):
         # imbalanced-learn's validation (its errors, n_features_in_ and
@@ -261,6 +314,7 @@ class VitalitySampler(BaseOverSampler):
     def _fit_resample(self, X, y):
         for name in _MODE_ATTRIBUTES:  # a refit in the other mode must not keep them
             self.__dict__.pop(name, None)
+        self.sampling_strategy_ = resolve_strategy(self, y, self.sampling_strategy_)
         self._check_probe_params()
         check_output_fits(self, X, y, sum(self.sampling_strategy_.values()))
         X_num = numeric_copy(X)
@@ -284,6 +338,14 @@ class VitalitySampler(BaseOverSampler):
                 "least one hidden layer; got none (probe_hidden_units="
                 f"{self.probe_hidden_units!r}, estimator={self.estimator!r})."
             )
+        if not np.isfinite(X_probe).all():  # before the probe names a NaN not in X
+            raise ValueError(
+                "VitalitySampler cannot read the probe network: its inputs on X "
+                "are not finite (NaN or inf) once the estimator's steps before the "
+                "network (the default probe's StandardScaler) have transformed X, "
+                "because the inputs overflow their float32 arithmetic. Scale the "
+                "features (e.g. StandardScaler)."
+            )
         if self.mode_ == "class":
             extra = self._class_draws(probe, X_probe, X, y, y_enc, strength, beta, rng)
         else:
@@ -294,15 +356,8 @@ class VitalitySampler(BaseOverSampler):
 
     def _check_probe_params(self):
         """Check what imbalanced-learn's validation lets through, before any
-        training: dict counts, the probe network's kind, or the default
-        network's widths."""
-        if isinstance(self.sampling_strategy, dict):
-            for label, count in self.sampling_strategy.items():
-                if isinstance(count, bool) or not isinstance(count, Integral):
-                    raise ValueError(
-                        "sampling_strategy must map each class to an int number "
-                        f"of rows; got {count!r} for class {label!r}."
-                    )
+        training: the probe network's kind, or the default network's
+        widths."""
         if self.estimator is not None:
             final = self.estimator
             if isinstance(final, Pipeline):
@@ -381,9 +436,13 @@ class VitalitySampler(BaseOverSampler):
         self.class_stress_ = dict(zip(classes, stress.tolist(), strict=True))
         self.class_probabilities_ = dict(zip(classes, probs.tolist(), strict=True))
         counts = {c: int(np.sum(y == c)) for c in classes}
-        self.n_added_ = _class_targets(
-            counts, self.sampling_strategy_, self.class_probabilities_
+        self.n_added_, capped = class_targets(
+            counts,
+            self.sampling_strategy_,
+            self.class_probabilities_,
+            None if self.max_growth is None else float(self.max_growth),
         )
+        warn_capped(counts, self.n_added_, capped, self.max_growth)
         check_output_fits(
             self,
             rows,
@@ -423,44 +482,6 @@ class VitalitySampler(BaseOverSampler):
         tags = super().__sklearn_tags__()
         tags.sampler_tags.sample_indices = True
         return tags
-
-
-def _class_targets(counts, requested, probabilities):
-    """Extra rows per targeted class in ``"class"`` mode.
-
-    Parameters
-    ----------
-    counts : dict
-        Rows per class (label -> int).
-    requested : dict
-        ``sampling_strategy_``: extra rows asked for per targeted class.
-    probabilities : dict
-        Class probabilities (label -> float), at least for the targeted
-        classes.
-
-    Returns
-    -------
-    added : dict
-        Extra rows per targeted class, in the order of ``requested``:
-        ``max(t_c, floor(t_c * p_c / min p + 0.5)) - n_c`` with
-        ``t_c = n_c + requested_c`` (see :class:`VitalitySampler`, Notes).
-
-    Examples
-    --------
-    >>> from skvitalroute._sampler._estimator import _class_targets
-    >>> _class_targets({"a": 100, "b": 20, "c": 10}, {"b": 80, "c": 90},
-    ...                {"a": 0.2, "b": 0.4, "c": 0.5})
-    {'b': 80, 'c': 115}
-    """
-    if not requested:
-        return {}
-    p_min = min(probabilities[c] for c in requested)
-    added = {}
-    for c, r in requested.items():
-        target = counts[c] + int(r)
-        scaled = int(np.floor(target * probabilities[c] / p_min + 0.5))
-        added[c] = max(target, scaled) - counts[c]
-    return added
 
 
 def _network_and_input(estimator, X):

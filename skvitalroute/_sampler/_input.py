@@ -193,8 +193,71 @@ def check_output_fits(sampler, rows, y, n_added, why=""):
         else "the sampler's cap without psutil or /proc/meminfo"
     )
     raise ValueError(
-        f"sampling_strategy={sampler.sampling_strategy!r} asks for {n_out} output "
-        f"rows ({int(n_added)} added{why}): about {needed / _GIB:.1f} GiB for X, y "
+        f"sampling_strategy={sampler.sampling_strategy!r} asks for {_rows(n_out)} "
+        f"output rows ({_rows(n_added)} added{why}): about {needed / _GIB:.3g} GiB "
+        "for X, y "
         f"and sample_indices_, more than {where} ({limit / _GIB:.1f} GiB). "
         "Ask for fewer rows (a smaller sampling_strategy)."
     )
+
+
+def _rows(n):
+    """A row count, exact unless it has more than 15 digits."""
+    return f"{int(n)}" if n < 10**15 else f"{float(n):.3g}"
+
+
+def one_hot_labels(y):
+    """The labels of a one-hot ``y``, or None when ``y`` is not one-hot.
+
+    imbalanced-learn takes a one-hot (indicator) ``y`` as one-vs-all input:
+    each row's label is the column of its 1. Its own handling reads a row
+    of zeros as class 0, fails on a DataFrame, and returns a binary one-hot
+    ``y`` as one column; the sampler reads the labels here and returns the
+    rows of ``y`` itself (same columns, dtype and container).
+
+    Parameters
+    ----------
+    y : array-like or DataFrame
+        The labels as passed to ``fit_resample``.
+
+    Returns
+    -------
+    one_hot : None or (ndarray of shape (n_samples,), ndarray or DataFrame)
+        None unless ``y`` is 2-D with several columns of 0 and 1 only; then
+        each row's column index and ``y`` as an array (a DataFrame kept).
+
+    Raises
+    ------
+    ValueError
+        When such a ``y`` has a row with no 1 or with several.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvitalroute._sampler._input import one_hot_labels
+    >>> one_hot_labels(np.array([[0, 1], [1, 0]]))[0].tolist()
+    [1, 0]
+    >>> one_hot_labels(np.array([0, 1])) is None
+    True
+    """
+    rows = y if _is_pandas_df(y) else np.asarray(y)
+    if rows.ndim != 2 or rows.shape[1] < 2 or rows.shape[0] == 0:
+        return None
+    values = np.asarray(rows)
+    if values.dtype == object or values.dtype.kind not in "biuf":
+        return None
+    ones = values == 1
+    if not np.all(ones | (values == 0)):
+        return None  # not an indicator: imbalanced-learn names it (multi-output)
+    per_row = ones.sum(axis=1)
+    for bad, what in ((per_row == 0, "no 1 (no class)"), (per_row > 1, "several 1s")):
+        if bad.any():
+            first = np.flatnonzero(bad)[:3].tolist()
+            raise ValueError(
+                f"y is an indicator matrix of shape {values.shape}, read as "
+                "one-hot (imbalanced-learn's one-vs-all encoding), but "
+                f"{int(bad.sum())} of its rows have "
+                f"{what}, e.g. rows {first}; each row needs exactly one 1. "
+                "Multi-label y is not supported: give one label per row."
+            )
+    return ones.argmax(axis=1), rows

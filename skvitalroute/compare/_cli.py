@@ -6,6 +6,8 @@ import time
 from pathlib import Path
 
 from skvitalroute import __version__
+from skvitalroute._classifier._params import PARAMETER_CONSTRAINTS
+from skvitalroute._utils._validation import check_params
 from skvitalroute.compare._compare import compare
 from skvitalroute.compare._data import CompareError, csv_task, digits_task
 from skvitalroute.compare._files import check_out_dir
@@ -271,6 +273,28 @@ def _check_combinations(parser, args):
         parser.error("--out got an empty folder name")
 
 
+#: Network options and the VitalRouteClassifier parameter each one sets.
+_NET_OPTIONS = (
+    ("--lr", "lr"),
+    ("--batch-size", "batch_size"),
+    ("--hidden-units", "hidden_units"),
+)
+
+
+def _check_network(parser, args):
+    """Refuse a network option every neural fit would refuse, before any fit:
+    the classifier's own constraints (``--lr 1e7`` is beyond its 1e6)."""
+    for option, name in _NET_OPTIONS:
+        try:
+            check_params(
+                {name: PARAMETER_CONSTRAINTS[name]},
+                {name: getattr(args, name)},
+                "VitalRouteClassifier",
+            )
+        except ValueError as exc:
+            parser.error(f"argument {option}: {exc}")
+
+
 def _list_methods():
     width = max(map(len, METHODS))
     return "\n".join(f"{m.ljust(width)}  {describe(m)}" for m in METHODS) + "\n"
@@ -296,8 +320,8 @@ def _run(args):
             tail=args.tail,
             min_rows=min_rows,
         )
-        if task.n_dropped:
-            _say(f"note: dropped {task.n_dropped} rows with no {args.target!r} label")
+        for note in task.notes:  # what was dropped or read otherwise
+            _say(f"note: {note}")
     else:
         task = digits_task(
             5.0 if args.imbalance is None else args.imbalance, tail=args.tail
@@ -398,6 +422,7 @@ def main(argv=None):
         return 0
     parser = args.subparser_  # errors show the usage of ``compare``
     _check_combinations(parser, args)
+    _check_network(parser, args)
     out = None if args.no_out else Path(args.out or default_out_dir(args))
     start = time.perf_counter()
     try:

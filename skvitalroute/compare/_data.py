@@ -11,6 +11,8 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 #: Imbalance factor of the embedded default task (classes 5-9 keep 1/5).
 DEFAULT_IMBALANCE = 5.0
+#: The largest feature value accepted from a CSV file (the networks' float32).
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 class CompareError(ValueError):
@@ -259,11 +261,12 @@ def csv_task(path, target, *, imbalance=None, tail="step", min_rows=2):
     missing = frame[target].isna()
     n_dropped = int(missing.sum())
     frame = frame[~missing]
-    y = frame[target].to_numpy()
+    y, label_note = _labels_as_written(path, frame[target], target, missing)
     X = frame.drop(columns=[target])
     if X.shape[1] == 0:
         raise CompareError(f"{path} has no feature column besides {target!r}.")
     classes, counts = _check_labels(y, target, n_dropped, min_rows)
+    X, column_note = _check_features(path, X)
     if imbalance is None:
         fractions, minority = {c: 1.0 for c in classes}, _fallback_minority(y, classes)
         how = "as given"
@@ -275,6 +278,7 @@ def csv_task(path, target, *, imbalance=None, tail="step", min_rows=2):
         f"{target!r}); {how}; minority classes: {', '.join(map(str, minority))}"
     )
     task = Task("csv", X, y, classes, fractions, minority, column_preprocessor(X), desc)
+    task.notes += [note for note in (label_note, column_note) if note]
     if n_dropped:
         task.n_dropped = n_dropped
         task.notes.append(
@@ -282,6 +286,84 @@ def csv_task(path, target, *, imbalance=None, tail="step", min_rows=2):
             f"{target!r} is missing."
         )
     return task
+
+
+def _labels_as_written(path, parsed, target, missing):
+    """The labels, and a note when reading them as numbers would merge some.
+
+    pandas reads a label column of ``1``, ``01`` and ``2`` as the integers
+    1, 1 and 2: two labels of the file become one class. The column is read
+    again as text; when two texts (stripped of spaces) read as the same
+    value, the labels are kept apart as text, and the note says so.
+    """
+    import pandas as pd
+
+    y = parsed.to_numpy()
+    if not (
+        pd.api.types.is_numeric_dtype(parsed) or pd.api.types.is_bool_dtype(parsed)
+    ):
+        return y, None
+    text = pd.read_csv(path, usecols=[target], dtype=str)[target][~missing.to_numpy()]
+    text = text.str.strip().to_numpy()
+    merged = []
+    for value in pd.unique(y):
+        written = sorted(set(text[y == value]))
+        if len(written) > 1:
+            merged.append(" and ".join(map(repr, written)))
+    if not merged:
+        return y, None
+    note = (
+        f"{target!r} holds labels that read as the same number ("
+        f"{'; '.join(merged[:3])}{'; ...' if len(merged) > 3 else ''}); they are "
+        "kept apart: the labels are read as text."
+    )
+    return text.astype(object), note
+
+
+def _check_features(path, X):
+    """Refuse feature values no fit can use; drop the columns with no value.
+
+    Every numeric value must be finite and within float32 (the networks
+    compute in float32, and standardizing a value near 1e155 overflows
+    float64). A column missing in every row carries nothing (the
+    preprocessor's imputer would drop it unannounced): it is dropped with
+    a note, and refused when no column is left.
+    """
+    import pandas as pd
+
+    empty = [c for c in X.columns if X[c].isna().all()]
+    if len(empty) == X.shape[1]:
+        raise CompareError(
+            f"every feature column of {path} is empty (no value in any row): "
+            f"{_columns(empty)}; compare needs at least one column with values."
+        )
+    for column in X.columns:
+        if column in empty or not pd.api.types.is_numeric_dtype(X[column]):
+            continue
+        values = X[column].to_numpy(dtype=float, na_value=np.nan)
+        bad = np.flatnonzero(~(np.abs(values) <= _FLOAT32_MAX) & ~np.isnan(values))
+        if bad.size:
+            row = int(bad[0])
+            more = f" and {bad.size - 1} more" if bad.size > 1 else ""
+            raise CompareError(
+                f"column {column!r} of {path} holds {values[row]:g} (data row "
+                f"{X.index[row] + 1}{more}): compare needs finite values within "
+                f"float32 (|x| <= {_FLOAT32_MAX:.3g}), the networks' precision; "
+                "fix those rows, "
+                "rescale the column or drop it."
+            )
+    if not empty:
+        return X, None
+    note = (
+        f"Dropped {len(empty)} feature column(s) of {path} with no value in any "
+        f"row: {_columns(empty)}."
+    )
+    return X.drop(columns=empty), note
+
+
+def _columns(names):
+    shown = ", ".join(map(repr, names[:10]))
+    return shown + (f" and {len(names) - 10} more" if len(names) > 10 else "")
 
 
 def _header(path):

@@ -40,8 +40,9 @@ def check_out_dir(out_dir, names=RESULT_FILES, *, option="--out"):
     Raises
     ------
     CompareError
-        When ``out_dir`` is an existing file, one of its parents is a file,
-        no file can be created in it (or in its nearest existing parent),
+        When ``out_dir`` is an existing file, it or one of its parents is
+        a symbolic link to nothing, one of its parents is a file, no file
+        can be created in it (or in its nearest existing parent),
         or one of ``names`` is taken by a directory.
 
     Examples
@@ -55,6 +56,7 @@ def check_out_dir(out_dir, names=RESULT_FILES, *, option="--out"):
     True
     """
     out = Path(out_dir)
+    _refuse_dangling_links(out, option)
     if out.exists() and not out.is_dir():
         raise CompareError(
             f"{option} {out} is an existing file, not a folder; give a folder "
@@ -74,6 +76,19 @@ def check_out_dir(out_dir, names=RESULT_FILES, *, option="--out"):
                     f"{option} {out}: {target} is a directory, so {name} cannot "
                     "be written; remove it or choose another folder."
                 )
+
+
+def _refuse_dangling_links(out, option):
+    """A symbolic link to nothing, as ``out`` or one of its parents, passes
+    the checks below (it does not exist) but fails when the folder is made."""
+    for candidate in [out, *out.parents]:
+        if candidate.is_symlink() and not candidate.exists():
+            target = os.readlink(candidate)
+            raise CompareError(
+                f"{option} {out}: {candidate} is a symbolic link to {target}, "
+                "which does not exist; create its target or choose another "
+                "folder."
+            )
 
 
 def _probe_write(base, out, option):

@@ -88,12 +88,27 @@ def make_splits(task, *, protocol="cv", folds=5, seeds=(0, 1, 2), test_size=0.25
             )
         else:
             raise CompareError(f"protocol must be 'cv' or 'holdout'; got {protocol!r}.")
-        for fold, (train, test) in enumerate(cv.split(np.zeros(len(y)), y)):
+        for fold, (train, test) in enumerate(_split(cv, y, protocol, test_size)):
             kept = induce_imbalance(
                 y[train], task.keep_fraction, random_state=[seed, fold]
             )
             out.append(Split(seed, fold, train[kept], test))
     return out
+
+
+def _split(cv, y, protocol, test_size):
+    """The splits of ``cv``; scikit-learn's refusal as a CompareError, before
+    any fit (a holdout test share too small or too large for the classes)."""
+    try:
+        return list(cv.split(np.zeros(len(y)), y))
+    except ValueError as exc:
+        classes = len(np.unique(y))
+        option = f"--test-size {test_size:g}" if protocol == "holdout" else "--folds"
+        raise CompareError(
+            f"{option} cannot split {len(y)} rows of {classes} classes "
+            f"stratified ({exc}); choose a test share that leaves at least one "
+            "row of each class on both sides."
+        ) from None
 
 
 def _take(X, rows):

@@ -119,19 +119,68 @@ class LogitAdjustedLoss(nn.CrossEntropyLoss):
         super().__init__(weight=weight, ignore_index=ignore_index, reduction=reduction)
         prior = torch.as_tensor(np.asarray(prior, dtype=np.float64))
         self.tau = tau
-        # A class absent from training (prior 0, e.g. all its rows weigh 0)
-        # is not adjusted: log(0) would freeze its logit at -inf during
-        # training, so it could never be learned as absent.
+        # A class absent from training (prior 0: no rows yet, or all its
+        # rows weigh 0) is adjusted as the rarest present class: log(0)
+        # would freeze its logit at -inf, and no adjustment would treat it
+        # as the most frequent, so later partial_fit calls could hardly
+        # learn it (as inverse-frequency weights give it the rarest weight).
         prior = prior / prior.sum()
-        log_prior = torch.where(prior > 0, torch.log(prior), torch.zeros_like(prior))
+        present = prior > 0
+        rarest = torch.log(prior[present]).min() if present.any() else 0.0
+        log_prior = torch.where(present, torch.log(prior), torch.full_like(prior, rarest))
         self.register_buffer("log_prior", log_prior.float())
         # Extra per-class offsets set during training by a tactic (the class
         # tilt of skvitalroute.callbacks.ClassOverlapTilt); zero by default.
         self.register_buffer("class_offset", torch.zeros_like(log_prior).float())
 
     def forward(self, input, target):
-        offset = self.tau * self.log_prior + self.class_offset
-        return super().forward(input + offset.to(input.dtype), target)
+        return F.cross_entropy(
+            input + self._offset(input),
+            target,
+            weight=self.weight,
+            ignore_index=self.ignore_index,
+            reduction=self.reduction,
+            label_smoothing=self.label_smoothing,
+        )
+
+    def _offset(self, input):
+        """``tau * log_prior + class_offset`` in ``input``'s dtype and device.
+
+        Computed once and kept until ``tau``, a buffer's values (any in-place
+        change, such as the class tilt's, bumps its version), a buffer itself
+        (a move to another device or dtype replaces it) or the input's dtype
+        or device change, so a batch pays one addition.
+        """
+        buffers = self._buffers
+        log_prior, class_offset = buffers["log_prior"], buffers["class_offset"]
+        key = (
+            self.tau, log_prior, class_offset, log_prior._version,
+            class_offset._version, input.dtype, input.device,
+        )
+        cache = self.__dict__.get("_offset_cache")
+        if cache is not None and _same_key(cache[0], key):
+            return cache[1]
+        if log_prior.requires_grad or class_offset.requires_grad:
+            offset = self.tau * log_prior + class_offset  # trained offsets
+            return offset.to(device=input.device, dtype=input.dtype)
+        with torch.no_grad():
+            offset = self.tau * log_prior + class_offset
+            offset = offset.to(device=input.device, dtype=input.dtype)
+        self.__dict__["_offset_cache"] = (key, offset)
+        return offset
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_offset_cache", None)  # rebuilt at the next forward
+        return state
+
+
+def _same_key(a, b):
+    """Whether two offset keys agree: the same buffer objects (a move to
+    another device or dtype replaces them), versions, tau, dtype, device."""
+    return (
+        a[1] is b[1] and a[2] is b[2] and a[0] == b[0] and a[3:] == b[3:]
+    )
 
 
 def class_weight_vector(class_weight, classes, y, sample_weight=None):

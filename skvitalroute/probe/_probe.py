@@ -3,8 +3,10 @@
 import numpy as np
 import torch
 from sklearn.neural_network import MLPClassifier
+from sklearn.utils import assert_all_finite
 from sklearn.utils.validation import check_is_fitted
 
+from skvitalroute._utils._validation import check_float32_range
 from skvitalroute.probe._layers import _incoming_weights, _mlp_to_module, find_units
 from skvitalroute.probe._overlap import class_overlap
 from skvitalroute.probe._rows import PROBE_SEED, probe_rows
@@ -153,10 +155,35 @@ class VitalityProbe:
         -------
         self : VitalityProbe
         """
+        self._check_X(X)
+        if y is not None:
+            y = _labels(y, X)
         rows = self._probe_rows(_n_rows(X), y)
         records, _ = self._forward(_take(X, rows), proba=False)
         self._flags = self._flags_on(records)
         return self
+
+    def _check_X(self, X):
+        """Refuse what the front doors refuse: no rows, NaN, infinity, and
+        values beyond float32 for a float32 module (they read as inf)."""
+        if _n_rows(X) == 0:
+            shape = tuple(X.shape) if hasattr(X, "shape") else (0,)
+            raise ValueError(
+                f"Found array with 0 sample(s) (shape={shape}) while a minimum "
+                f"of 1 is required by {type(self).__name__}."
+            )
+        if torch.is_tensor(X):
+            if X.is_floating_point() and not bool(torch.isfinite(X).all()):
+                what = "NaN" if bool(torch.isnan(X).any()) else "infinity"
+                raise ValueError(f"Input X contains {what} (a {X.dtype} tensor).")
+            return
+        values = X.to_numpy() if hasattr(X, "iloc") else np.asarray(X)
+        if values.dtype.kind not in "fc":
+            return
+        assert_all_finite(values, input_name="X")
+        param = next(self.module_.parameters(), None)
+        if param is not None and param.dtype == torch.float32:
+            check_float32_range(values, self)
 
     def _require_reading(self):
         if self._flags is None:
@@ -241,6 +268,7 @@ class VitalityProbe:
         stress : ndarray of shape (n_classes,)
             One value per class of ``np.unique(y)``, in that order.
         """
+        self._check_X(X)
         rows, classes, codes = self._class_rows(_labels(y, X))
         records, _ = self._forward(_take(X, rows), proba=False)
         weights = self._weights()
@@ -282,6 +310,7 @@ class VitalityProbe:
             raise ValueError(
                 "per_class_overlap reads a hidden layer; the module has none."
             )
+        self._check_X(X)
         rows, classes, codes = self._class_rows(_labels(y, X))
         records, _ = self._forward(_take(X, rows), proba=False)
         self._flags = self._flags_on(records)
@@ -322,6 +351,7 @@ class VitalityProbe:
         -------
         stress : ndarray of shape (n_samples,)
         """
+        self._check_X(X)
         y = _labels(y, X)
         n = len(y)
         # the scored rows: a draw without labels, of 4096 rather than probe_size

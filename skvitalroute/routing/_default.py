@@ -20,9 +20,9 @@ from skvitalroute.routing._race import CANDIDATES, race_rows
 #: Off (0) by default: the switch gave a fold and the refit on all rows
 #: different losses, for a gain whose interval included zero (issue 23).
 SHORT_STEPS = 0
-#: The race's defaults (benchmarks/choose_race.py, docs/router.md "The
-#: race"). The race is opt-in: on the calibration suite it did not beat the
-#: fixed plan (leaving each data set out), so ``race=False`` by default.
+#: The race's defaults (benchmarks/choose_race.py; docs/router.md,
+#: "The race"). The race is opt-in: on the calibration suite it did not
+#: beat the fixed plan (leaving each data set out), so ``race=False``.
 RACE_CANDIDATES = ("default", "h32", "do3", "wd10")
 RACE_MAX_ROWS = 5000
 RACE_HOLDOUT = 0.25

@@ -82,6 +82,8 @@ def test_targets_are_checked_from_the_tables(bench):
         "auto fit / skorch at 20000 rows <= MLPClassifier's (0.45)": "no",
         "auto fit / skorch at 1000 classes <= 1.1": "yes",
         "predict_proba on 100000 rows / bare module <= 1.5": "yes",
+        "auto fit / skorch at 20000 rows <= 0.45": "no",
+        "auto fit / mlp fit at 20000 rows <= 1.1 (median of the rounds)": "no",
     }
 
 
@@ -92,5 +94,51 @@ def test_cli_writes_the_markdown_report(bench, tmp_path):
     assert bench.main(["--quick", "--sections", "predict", "--out", str(out)]) == 0
     text = out.read_text()
     assert "### predict_proba" in text and "1 intra-op thread" in text
-    table = [line for line in text.splitlines() if line.startswith("|")]
-    assert len({line.count("|") for line in table}) == 1 and len(table) == 2 + 8
+    section = text.split("### predict_proba")[1].split("###")[0]
+    table = [line for line in section.splitlines() if line.startswith("|")]
+    # 2 000 rows, then 1 and 10 rows (--quick), four predictors each
+    assert len({line.count("|") for line in table}) == 1 and len(table) == 2 + 12
+    assert "### Targets of issues 11 and 22" in text
+
+
+def test_targets_of_issue_22(bench):
+    """Check the issue-22 targets: fit ratios, per-round ratios to the torch
+    loop and MLPClassifier, one-row latency and small-row ratios."""
+
+    def fit(config, rounds):
+        return {"rows": 20_000, "classes": 10, "config": config,
+                "vs skorch": f"{sorted(rounds)[len(rounds) // 2]:.2f}",
+                "vs skorch (all rounds)": " ".join(f"{r:.2f}" for r in rounds)}
+
+    fits = [fit("auto", [0.44, 0.50, 0.44]), fit("none", [0.40, 0.40, 0.40]),
+            fit("torch+fused", [0.40, 0.40, 0.40]), fit("mlp", [0.40, 0.50, 0.40])]
+    predicts = [
+        {"what": "VitalRouteClassifier.predict_proba", "rows": 1,
+         "ms (median)": "0.120", "vs bare module": "4.00"},
+        {"what": "VitalRouteClassifier.predict_proba", "rows": 1000,
+         "ms (median)": "0.300", "vs bare module": "1.40"},
+    ]
+    rows = {r["target"]: r for r in bench.check_targets(fits, predicts)
+            if r["issue"] == 22}
+    assert rows["auto fit / skorch at 20000 rows <= 0.45"]["met"] == "yes"
+    per_round = rows["auto fit / torch+fused fit at 20000 rows <= 1.1 (median of the rounds)"]
+    assert per_round["measured"] == "1.10" and per_round["met"] == "yes"
+    assert rows["predict_proba on 1 row <= 0.15 ms"]["met"] == "yes"
+    assert rows["predict_proba on 1 rows / bare module <= 1.5"]["met"] == "no"
+    assert rows["predict_proba on 1000 rows / bare module <= 1.5"]["met"] == "yes"
+
+
+def test_cells_option_keeps_the_asked_fit_cells(bench, monkeypatch):
+    """Check --cells keeps only those fit cells and --compile adds its config."""
+    seen = {}
+
+    def run(grid, **kwargs):
+        seen.update(grid)
+        return {}
+
+    monkeypatch.setattr(bench, "run", run)
+    monkeypatch.setattr(bench._cli, "run_and_report",
+                        lambda *a, **k: a[4](sections=(), threads=1, log=None) or 0)
+    bench.main(["--cells", "20000x10,20000x100", "--compile", "--sections", "fit"])
+    assert [c[:2] for c in seen["fit_cells"]] == [(20_000, 10), (20_000, 100)]
+    assert seen["compile"] is True

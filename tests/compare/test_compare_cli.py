@@ -511,7 +511,9 @@ def test_dropped_rows_are_counted(tmp_path, capsys):
     argv += ["logreg_balanced", "--quiet", "--out", "run", *FAST]
     assert main(argv) == 0
     captured = capsys.readouterr()
-    assert "dropped 3 rows with no 'label' label" in captured.err
+    assert "note: Dropped 3 of 33 rows of d.csv: their 'label' is missing." in (
+        captured.err
+    )
     assert "Dropped 3 of 33 rows of d.csv: their 'label' is missing." in captured.out
     assert "(30 rows, 2 columns, 3 classes" in captured.out
     report = json.loads((tmp_path / "run" / "results.json").read_text())["report"]

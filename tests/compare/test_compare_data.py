@@ -138,3 +138,47 @@ def test_check_methods_and_build():
     assert auto[-1].max_epochs is None and auto[-1].router == "default"
     inv = build_method("inv_freq", StandardScaler(), NetConfig(), random_state=1)[-1]
     assert inv.class_weight == "balanced" and inv.tactics == "none"
+
+
+def _csv(tmp_path, labels, columns="a,b"):
+    rows = [f"{i},{i % 5},{label}" for i, label in enumerate(labels)]
+    path = tmp_path / "d.csv"
+    path.write_text(f"{columns},label\n" + "\n".join(rows) + "\n")
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    "written, classes",
+    [
+        (["1", "01", "2"], ["01", "1", "2"]),
+        (["1", "1.0", "2"], ["1", "1.0", "2"]),
+        (["True", "true", "False"], ["False", "True", "true"]),
+    ],
+)
+def test_labels_that_read_as_the_same_number_are_kept_apart(tmp_path, written, classes):
+    """Check that labels pandas would merge (1 and 01) stay distinct classes,
+    read as text, and that a note says so."""
+    path = _csv(tmp_path, [written[i % 3] for i in range(30)])
+    task = csv_task(path, "label")
+    assert task.classes.tolist() == classes
+    assert np.unique(task.y, return_counts=True)[1].tolist() == [10, 10, 10]
+    assert any("read as the same number" in note for note in task.notes)
+
+
+def test_numeric_labels_read_as_numbers_when_nothing_merges(tmp_path):
+    """Check that plain integer labels stay integers, with no note."""
+    task = csv_task(_csv(tmp_path, [i % 3 for i in range(30)]), "label")
+    assert task.classes.tolist() == [0, 1, 2] and task.notes == []
+
+
+def test_empty_feature_columns_are_dropped_with_a_note(tmp_path):
+    """Check that a feature column with no value is dropped and named."""
+    path = tmp_path / "d.csv"
+    path.write_text(
+        "a,empty,label\n" + "\n".join(f"{i},,{'xyz'[i % 3]}" for i in range(30))
+    )
+    task = csv_task(str(path), "label")
+    assert list(task.X.columns) == ["a"]
+    assert task.notes == [
+        f"Dropped 1 feature column(s) of {path} with no value in any row: 'empty'."
+    ]

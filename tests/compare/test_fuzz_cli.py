@@ -30,6 +30,8 @@ from skvitalroute.compare._cli import main
 from skvitalroute.compare.scenarios import _common as _scenarios
 
 ROWS = [f"{i % 7},{i % 5},{'abc'[i % 3]}" for i in range(30)]
+#: Feature values no fit can use, as written in the CSV (row 5 of column a).
+VALUES = {"inf": "inf", "minus_inf": "-inf", "1e300": "1e300", "1e39": "1e39"}
 FILES = {
     "ok.csv": "a,b,label\n" + "\n".join(ROWS) + "\n",
     "dup.csv": "a,label,label\n" + "\n".join(ROWS) + "\n",
@@ -40,6 +42,16 @@ FILES = {
     "nolabel.csv": "a,label\n" + "\n".join(f"{i}," for i in range(30)) + "\n",
     "tail.csv": "a,label\n"
     + "\n".join(f"{i},{'x' if i < 20 else 'y'}" for i in range(24)),
+    "allnan.csv": "a,b,label\n" + "\n".join(f",,{'abc'[i % 3]}" for i in range(30)),
+    **{
+        f"value_{name}.csv": "a,b,label\n"
+        + "\n".join(
+            f"{value if i == 4 else i},{i % 5},{'abc'[i % 3]}" for i in range(30)
+        )
+        for name, value in VALUES.items()
+    },
+    "many.csv": "a,b,label\n" + "\n".join(f"{i},{i % 5},{i % 10}" for i in range(60)),
+    "dangling": "symlink",  # a symbolic link to a missing folder
     "empty.csv": "",
     "binary.csv": b"\xff\xfe\x00\x01\x80\x81\n",
     "file.txt": "not a folder",
@@ -151,6 +163,56 @@ CASES = [
         "nolabel.csv",
         r"at least 2 classes after dropping 30 rows without one; got 0",
     ),
+    _csv_case(
+        "every feature column empty",
+        "allnan.csv",
+        r"every feature column of allnan.csv is empty \(no value in any row\): "
+        r"'a', 'b'",
+    ),
+    *[
+        _csv_case(
+            f"a feature value of {value}",
+            f"value_{name}.csv",
+            rf"column 'a' of value_{name}.csv holds {re.escape(f'{float(value):g}')} "
+            r"\(data row 5\): compare needs finite values within float32",
+        )
+        for name, value in VALUES.items()
+    ],
+    _case(
+        "--lr beyond the classifier's bound",
+        ["--lr", "1e7"],
+        r"argument --lr: The 'lr' parameter of VitalRouteClassifier must be a float "
+        r"in the range \(0.0, 1000000.0\]. Got 10000000.0 instead",
+    ),
+    *[
+        _case(
+            f"holdout --test-size {share} with 10 small classes",
+            ["--data", "many.csv", "--target", "label", "--folds", "5"]
+            + ["--protocol", "holdout", "--test-size", share],
+            rf"--test-size {share} cannot split 60 rows of 10 classes stratified "
+            rf"\(The {side}_size = {n} should be greater or equal to the number of "
+            r"classes = 10\)",
+            files=["many.csv"],
+        )
+        for share, side, n in (("0.05", "test", 3), ("0.97", "train", 1))
+    ],
+    *[
+        _case(
+            f"--out {where} a dangling symlink",
+            argv,
+            r"dangling is a symbolic link to missing-target, which does not exist",
+            files=files,
+        )
+        for where, argv, files in (
+            ("is", ["--out", "dangling"], ["dangling"]),
+            ("under", ["--out", "dangling/run"], ["dangling"]),
+            (
+                "is, with --data,",
+                ["--data", "ok.csv", "--target", "label", "--out", "dangling"],
+                ["ok.csv", "dangling"],
+            ),
+        )
+    ],
     _case(
         "--out an existing file",
         ["--out", "file.txt"],
@@ -209,7 +271,9 @@ def _make_files(folder, names, argv):
     for name in names:
         content = FILES[name]
         path = folder / name.rstrip("/")
-        if content == "locked":
+        if content == "symlink":
+            path.symlink_to("missing-target")
+        elif content == "locked":
             locked = _locked(path)
             if locked is None:
                 pytest.skip("no folder this process cannot write in")

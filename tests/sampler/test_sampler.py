@@ -16,7 +16,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skvitalroute import VitalitySampler, profile_task
-from skvitalroute._sampler._estimator import _class_targets
+from skvitalroute._sampler._strategy import class_targets
 from skvitalroute.probe._probe import VitalityProbe
 from skvitalroute.routing import default_route
 
@@ -60,8 +60,8 @@ def test_class_targets_rule_by_hand():
     requested = {"b": 80, "c": 90}  # "auto": both reach 100
     probs = {"a": 0.1, "b": 0.3, "c": 0.6}
     # p_min over targeted = 0.3: b keeps 100, c -> round(100 * 0.6 / 0.3) = 200.
-    assert _class_targets(counts, requested, probs) == {"b": 80, "c": 190}
-    assert _class_targets(counts, {}, probs) == {}
+    assert class_targets(counts, requested, probs) == ({"b": 80, "c": 190}, {})
+    assert class_targets(counts, {}, probs) == ({}, {})
 
 
 @settings(max_examples=60, deadline=None)
@@ -80,7 +80,8 @@ def test_class_targets_properties(rows):
     counts = {i: n for i, (n, _, _) in enumerate(rows)}
     requested = {i: r for i, (_, r, _) in enumerate(rows)}
     probs = {i: p for i, (_, _, p) in enumerate(rows)}
-    added = _class_targets(counts, requested, probs)
+    added, capped = class_targets(counts, requested, probs)
+    assert capped == {}
     assert list(added) == list(requested)
     assert all(added[c] >= requested[c] for c in added)
     least = min(probs.values())
