@@ -40,6 +40,8 @@ from scipy import stats
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+from _router_data import ADDED  # noqa: E402
+
 from skvitalroute.routing._race import checkpoint_epochs, pick_winner  # noqa: E402
 
 CACHE = Path("benchmarks/results/race/records.jsonl")
@@ -269,6 +271,20 @@ def report(splits, cands, fractions, margin, all_cands, criterion="bacc", min_ro
         for m in scores:
             if m != "auto_race":
                 lines.append(f"  auto_race - {m:11s} {_fmt(paired(race, scores[m]))}")
+        fixed = scores["auto_fixed"]
+        for m in scores:
+            if m not in ("auto_race", "auto_fixed"):
+                lines.append(f"  auto_fixed - {m:10s} {_fmt(paired(fixed, scores[m]))}")
+        added = [d for d in fixed if d in ADDED]
+        if added:
+            lines.append(
+                f"  on the {len(added)} sets added in issue 23 (never used to choose "
+                "the fixed plan):"
+            )
+            for m in ("brf", "logreg", "lgbm", "la_e30", "inv_e30"):
+                if m in scores:
+                    sub = {d: fixed[d] for d in added}
+                    lines.append(f"    auto_fixed - {m:8s} {_fmt(paired(sub, scores[m]))}")
         lines.append("")
         lines.append("By training-set size (pooled balanced accuracy %, race vs BRF):")
         sizes = {}
