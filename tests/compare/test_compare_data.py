@@ -137,3 +137,18 @@ def test_check_methods_and_build():
     assert auto[-1].max_epochs is None and auto[-1].router == "default"
     inv = build_method("inv_freq", StandardScaler(), NetConfig(), random_state=1)[-1]
     assert inv.class_weight == "balanced" and inv.tactics == "none"
+
+
+def test_brf_is_a_default_method():
+    """Check ``brf`` is imbalanced-learn's balanced random forest, in the
+    default run, with the settings of the router's benchmark."""
+    from imblearn.ensemble import BalancedRandomForestClassifier
+    from sklearn.preprocessing import StandardScaler
+
+    assert "brf" in METHODS
+    brf = build_method("brf", StandardScaler(), NetConfig(), random_state=7)[-1]
+    assert isinstance(brf, BalancedRandomForestClassifier)
+    params = brf.get_params()
+    assert params["random_state"] == 7 and params["n_estimators"] == 100
+    assert params["sampling_strategy"] == "all" and params["replacement"] is True
+    assert params["bootstrap"] is False
