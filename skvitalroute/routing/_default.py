@@ -36,6 +36,10 @@ SHORT_STEPS = 235
     },
     prefer_skip_nested_validation=True,
 )
+def _steps(n):
+    return f"{n} step" if n == 1 else f"{n} steps"
+
+
 def default_route(
     profile,
     parent_pool_available=False,
@@ -133,9 +137,11 @@ def default_route(
         epochs = int(min(max_epochs, max(min_epochs, math.ceil(min_steps / per_epoch))))
         settings["max_epochs"] = epochs
         reasons["max_epochs"] = (
-            f"budget: n={n}, {per_epoch} steps an epoch; at least {min_steps} "
+            f"budget: n={n}, {_steps(per_epoch)} an epoch; at least {min_steps} "
             f"steps and {min_epochs} epochs, at most {max_epochs} epochs"
         )
+        if epochs * per_epoch < min_steps:  # the epoch cap binds (few rows)
+            reasons["max_epochs"] += f": capped, {_steps(epochs * per_epoch)}"
         short = False
     else:
         # the tilt shifts the logit adjustment: with it the loss stays
