@@ -87,8 +87,11 @@ def parse_marker(text):
     """
     text = text.strip()
     options = {}
-    if text.startswith("setup"):
-        return {"setup": text[len("setup") :].strip("\n")}
+    first, _, rest = text.partition("\n")
+    if "setup" in first.split():
+        options = parse_marker(first.replace("setup", " "))
+        options["setup"] = rest
+        return options
     if "ignore=" in text:
         text, options["ignore"] = text.split("ignore=", 1)
         options["ignore"] = options["ignore"].strip()
@@ -288,10 +291,17 @@ def check_page(path, cwd, *, slow=False, update=False):
     problems : list of str
         One per output that differs (empty when all agree, or on update).
     """
+    import sklearn
+
+    # a block may set scikit-learn's global config (metadata routing)
+    with sklearn.config_context():
+        return _check_page(path, cwd, slow=slow, update=update)
+
+
+def _check_page(path, cwd, *, slow, update):
     namespace = {"__name__": "__main__"}
-    problems, updates, printed, ran = [], [], None, 0
-    blocks = parse_page(path)
-    for block in blocks:
+    problems, updates, printed = [], [], None
+    for block in parse_page(path):
         m = block.marker
         if "of" in m:
             continue  # an example's output: checked with the example
@@ -326,7 +336,6 @@ def check_page(path, cwd, *, slow=False, update=False):
                 printed = run_python(block.code, namespace, cwd)
         except Exception as exc:  # noqa: BLE001 - reported with its place
             raise AssertionError(f"{where}: {type(exc).__name__}: {exc}") from exc
-        ran += 1
     if update and updates:
         rewrite(path, updates)
     return problems
