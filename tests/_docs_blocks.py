@@ -246,7 +246,8 @@ def run_example(path, cwd):
         check=False,
     )
     if done.returncode:
-        raise AssertionError(f"{path.name} exit {done.returncode}:\n{done.stderr[-3000:]}")
+        tail = done.stderr[-3000:]
+        raise AssertionError(f"{path.name} exit {done.returncode}:\n{tail}")
     return done.stdout
 
 
@@ -361,7 +362,9 @@ def check_example(path, cwd, *, update=False):
         if update:
             rewrite(page, [(block, printed)])
             continue
-        why = mismatch(block.code, printed, tol=m.get("tol", 0.0), ignore=m.get("ignore"))
+        why = mismatch(
+            block.code, printed, tol=m.get("tol", 0.0), ignore=m.get("ignore")
+        )
         if why:
             problems.append(f"{page.name}:{block.start + 1} ({path.name}): {why}")
     return problems
