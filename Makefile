@@ -20,7 +20,7 @@ $(BIN)/python:
 $(VENV)/.installed: $(BIN)/python pyproject.toml
 	@if [ -n "$(TORCH_INDEX)" ] && $(BIN)/python -m pip install --quiet \
 	    --timeout 10 --retries 0 --index-url "$(TORCH_INDEX)" "$(TORCH_SPEC)" 2>/dev/null; then \
-	  echo "torch: $(TORCH_SPEC) from $(TORCH_INDEX)"; \
+	  echo "torch: $(TORCH_SPEC) via $(TORCH_INDEX) (or already installed)"; \
 	else \
 	  echo "torch: $(TORCH_SPEC) from the default index ($(if $(TORCH_INDEX),$(TORCH_INDEX) not reachable,TORCH_INDEX empty))"; \
 	  $(BIN)/python -m pip install --quiet "$(TORCH_SPEC)"; \
