@@ -19,6 +19,10 @@ from skvitalroute.routing._profile import TaskProfile
 SHORT_STEPS = 235
 
 
+def _steps(n):
+    return f"{n} step" if n == 1 else f"{n} steps"
+
+
 @validate_params(
     {
         "profile": [TaskProfile],
@@ -36,10 +40,6 @@ SHORT_STEPS = 235
     },
     prefer_skip_nested_validation=True,
 )
-def _steps(n):
-    return f"{n} step" if n == 1 else f"{n} steps"
-
-
 def default_route(
     profile,
     parent_pool_available=False,
