@@ -1,10 +1,15 @@
 # Set-up path for a fresh clone with only Python installed.
-# The CPU build of torch is installed first so that pip never pulls the
-# multi-GB CUDA build; pyproject.toml keeps the normal `torch>=2.2` range.
+# torch is installed first, from TORCH_INDEX (PyTorch's CPU-only index) so
+# that pip does not pull the multi-GB CUDA build that the default index
+# serves on Linux. When that index cannot be reached (no connection within
+# 10 s, no retry) torch comes from the default index instead, which on Linux
+# may be the CUDA build; `make install TORCH_INDEX=` skips the CPU index.
+# pyproject.toml keeps the normal `torch>=2.2` range.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 TORCH_SPEC ?= torch==2.13.0
+TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 
 .PHONY: install compare test docs clean
 
@@ -13,8 +18,13 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(VENV)/.installed: $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet "$(TORCH_SPEC)" || \
-	  $(BIN)/python -m pip install --quiet torch --index-url https://download.pytorch.org/whl/cpu
+	@if [ -n "$(TORCH_INDEX)" ] && $(BIN)/python -m pip install --quiet \
+	    --timeout 10 --retries 0 --index-url "$(TORCH_INDEX)" "$(TORCH_SPEC)" 2>/dev/null; then \
+	  echo "torch: $(TORCH_SPEC) via $(TORCH_INDEX) (or already installed)"; \
+	else \
+	  echo "torch: $(TORCH_SPEC) from the default index ($(if $(TORCH_INDEX),$(TORCH_INDEX) not reachable,TORCH_INDEX empty))"; \
+	  $(BIN)/python -m pip install --quiet "$(TORCH_SPEC)"; \
+	fi
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $@
 

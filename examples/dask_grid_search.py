@@ -10,6 +10,8 @@ a remote cluster. Run it with ``python examples/dask_grid_search.py`` (needs
 ``dask[distributed]``).
 """
 
+# docs-test: slow (tests/test_docs_blocks.py runs it under -m slow)
+
 import time
 
 import joblib

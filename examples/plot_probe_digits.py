@@ -10,6 +10,8 @@ layer with :class:`~skvitalroute.VitalityProbe` before and after training.
 Run it with ``python examples/plot_probe_digits.py``.
 """
 
+# docs-test: slow (tests/test_docs_blocks.py runs it under -m slow)
+
 # %%
 import numpy as np
 import torch

@@ -16,6 +16,8 @@ Run it with ``python examples/plot_sampler_comparison.py`` (10-20 s on
 two cores).
 """
 
+# docs-test: slow (tests/test_docs_blocks.py runs it under -m slow)
+
 # %%
 import time
 

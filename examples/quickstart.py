@@ -9,6 +9,8 @@ the same estimator, scored by 5-fold cross-validation; then the route plan
 the router picked and why. Run it with ``python examples/quickstart.py``.
 """
 
+# docs-test: slow (tests/test_docs_blocks.py runs it under -m slow)
+
 import numpy as np
 from imblearn.pipeline import make_pipeline
 from sklearn.datasets import load_digits

@@ -44,3 +44,14 @@ def imbalanced():
         flip_y=0,
         random_state=0,
     )
+
+
+def pytest_addoption(parser):
+    """``--update-docs``: re-record the outputs the docs show (test_docs_blocks)."""
+    parser.addoption(
+        "--update-docs",
+        action="store_true",
+        default=False,
+        help="write the outputs printed by the docs' code blocks and examples "
+        "into the pages instead of comparing them (tests/test_docs_blocks.py)",
+    )

@@ -33,6 +33,7 @@ from skvitalroute._utils._threads import fit_threads, torch_threads
 from skvitalroute._utils._validation import (
     HIDDEN_UNITS,
     StrictInterval,
+    Choices,
     check_float32_range,
     check_label_values,
     check_params,
@@ -226,8 +227,16 @@ class VitalitySampler(BaseOverSampler):
 
     _parameter_constraints: dict = {
         **BaseOverSampler._parameter_constraints,
+        # imbalanced-learn's own constraints, with its string options in a
+        # fixed order (a StrOptions set prints in a per-process order)
+        "sampling_strategy": [
+            Choices(["auto", "minority", "not minority", "not majority", "all"])
+            if isinstance(c, StrOptions)
+            else c
+            for c in BaseOverSampler._parameter_constraints["sampling_strategy"]
+        ],
         "estimator": [HasMethods(["fit"]), None],
-        "mode": [StrOptions({"auto", "class", "sample"})],
+        "mode": [Choices(["auto", "class", "sample"])],
         "strength": [Interval(Real, 0, 1, closed="both"), None],
         "beta": [Interval(Real, 0, None, closed="left"), None],
         "probe_size": [Interval(Integral, 1, None, closed="left")],

@@ -133,9 +133,29 @@ def _hgb(random_state):
     )
 
 
+def _brf(random_state):
+    from imblearn.ensemble import BalancedRandomForestClassifier
+
+    # the settings of the router's benchmark (benchmarks/calibrate_router.py),
+    # which are imbalanced-learn's defaults from 0.13 on, named so that they
+    # hold across versions
+    return BalancedRandomForestClassifier(
+        n_estimators=100,
+        sampling_strategy="all",
+        replacement=True,
+        bootstrap=False,
+        random_state=random_state,
+        n_jobs=1,
+    )
+
+
 _REFERENCE = {
     "logreg_balanced": ("LogisticRegression(class_weight='balanced')", _logreg),
     "hgb_balanced": ("HistGradientBoosting(class_weight='balanced')", _hgb),
+    "brf": (
+        "imbalanced-learn's BalancedRandomForestClassifier (100 trees)",
+        _brf,
+    ),
 }
 
 #: Every method name, in the default order.

@@ -4,15 +4,32 @@ import warnings
 
 import numpy as np
 from scipy import stats
-from sklearn.metrics import balanced_accuracy_score, f1_score, recall_score
+from sklearn.metrics import (
+    balanced_accuracy_score,
+    brier_score_loss,
+    f1_score,
+    log_loss,
+    recall_score,
+    roc_auc_score,
+)
 
 #: Metrics of the cross-validated protocol, in table order.
-CV_METRICS = ("balanced_accuracy", "macro_f1", "minority_recall", "fit_time")
+CV_METRICS = (
+    "balanced_accuracy",
+    "macro_f1",
+    "minority_recall",
+    "log_loss",
+    "brier",
+    "roc_auc",
+    "fit_time",
+)
+#: The metrics of the predicted probabilities (lower is better for the losses).
+PROBA_METRICS = ("log_loss", "brier", "roc_auc")
 #: Metrics of the original study's holdout protocol.
 HOLDOUT_METRICS = ("accuracy", "minority_accuracy", "balanced_accuracy", "fit_time")
 
 
-def score_predictions(y_true, y_pred, classes, minority):
+def score_predictions(y_true, y_pred, classes, minority, proba=None):
     """Every metric of the comparison for one test fold.
 
     Parameters
@@ -23,6 +40,9 @@ def score_predictions(y_true, y_pred, classes, minority):
         All labels of the task (per-class recall is reported in this order).
     minority : array-like
         The labels made minority.
+    proba : array-like of shape (n_samples, n_classes), default=None
+        Predicted probabilities, one column per entry of ``classes`` (in
+        that order). Without them the probability metrics are NaN.
 
     Returns
     -------
@@ -30,7 +50,9 @@ def score_predictions(y_true, y_pred, classes, minority):
         ``accuracy``, ``balanced_accuracy``, ``macro_f1``,
         ``minority_recall`` (mean recall of the minority classes),
         ``minority_accuracy`` (accuracy on the test rows of the minority
-        classes, pooled) and ``per_class_recall`` (list, one per class).
+        classes, pooled), ``per_class_recall`` (list, one per class) and
+        the probability metrics of :func:`score_probabilities`
+        (``log_loss``, ``brier``, ``roc_auc``).
 
     Examples
     --------
@@ -38,6 +60,8 @@ def score_predictions(y_true, y_pred, classes, minority):
     ...                       classes=[0, 1, 2], minority=[1, 2])
     >>> s["balanced_accuracy"], s["minority_recall"], s["per_class_recall"]
     (0.6666666666666666, 0.5, [1.0, 0.5, 0.5])
+    >>> s["log_loss"]  # no probabilities given
+    nan
     """
     y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
     classes, minority = list(classes), list(minority)
@@ -62,7 +86,64 @@ def score_predictions(y_true, y_pred, classes, minority):
         "minority_recall": minority_recall,
         "minority_accuracy": minority_acc if in_minority.any() else float("nan"),
         "per_class_recall": [float(r) for r in per_class],
+        **score_probabilities(y_true, proba, classes),
     }
+
+
+def score_probabilities(y_true, proba, classes):
+    """Log-loss, Brier score and ROC-AUC of predicted probabilities.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        True labels.
+    proba : array-like of shape (n_samples, n_classes) or None
+        Probabilities, one column per entry of ``classes``.
+    classes : array-like
+        All labels of the task, in the order of ``proba``'s columns.
+
+    Returns
+    -------
+    scores : dict
+        ``log_loss`` (:func:`sklearn.metrics.log_loss`), ``brier``
+        (:func:`sklearn.metrics.brier_score_loss`: on two classes the squared
+        error of the second class's probability, in [0, 1]; on more, summed
+        over the classes, in [0, 2]) and ``roc_auc``
+        (:func:`sklearn.metrics.roc_auc_score`; on more than two classes the
+        macro mean of one-vs-rest). A metric that cannot be computed (no
+        probabilities, or a test fold with a single class for ROC-AUC) is
+        NaN.
+
+    Examples
+    --------
+    >>> s = score_probabilities([0, 1, 1], [[0.8, 0.2], [0.3, 0.7], [0.6, 0.4]], [0, 1])
+    >>> round(s["log_loss"], 4), round(s["brier"], 4), s["roc_auc"]
+    (0.4987, 0.1633, 1.0)
+    """
+    nan = float("nan")
+    if proba is None:
+        return {"log_loss": nan, "brier": nan, "roc_auc": nan}
+    y_true, proba, classes = np.asarray(y_true), np.asarray(proba, float), list(classes)
+    out = {
+        "log_loss": float(log_loss(y_true, proba, labels=classes)),
+        "brier": float(brier_score_loss(y_true, proba, labels=classes)),
+        "roc_auc": nan,
+    }
+    if len(np.unique(y_true)) < 2:
+        return out  # ROC-AUC needs both sides
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            if len(classes) == 2:
+                auc = roc_auc_score(y_true == classes[1], proba[:, 1])
+            else:
+                auc = roc_auc_score(
+                    y_true, proba, multi_class="ovr", average="macro", labels=classes
+                )
+        except ValueError:  # a class absent from the test fold
+            auc = nan
+    out["roc_auc"] = float(auc)
+    return out
 
 
 def aggregate(records, metrics):
@@ -79,7 +160,8 @@ def aggregate(records, metrics):
     -------
     summary : dict
         Method (in first-seen order) -> ``{"n": int, metric: (mean, std)}``,
-        ``std`` being the sample standard deviation (``ddof=1``; 0 for one fit).
+        ``std`` being the sample standard deviation (``ddof=1``; 0 for one fit),
+        both over the fits where the metric is defined (NaN when it never is).
 
     Examples
     --------
@@ -93,7 +175,11 @@ def aggregate(records, metrics):
         rows = [r for r in records if r["method"] == method]
         entry = {"n": len(rows)}
         for m in metrics:
-            values = np.array([r[m] for r in rows], dtype=float)
+            values = np.array([r.get(m, np.nan) for r in rows], dtype=float)
+            values = values[~np.isnan(values)]
+            if not len(values):
+                entry[m] = (float("nan"), float("nan"))
+                continue
             std = float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
             entry[m] = (float(np.mean(values)), std)
         summary[method] = entry

@@ -13,10 +13,11 @@ from skvitalroute.compare._files import write_files
 from skvitalroute.compare._result import CompareResult
 
 #: The original study's holdout figures (digits 5:1): overall, minority accuracy %.
+#: Its "vitalroute" was the seed's rule table, today ``vitalroute_seed``.
 ORIGINAL_HOLDOUT = {
     "uniform": (93.7, 87.9),
     "inv_freq": (94.4, 90.1),
-    "vitalroute": (95.1, 90.8),
+    "vitalroute_seed": (95.1, 90.8),
 }
 
 _LABELS = {
@@ -25,8 +26,13 @@ _LABELS = {
     "minority_recall": "minority recall %",
     "accuracy": "overall acc %",
     "minority_accuracy": "minority acc %",
+    "log_loss": "log-loss",
+    "brier": "Brier",
+    "roc_auc": "ROC-AUC %",
     "fit_time": "fit time s",
 }
+#: Metrics printed as plain numbers (the others in percent).
+_PLAIN = ("fit_time", "log_loss", "brier")
 
 
 def _pct(mean_std):
@@ -35,8 +41,12 @@ def _pct(mean_std):
 
 
 def _cell(metric, mean_std):
+    if any(math.isnan(v) for v in mean_std):
+        return "n/a"
     if metric == "fit_time":
         return f"{mean_std[0]:6.2f} ± {mean_std[1]:4.2f}"
+    if metric in _PLAIN:
+        return f"{mean_std[0]:.3f} ± {mean_std[1]:.3f}"
     return _pct(mean_std)
 
 

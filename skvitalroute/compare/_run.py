@@ -138,6 +138,19 @@ def _warm_up():
     _WARMED.append(True)
 
 
+def _task_proba(pipe, X, classes):
+    """``predict_proba`` with one column per task class, in the task's order.
+
+    A class the training rows lacked gets a column of zeros.
+    """
+    proba = pipe.predict_proba(X)
+    out = np.zeros((proba.shape[0], len(classes)))
+    index = {c: i for i, c in enumerate(classes)}
+    for j, c in enumerate(pipe.classes_):
+        out[:, index[c]] = proba[:, j]
+    return out
+
+
 def fit_one(
     task, method, split, config, *, net_params=None, label=None, inspect=None, threads=1
 ):
@@ -171,7 +184,8 @@ def fit_one(
     -------
     record : dict
         ``method``, ``seed``, ``fold``, ``n_train``, the scores of
-        :func:`~skvitalroute.compare._metrics.score_predictions`,
+        :func:`~skvitalroute.compare._metrics.score_predictions` (the
+        probability metrics from ``predict_proba``),
         ``fit_time`` (seconds) and ``vitality`` (what the tactics read).
     """
     y_train = task.y[split.train]
@@ -196,14 +210,18 @@ def fit_one(
             start = time.perf_counter()
             pipe.fit(_take(task.X, split.train), y_train)
             fit_time = time.perf_counter() - start
-            y_pred = pipe.predict(_take(task.X, split.test))
+            X_test = _take(task.X, split.test)
+            y_pred = pipe.predict(X_test)
+            proba = _task_proba(pipe, X_test, task.classes)
     except Exception as exc:
         raise FitError(
             f"method {method!r} failed on seed {split.seed}, fold {split.fold}: {exc}"
         ) from exc
     finally:
         torch.set_num_threads(before)
-    scores = score_predictions(task.y[split.test], y_pred, task.classes, task.minority)
+    scores = score_predictions(
+        task.y[split.test], y_pred, task.classes, task.minority, proba=proba
+    )
     extra = inspect(pipe, task, split) if inspect is not None else {}
     return {
         "method": label or method,

@@ -30,6 +30,10 @@ RACE_MARGIN = 0.0
 RACE_CHECKPOINTS = (0.25, 0.5, 1.0)
 
 
+def _steps(n):
+    return f"{n} step" if n == 1 else f"{n} steps"
+
+
 @validate_params(
     {
         "profile": [TaskProfile],
@@ -189,9 +193,11 @@ def default_route(
         epochs = int(min(max_epochs, max(min_epochs, math.ceil(min_steps / per_epoch))))
         settings["max_epochs"] = epochs
         reasons["max_epochs"] = (
-            f"budget: n={n}, {per_epoch} steps an epoch; at least {min_steps} "
+            f"budget: n={n}, {_steps(per_epoch)} an epoch; at least {min_steps} "
             f"steps and {min_epochs} epochs, at most {max_epochs} epochs"
         )
+        if epochs * per_epoch < min_steps:  # the epoch cap binds (few rows)
+            reasons["max_epochs"] += f": capped, {_steps(epochs * per_epoch)}"
         short = False
     else:
         # the tilt shifts the logit adjustment: with it the loss stays

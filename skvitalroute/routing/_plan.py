@@ -122,11 +122,13 @@ class RoutePlan:
         lines = [f"route: {self.label}", f"router: {self.router}"]
         for name in TACTICS:
             state = "on" if name in self.tactics else "off"
-            lines.append(f"- {name}: {state} ({self.reasons.get(name, '')})")
+            why = self.reasons.get(name)
+            lines.append(f"- {name}: {state}" + (f" ({why})" if why else ""))
         monitor = self.reasons.get(MONITOR.name, "always on")
         lines.append(f"- {MONITOR.name}: on ({monitor})")
         for key, value in self.settings.items():
-            lines.append(f"- {key} = {value!r} ({self.reasons.get(key, '')})")
+            why = self.reasons.get(key)
+            lines.append(f"- {key} = {value!r}" + (f" ({why})" if why else ""))
         listed = {*TACTICS, MONITOR.name, *self.settings, "race"}
         lines += [f"- {k}: {why}" for k, why in self.reasons.items() if k not in listed]
         if "race" in self.reasons:

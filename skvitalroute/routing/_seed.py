@@ -120,6 +120,7 @@ def route_plan(
         f"{min_samples_for_hard_sampler}"
     )
     reasons["monitor"] = "always on"
+    reasons["tilt"] = "not in the seed's table"
     reasons["reset"] = "the seed's monitor always resets dead units"
     chosen = [
         name

@@ -639,3 +639,79 @@ def test_plot_title_shows_data_and_settings(figure):
     assert "synthetic task, 3 classes" in title
     assert "2 synthetic splits" in title and "7 epochs" in title
     assert f"skvitalroute {skvitalroute.__version__}" in title
+
+
+# ------------------------------------------------------- probabilities and peers
+def test_report_shows_probability_metrics(tiny_run):
+    """Check the table and results.csv carry log-loss, Brier and ROC-AUC."""
+    _, text, out = tiny_run
+    header = next(line for line in text.splitlines() if line.startswith("method "))
+    assert "log-loss" in header and "Brier" in header and "ROC-AUC %" in header
+    with open(out / "results.csv") as fh:
+        rows = list(csv.DictReader(fh))
+    for row in rows:
+        assert float(row["log_loss_mean"]) > 0
+        assert 0 <= float(row["brier_mean"]) <= 2
+        assert 0.5 < float(row["roc_auc_mean"]) <= 1  # digits: far above chance
+
+
+def test_fit_one_scores_the_predicted_probabilities():
+    """Check a fit's log-loss, Brier and ROC-AUC are those of its pipeline's
+    ``predict_proba`` on the test rows, columns in the task's class order."""
+    from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
+
+    from skvitalroute.compare._methods import build_method
+
+    task = digits_task()
+    split = make_splits(task, folds=2, seeds=[0])[0]
+    record = fit_one(task, "brf", split, NetConfig(epochs=2))
+    pipe = build_method("brf", task.preprocessor, NetConfig(epochs=2),
+                        random_state=split.random_state)
+    pipe.fit(task.X[split.train], task.y[split.train])
+    proba = pipe.predict_proba(task.X[split.test])
+    y = task.y[split.test]
+    assert list(pipe.classes_) == list(task.classes)
+    assert record["log_loss"] == pytest.approx(log_loss(y, proba))
+    assert record["brier"] == pytest.approx(brier_score_loss(y, proba))
+    assert record["roc_auc"] == pytest.approx(
+        roc_auc_score(y, proba, multi_class="ovr")
+    )
+
+
+def test_task_proba_puts_a_missing_class_at_zero():
+    """Check a class the training rows lacked gets a zero column, the others
+    the pipeline's probabilities in the task's order."""
+    from sklearn.linear_model import LogisticRegression
+
+    from skvitalroute.compare._run import _task_proba
+
+    X = np.array([[0.0], [1.0], [5.0], [6.0]])
+    model = LogisticRegression().fit(X, ["c", "c", "a", "a"])
+    out = _task_proba(model, X, ["a", "b", "c"])
+    assert np.all(out[:, 1] == 0)
+    assert np.allclose(out[:, [0, 2]], model.predict_proba(X))
+
+
+def _holdout_result():
+    classes, minority = np.arange(2), [1]
+    task = Task("t", None, None, classes, {}, minority, None, "synthetic, 2 classes")
+    y = np.repeat(classes, 10)
+    records = []
+    for method in ("uniform", "inv_freq", "vitalroute", "vitalroute_seed"):
+        for seed in range(2):
+            scores = score_predictions(y, y, classes, minority)
+            records.append({"method": method, "seed": seed, "fold": 0, "n_train": 20,
+                            **scores, "fit_time": 0.1, "vitality": {}})
+    return assemble(task, records, NetConfig(epochs=3), how="h", protocol="holdout")
+
+
+def test_holdout_prints_the_original_figures_beside_the_seed_table():
+    """Check the original study's figures stand beside ``vitalroute_seed``
+    (the rules that study measured), not beside the default router."""
+    from skvitalroute.compare._report import metrics_table
+
+    lines = metrics_table(_holdout_result()).splitlines()
+    row = {line.split()[0]: line for line in lines[2:]}
+    assert "95.1" in row["vitalroute_seed"] and "90.8" in row["vitalroute_seed"]
+    assert "95.1" not in row["vitalroute"] and "90.8" not in row["vitalroute"]
+    assert "93.7" in row["uniform"] and "94.4" in row["inv_freq"]

@@ -182,3 +182,18 @@ def test_empty_feature_columns_are_dropped_with_a_note(tmp_path):
     assert task.notes == [
         f"Dropped 1 feature column(s) of {path} with no value in any row: 'empty'."
     ]
+
+
+def test_brf_is_a_default_method():
+    """Check ``brf`` is imbalanced-learn's balanced random forest, in the
+    default run, with the settings of the router's benchmark."""
+    from imblearn.ensemble import BalancedRandomForestClassifier
+    from sklearn.preprocessing import StandardScaler
+
+    assert "brf" in METHODS
+    brf = build_method("brf", StandardScaler(), NetConfig(), random_state=7)[-1]
+    assert isinstance(brf, BalancedRandomForestClassifier)
+    params = brf.get_params()
+    assert params["random_state"] == 7 and params["n_estimators"] == 100
+    assert params["sampling_strategy"] == "all" and params["replacement"] is True
+    assert params["bootstrap"] is False

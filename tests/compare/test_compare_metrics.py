@@ -12,6 +12,7 @@ from skvitalroute.compare._metrics import (
     paired_differences,
     paired_test,
     score_predictions,
+    score_probabilities,
     summarize_vitality,
 )
 
@@ -39,6 +40,51 @@ def test_score_predictions_class_never_predicted():
     assert s["per_class_recall"] == [1.0, 0.0, 0.0]
     assert s["minority_recall"] == 0.0
     assert s["macro_f1"] == pytest.approx((2 * 1 / 3 * 1 / (1 / 3 + 1)) / 3)
+
+
+def test_score_probabilities_hand_computed():
+    """Check log-loss, Brier and ROC-AUC against values worked out by hand."""
+    proba = [[0.8, 0.2], [0.3, 0.7], [0.6, 0.4], [0.9, 0.1]]
+    s = score_probabilities(["a", "b", "b", "a"], proba, ["a", "b"])
+    assert s["log_loss"] == pytest.approx(
+        -(math.log(0.8) + math.log(0.7) + math.log(0.4) + math.log(0.9)) / 4
+    )
+    # binary Brier: squared error of the second class's probability
+    assert s["brier"] == pytest.approx((0.2**2 + 0.3**2 + 0.6**2 + 0.1**2) / 4)
+    # positives 0.7, 0.4 above both negatives 0.2, 0.1
+    assert s["roc_auc"] == 1.0
+    # three classes: Brier summed over the classes, ROC-AUC macro one-vs-rest
+    proba3 = np.array([[0.7, 0.2, 0.1], [0.1, 0.8, 0.1], [0.5, 0.1, 0.4]])
+    s3 = score_probabilities([0, 1, 2], proba3, [0, 1, 2])
+    assert s3["brier"] == pytest.approx(np.mean(np.sum((proba3 - np.eye(3)) ** 2, 1)))
+    # class 2's one-vs-rest: its row (0.4) above the others (0.1, 0.1)
+    assert s3["roc_auc"] == 1.0
+
+
+def test_score_probabilities_undefined_cases():
+    """Check the probability metrics are NaN without probabilities, and ROC-AUC
+    is NaN on a test fold of one class while the losses are defined."""
+    s = score_predictions([0, 1], [0, 1], [0, 1], [1])
+    assert all(math.isnan(s[k]) for k in ("log_loss", "brier", "roc_auc"))
+    s = score_probabilities([1, 1], [[0.2, 0.8], [0.4, 0.6]], [0, 1])
+    assert math.isnan(s["roc_auc"])
+    assert s["brier"] == pytest.approx((0.2**2 + 0.4**2) / 2)
+    # a class missing from a multi-class test fold: no ROC-AUC, no error
+    s = score_probabilities([0, 1, 1], np.full((3, 3), 1 / 3), [0, 1, 2])
+    assert math.isnan(s["roc_auc"]) and s["log_loss"] == pytest.approx(math.log(3))
+
+
+def test_aggregate_skips_undefined_values():
+    """Check a metric undefined on some fits is averaged over the others."""
+    recs = [
+        {"method": "a", "auc": 0.5},
+        {"method": "a", "auc": float("nan")},
+        {"method": "a", "auc": 0.7},
+        {"method": "b", "auc": float("nan")},
+    ]
+    out = aggregate(recs, ["auc"])
+    assert out["a"]["auc"][0] == pytest.approx(0.6)
+    assert all(math.isnan(v) for v in out["b"]["auc"])
 
 
 def test_aggregate_mean_and_sample_std():

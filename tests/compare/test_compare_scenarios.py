@@ -61,7 +61,7 @@ def test_scarce_splits_draw_per_class():
 @pytest.mark.parametrize(
     "name, expected",
     [
-        ("confusable", "Confusable classes 0 and 1"),
+        ("confusable", "vitalroute_seed drew the confusable classes"),
         ("shift", "class 3 prob before -> after"),
         ("scarce", "Seed router on the scarce labels: hard+lr_scale"),
         ("transfer", "The tactic's pick (highest LogME"),

@@ -126,3 +126,33 @@ def test_a_short_user_budget_gets_inverse_frequency_weights():
     assert "the user's loss='focal' wins" in focal.route_.reasons["class_weight"]
     plain = VitalRouteClassifier(max_epochs=few, tactics="none", **kw).fit(X, y)
     assert plain.class_weight_ is None and plain.route_.label == "monitor"
+
+
+def test_explain_says_when_the_epoch_cap_binds():
+    """Check the budget line gives the steps actually run when 500 epochs
+    fall short of ``min_steps`` (few rows), and counts one step in the
+    singular."""
+    from skvitalroute import profile_task
+
+    few = default_route(profile_task([0] * 30 + [1] * 10)).explain()
+    assert "n=40, 1 step an epoch;" in few
+    assert "at most 500 epochs: capped, 500 steps)" in few
+    many = default_route(profile_task([0] * 900 + [1] * 100)).explain()
+    assert "16 steps an epoch" in many and "capped" not in many
+
+
+def test_explain_never_prints_an_empty_reason():
+    """Check no line of any router's explanation ends in ``()``: the seed's
+    table gives the tilt a reason, and a plan without reasons prints none."""
+    from skvitalroute import profile_task, route_plan
+    from skvitalroute.routing import RoutePlan
+
+    for plan in (
+        route_plan(profile_task([0] * 300 + [1] * 10)),
+        default_route(profile_task([0] * 300 + [1] * 10)),
+        RoutePlan(tactics=("class",)),
+    ):
+        assert "()" not in plan.explain()
+    seed = route_plan(profile_task([0] * 300 + [1] * 10)).explain()
+    assert "- tilt: off (not in the seed's table)" in seed
+    assert "- class: on\n" in RoutePlan(tactics=("class",)).explain() + "\n"

@@ -1,5 +1,7 @@
 """VitalitySampler: target counts, stress-driven draws, input handling."""
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -403,3 +405,23 @@ def test_unsupported_estimator(data):
     sampler = VitalitySampler(estimator=LogisticRegression())
     with pytest.raises(TypeError, match="LogisticRegression"):
         sampler.fit_resample(*data)
+
+
+@pytest.mark.parametrize(
+    "param, value, options",
+    [
+        ("mode", "hard", "{'auto', 'class', 'sample'}"),
+        (
+            "sampling_strategy",
+            "bogus",
+            "{'auto', 'minority', 'not minority', 'not majority', 'all'}",
+        ),
+    ],
+)
+def test_option_sets_print_in_a_fixed_order(param, value, options):
+    """Check an invalid string option names the allowed strings in one fixed
+    order (a set's order would change from one process to the next)."""
+    X = np.arange(40, dtype=float).reshape(20, 2)
+    y = np.r_[np.zeros(15), np.ones(5)]
+    with pytest.raises(ValueError, match=f"must be .*a str among {re.escape(options)}"):
+        VitalitySampler(**{param: value}).fit_resample(X, y)

@@ -16,6 +16,8 @@ from skvitalroute.compare.scenarios._common import (
 )
 
 CONFUSABLE_CLASSES = (0, 1)
+#: The method whose class sampler the verdict reads (the default router has none).
+SAMPLER_METHOD = "vitalroute_seed"
 DEFAULT_METHODS = SAMPLING_METHODS + ("logreg_balanced",)
 
 
@@ -38,7 +40,9 @@ def confusable_task(n_per_class=300, n_features=10, gap=0.8, random_state=0):
     -------
     task : Task
         Classes 4 and 5 keep 1/5 of their rows in the training folds, so the
-        router turns the class sampler on; classes 0 and 1 keep every row.
+        seed's table (``vitalroute_seed``) turns its class sampler on (the
+        default router rebalances with its loss and has no sampler);
+        classes 0 and 1 keep every row.
     """
     rng = np.random.default_rng(random_state)
     centers = rng.normal(scale=2.0, size=(6, n_features))
@@ -108,12 +112,13 @@ def confusable_section(result, confusable=CONFUSABLE_CLASSES):
         f"classes 4 and 5; class prob 0+1 is {uniform:.3f} when uniform, rank 1 = "
         "most drawn:\n" + format_table(header, rows)
     )
-    probs = result.vitality.get("vitalroute", {}).get("class_probs")
+    # the in-training class sampler whose signal is on trial: the seed's table
+    probs = result.vitality.get(SAMPLER_METHOD, {}).get("class_probs")
     if probs is not None:
         share = sum(probs[classes.index(c)] for c in confusable)
         found = share > uniform + 0.005
         text += (
-            f"\nvitalroute drew the confusable classes {share:.3f} of the time "
+            f"\n{SAMPLER_METHOD} drew the confusable classes {share:.3f} of the time "
             f"(uniform {uniform:.3f}): the class stress "
             + ("singled them out." if found else "did not single them out.")
         )
