@@ -217,15 +217,6 @@ def _job(kind, *args):
     return cal._fit_one(*args)
 
 
-def _done(cache):
-    done = set()
-    if cache.exists():
-        for line in cache.read_text().splitlines():
-            r = json.loads(line)
-            done.add((r["data"], r["candidate"], r["seed"], r["fold"]))
-    return done
-
-
 def run(data, candidates, peers, seeds, *, folds=5, n_jobs=2, cache=CACHE, keep=KEEP_CANDIDATES):
     """Run every missing (data set, candidate, split) and append its record."""
     from joblib import Parallel, delayed
@@ -233,7 +224,7 @@ def run(data, candidates, peers, seeds, *, folds=5, n_jobs=2, cache=CACHE, keep=
     from skvitalroute.compare._run import make_splits
 
     cache.parent.mkdir(parents=True, exist_ok=True)
-    done = _done(cache)
+    done = cal._done(cache)  # the same cache keys
     jobs = []
     for spec in SUITE:
         if data and spec.name not in data:
