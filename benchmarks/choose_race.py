@@ -42,7 +42,11 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from _router_data import ADDED  # noqa: E402
 
-from skvitalroute.routing._race import checkpoint_epochs, pick_winner  # noqa: E402
+from skvitalroute.routing._race import (  # noqa: E402
+    checkpoint_epochs,
+    pick_winner,
+    refit_epochs,
+)
 
 CACHE = Path("benchmarks/results/race/records.jsonl")
 PEERS = ("brf", "logreg", "lgbm", "catboost", "inv_e30", "la_e30")
@@ -89,10 +93,9 @@ def simulate(split, cands, fractions, margin, max_rows=5000, criterion="bacc", m
         budgets[c] = inner["epochs"]
     name, epoch = pick_winner(scores, margin=margin)
     full = traj[name]["full"]
-    e_full = full["epochs"]
-    if epoch < budgets[name]:
-        per_in, per_full = traj[name]["inner"]["per_epoch"], full["per_epoch"]
-        e_full = int(min(e_full, max(1, round(epoch * per_in / per_full))))
+    e_full = refit_epochs(
+        epoch, budgets[name], full["epochs"], traj[name]["inner"]["per_epoch"], full["per_epoch"]
+    )
     return _at(traj[name], e_full), (name, epoch)
 
 

@@ -8,12 +8,13 @@ held-out rows at a few checkpoints of its budget. The winner's settings and
 budget become the route of the fit on all rows (docs/router.md, "The race").
 """
 
-import math
+import warnings
 from dataclasses import replace
 
 import numpy as np
 import torch
 from sklearn.base import clone
+from sklearn.metrics import balanced_accuracy_score
 from sklearn.model_selection import train_test_split
 from skorch.callbacks import Callback
 
@@ -27,6 +28,8 @@ from skvitalroute.routing._race import (
     candidate_settings,
     checkpoint_epochs,
     pick_winner,
+    refit_epochs,
+    steps_per_epoch,
 )
 
 
@@ -56,9 +59,12 @@ class _HeldOutScores(Callback):
 
 
 def _balanced_accuracy(y_true, y_pred):
-    """Mean recall over the classes present in ``y_true``."""
-    classes = np.unique(y_true)
-    return float(np.mean([np.mean(y_pred[y_true == c] == c) for c in classes]))
+    """scikit-learn's balanced accuracy: the mean recall of the classes in
+    ``y_true`` (a class predicted but absent from the held-out rows is
+    expected on small splits, not worth a warning)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="y_pred contains classes not in")
+        return float(balanced_accuracy_score(y_true, y_pred))
 
 
 def _allowed(est, plan, name):
@@ -81,23 +87,22 @@ def _allowed(est, plan, name):
     return True
 
 
-def _steps_per_epoch(est, n):
-    size = n if est.batch_size == -1 else est.batch_size
-    return max(1, math.ceil(n / size))
+def _candidate_fit(est, name, rows, profile, checkpoints):
+    """Fit candidate ``name`` on the race's training rows; its held-out scores.
 
-
-def _candidate_fit(est, name, X, y, sample_weight, inner, held, checkpoints):
-    """Fit candidate ``name`` on rows ``inner``; its held-out scores."""
+    ``rows`` is ``(X, y, sample_weight, X_held, y_held)``, cut once for
+    every candidate; ``profile`` the training rows' label profile.
+    """
+    X, y, weights, X_held, y_held = rows
     net = clone(est)
     net.set_params(callbacks=None, train_split=None, verbose=0, warm_start=False)
-    plan = estimator_route(net, profile_task(y[inner]))
+    plan = estimator_route(net, profile)
     plan = replace(plan, settings=candidate_settings(plan.settings, name), race=None)
     epochs = checkpoint_epochs(plan.settings["max_epochs"], checkpoints)
-    scorer = _HeldOutScores(X[held], y[held], set(epochs))
+    scorer = _HeldOutScores(X_held, y_held, set(epochs))
     net.set_params(callbacks=[("race_scores", scorer)])
     net._race_plan_ = plan
-    weights = None if sample_weight is None else sample_weight[inner]
-    net.fit(X[inner], y[inner], sample_weight=weights)
+    net.fit(X, y, sample_weight=weights)
     return scorer.scores_, plan.settings["max_epochs"]
 
 
@@ -132,11 +137,14 @@ def run_race(est, X, y, sample_weight):
         stratify=y,
         random_state=est._seed_ % (2**32),
     )
+    weights = None if sample_weight is None else sample_weight[inner]
+    rows = (X[inner], y[inner], weights, X[held], y[held])
+    profile = profile_task(rows[1])
     scores, budgets = {}, {}
     with propagate_user_interrupt():
         for name in names:
             scores[name], budgets[name] = _candidate_fit(
-                est, name, X, y, sample_weight, inner, held, spec["checkpoints"]
+                est, name, rows, profile, spec["checkpoints"]
             )
     name, epoch = pick_winner(scores, margin=spec["margin"])
     est.route_ = _winner_plan(est, plan, spec, scores, budgets, (name, epoch), len(inner))
@@ -160,13 +168,12 @@ def skip_race(plan):
 def _winner_plan(est, plan, spec, scores, budgets, winner, n_inner):
     """The route of the refit on all rows: the winner's settings and budget."""
     name, epoch = winner
-    per_inner = _steps_per_epoch(est, n_inner)
+    per_inner = steps_per_epoch(n_inner, est.batch_size)
+    per_full = steps_per_epoch(est.profile_.n_samples, est.batch_size)
     settings = candidate_settings(plan.settings, name)
-    full = settings["max_epochs"]
-    if epoch < budgets[name]:
-        # the same number of optimizer steps on all rows
-        per_full = _steps_per_epoch(est, est.profile_.n_samples)
-        settings["max_epochs"] = int(min(full, max(1, round(epoch * per_inner / per_full))))
+    settings["max_epochs"] = refit_epochs(
+        epoch, budgets[name], settings["max_epochs"], per_inner, per_full
+    )
     table = [
         {"candidate": c, "epoch": e, "steps": e * per_inner, "score": s}
         for c, by_epoch in scores.items()

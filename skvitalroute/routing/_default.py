@@ -13,7 +13,7 @@ from sklearn.utils._param_validation import Interval, validate_params
 
 from skvitalroute.routing._plan import RoutePlan
 from skvitalroute.routing._profile import TaskProfile
-from skvitalroute.routing._race import CANDIDATES, race_rows
+from skvitalroute.routing._race import CANDIDATES, race_rows, steps_per_epoch
 
 #: Fewest optimizer steps of a user-fixed budget for the logit-adjusted loss
 #: (benchmarks/choose_router.py --budgets, docs/router.md "Calibration").
@@ -188,7 +188,7 @@ def default_route(
     """
     n, k = profile.n_samples, profile.n_classes
     reasons, settings = {}, {}
-    per_epoch = max(1, math.ceil(n / batch_size))
+    per_epoch = steps_per_epoch(n, batch_size)
     if epochs is None:
         epochs = int(min(max_epochs, max(min_epochs, math.ceil(min_steps / per_epoch))))
         settings["max_epochs"] = epochs

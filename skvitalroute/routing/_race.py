@@ -9,6 +9,7 @@ that picks a (candidate, budget) from the held-out scores. The fits
 themselves belong to the classifier (``skvitalroute/_classifier/_race.py``).
 """
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -80,6 +81,49 @@ def candidate_settings(settings, name):
     if cand.decay_scale != 1.0 and "weight_decay" in out:
         out["weight_decay"] = float(out["weight_decay"] * cand.decay_scale)
     return out
+
+
+def steps_per_epoch(n_samples, batch_size):
+    """Optimizer steps of one epoch over ``n_samples`` rows.
+
+    Parameters
+    ----------
+    n_samples : int
+    batch_size : int
+        ``-1`` for full batch (one step an epoch), as in skorch.
+
+    Returns
+    -------
+    steps : int
+        At least 1.
+    """
+    size = n_samples if batch_size == -1 else batch_size
+    return max(1, math.ceil(n_samples / size))
+
+
+def refit_epochs(epoch, inner_budget, full_budget, inner_steps, full_steps):
+    """Epochs of the refit on all rows for a winner read at ``epoch``.
+
+    The winner's full budget stays the full budget of the refit; an earlier
+    checkpoint becomes the same number of optimizer steps on all rows.
+
+    Parameters
+    ----------
+    epoch : int
+        The checkpoint the winner was read at, in its race fit.
+    inner_budget, full_budget : int
+        The candidate's epochs on the race's rows and on all rows.
+    inner_steps, full_steps : int
+        Optimizer steps an epoch on the race's rows and on all rows.
+
+    Returns
+    -------
+    epochs : int
+        In ``[1, full_budget]``.
+    """
+    if epoch >= inner_budget:
+        return int(full_budget)
+    return int(min(full_budget, max(1, round(epoch * inner_steps / full_steps))))
 
 
 def checkpoint_epochs(epochs, fractions):

@@ -99,3 +99,16 @@ def test_race_rows_needs_every_class_on_both_sides():
     assert race_rows(100, 0.25, [90, 10])
     assert not race_rows(100, 0.25, [99, 1])
     assert not race_rows(6, 0.25, [2, 2, 2])
+
+
+def test_a_refit_keeps_the_winners_optimizer_steps():
+    """Check the refit's epochs: the full budget for a winner read at its
+    budget, else the same optimizer steps on all rows, within bounds."""
+    from skvitalroute.routing._race import refit_epochs, steps_per_epoch
+
+    assert steps_per_epoch(100, 64) == 2 and steps_per_epoch(100, -1) == 1
+    assert steps_per_epoch(0, 64) == 1
+    assert refit_epochs(40, 40, 30, 6, 8) == 30  # the winner's full budget
+    assert refit_epochs(20, 40, 30, 6, 8) == 15  # 120 steps on 8 an epoch
+    assert refit_epochs(1, 40, 30, 1, 8) == 1
+    assert refit_epochs(39, 40, 30, 8, 6) == 30  # never above the budget
