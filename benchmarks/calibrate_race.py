@@ -23,8 +23,12 @@ the acceptance sets are refused by name), 5-fold stratified CV:
   LightGBM and CatBoost with class balancing) and the 30-epoch network
   trainings (inverse frequency, logit adjustment), one record each.
 
-Above ``--max-race-rows`` outer training rows only the default candidate's
-full trajectory is recorded (the race does not run there: its cost bound).
+Above ``--max-race-rows`` outer training rows only the full trajectories of
+``default``, ``long`` and ``wd0`` are recorded (the race does not run there:
+its cost bound). ``long`` trains four times the routed budget; ``default``'s
+trajectory is its first epochs (the same seed, a constant learning rate and
+a decay that does not depend on the budget: checked on two sets), recorded
+as ``traj:default`` with ``prefix_of`` and timings scaled from ``long``'s.
 One record per (data set, candidate, seed, fold) in a JSON-lines cache, so a
 stopped run resumes.
 
@@ -60,7 +64,12 @@ CANDIDATES = {
     "wd10": {"router__weight_decay_rows": 30000.0, "router__max_weight_decay": 10.0},
     "h32do3": {"hidden_units": (32,), "dropout": 0.3},
     "wd0": {"router__max_weight_decay": 0.0},
+    # four times the routed budget; its first epochs are ``default``'s
+    # trajectory (same seed, constant rate, a decay that ignores the budget)
+    "long": {"router__min_steps": 8000, "router__min_epochs": 120},
 }
+#: candidates recorded (full trajectory only) above MAX_RACE_ROWS too
+BIG_CANDIDATES = ("default", "long", "wd0")
 #: candidates of the large-data race (no refit: the winner trained on the
 #: inner rows is kept), recorded on the sets above MAX_RACE_ROWS
 KEEP_CANDIDATES = ("default", "wd0")
@@ -126,9 +135,15 @@ def _trajectory(
             if X_test is not None:
                 test_rows.append(_metrics(net.predict_proba(Xs), ys, len(classes), minority))
 
+    # one fit per trajectory: the race would make it the refit of a winner
+    params = {"router__race": False, **params}
     net = VitalRouteClassifier(random_state=seed, callbacks=[_Scores()], **params)
     start = time.perf_counter()
     net.fit(Xt, y_train)
+    if len(rows) != net.route_.settings.get("max_epochs", len(rows)):
+        raise RuntimeError(
+            f"{len(rows)} epochs recorded, {net.route_.settings['max_epochs']} routed"
+        )
     wall = time.perf_counter() - start
     train_time = float(sum(net.history[:, "dur"]))
     cols = list(zip(*rows, strict=True))
@@ -154,6 +169,35 @@ def _trajectory(
     }
 
 
+def _routed_epochs(y):
+    """The default route's number of epochs for training labels ``y``."""
+    from skvitalroute.routing import default_route, profile_task
+
+    return default_route(profile_task(y)).settings["max_epochs"]
+
+
+def _prefix(traj, epochs):
+    """The first ``epochs`` epochs of a trajectory, its timings scaled to them."""
+    out = {k: (v[:epochs] if isinstance(v, list) else v) for k, v in traj.items()}
+    share = epochs / traj["epochs"]
+    out.update(
+        epochs=epochs,
+        train_time=traj["train_time"] * share,
+        wall_time=traj["wall_time"] * share,
+        timing="scaled from traj:long",
+    )
+    return out
+
+
+def _default_of_long(rec, y_train, y_inner=None):
+    """``traj:default`` read off a ``traj:long`` record (its first epochs)."""
+    out = {**rec, "candidate": "traj:default", "prefix_of": "traj:long"}
+    out["full"] = _prefix(rec["full"], _routed_epochs(y_train))
+    if "inner" in rec:
+        out["inner"] = _prefix(rec["inner"], _routed_epochs(y_inner))
+    return out
+
+
 def _traj_one(spec, cand, seed, fold, train, test):
     import torch
     from sklearn.model_selection import train_test_split
@@ -168,6 +212,7 @@ def _traj_one(spec, cand, seed, fold, train, test):
     rec["full"] = _trajectory(
         task, params, s, train, test, X.iloc[train], y[train], X.iloc[test], y[test]
     )
+    inner = None
     if len(train) <= MAX_RACE_ROWS:
         inner, hold = train_test_split(
             train, test_size=INNER_HOLDOUT, stratify=y[train], random_state=s
@@ -175,6 +220,8 @@ def _traj_one(spec, cand, seed, fold, train, test):
         rec["inner"] = _trajectory(
             task, params, s, inner, hold, X.iloc[inner], y[inner], X.iloc[hold], y[hold]
         )
+    if cand == "long":
+        return [rec, _default_of_long(rec, y[train], y[inner] if "inner" in rec else None)]
     return rec
 
 
@@ -232,10 +279,12 @@ def run(data, candidates, peers, seeds, *, folds=5, n_jobs=2, cache=CACHE, keep=
         task = load_task(spec)
         for split in make_splits(task, folds=folds, seeds=seeds):
             big = len(split.train) > MAX_RACE_ROWS
-            names = [("traj", c) for c in candidates if not big or c == "default"]
+            names = [("traj", c) for c in candidates if not big or c in BIG_CANDIDATES]
             names += [("peer", p) for p in peers]
             if big:
                 names += [("keep", c) for c in keep]
+            if "long" in candidates:  # default is read off long's first epochs
+                names = [n for n in names if n != ("traj", "default")]
             for kind, name in names:
                 key_name = f"{kind}:{name}" if kind != "peer" else name
                 if (spec.name, key_name, split.seed, split.fold) in done:
@@ -249,8 +298,11 @@ def run(data, candidates, peers, seeds, *, folds=5, n_jobs=2, cache=CACHE, keep=
     start = time.perf_counter()
     with cache.open("a") as out:
         parallel = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
-        for i, rec in enumerate(parallel(delayed(_job)(*j) for j in jobs)):
-            out.write(json.dumps(rec) + "\n")
+        for i, recs in enumerate(parallel(delayed(_job)(*j) for j in jobs)):
+            for rec in recs if isinstance(recs, list) else [recs]:
+                key = (rec["data"], rec["candidate"], rec["seed"], rec["fold"])
+                if key not in done:  # a derived default already recorded
+                    out.write(json.dumps(rec) + "\n")
             out.flush()
             if (i + 1) % 20 == 0:
                 el = time.perf_counter() - start

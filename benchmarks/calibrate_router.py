@@ -63,6 +63,23 @@ DEFAULTS = {
     "auto": {},
     "auto_inv": {"class_weight": "balanced"},
     "auto_tilt": {"router__tilt": True},
+    # the race of issue 23 as first built (4 candidates, 3 checkpoints,
+    # held-out balanced accuracy) and as shipped (chosen by choose_race.py)
+    "auto_race": {
+        "router__race": True,
+        "router__race_candidates": ("default", "h32", "do3", "wd10"),
+        "router__race_checkpoints": (0.25, 0.5, 1.0),
+        "router__race_margin": 0.0,
+        "router__race_scoring": "balanced_accuracy",
+    },
+    "race_bll": {
+        "router__race": True,
+        "router__race_candidates": ("default", "wd10"),
+        "router__race_checkpoints": (1.0,),
+        "router__race_margin": 0.01,
+        "router__race_scoring": "balanced_log_loss",
+    },
+    "auto_fixed": {"router__race": False},
 }
 # option t<name>: add a tactic to the candidate's tactics
 _TACTIC_TOKENS = {"tilt": "tilt", "reset": "reset", "hard": "hard", "lr": "lr_scale"}

@@ -23,8 +23,9 @@ A rule is (candidate set, checkpoints, margin). The script reports:
 
 Usage::
 
-    python benchmarks/choose_race.py
-    python benchmarks/choose_race.py --rule default h32 do3 wd10 --margin 0.0
+    python benchmarks/choose_race.py --out docs/_static/choose_race.md
+    python benchmarks/choose_race.py --rule default h32 do3 wd10 --checkpoints 0.25 0.5 1 \
+        --margin 0.0 --criterion bacc
 """
 
 import argparse
@@ -51,6 +52,11 @@ from skvitalroute.routing._race import (  # noqa: E402
 CACHE = Path("benchmarks/results/race/records.jsonl")
 PEERS = ("brf", "logreg", "lgbm", "catboost", "inv_e30", "la_e30")
 BUCKETS = ((0, 500), (500, 5000), (5000, 10**9))
+#: races as VitalRouteClassifier ran them (one record per split, calibrate_race.py
+#: --peers race_bll auto_race): report row -> record name. ``race_measured`` is
+#: the shipped rule, ``race4_measured`` the first race (4 candidates, 3
+#: checkpoints, balanced accuracy); ``auto_race`` rows are simulations.
+MEASURED = {"race_measured": "race_bll", "race4_measured": "auto_race"}
 
 
 def load(path):
@@ -162,6 +168,16 @@ def method_scores(splits, cands, fractions, margin, metric="bacc", criterion="ba
             if p in s["peer"]:
                 peers[p][key] = s["peer"][p][pm[metric]]
     out = {"auto_race": per_dataset(race), "auto_fixed": per_dataset(default)}
+    # the race as VitalRouteClassifier(router__race=True) ran it (a record
+    # per split), beside its simulation from the trajectories
+    for row, record in MEASURED.items():
+        measured = {
+            key: s["peer"][record][pm[metric]]
+            for key, s in splits.items()
+            if record in s["peer"]
+        }
+        if len(measured) == len(splits):
+            out[row] = per_dataset(measured)
     for p, v in peers.items():
         if v:
             out[p] = per_dataset(v)
@@ -278,6 +294,12 @@ def report(splits, cands, fractions, margin, all_cands, criterion="bacc", min_ro
         for m in scores:
             if m not in ("auto_race", "auto_fixed"):
                 lines.append(f"  auto_fixed - {m:10s} {_fmt(paired(fixed, scores[m]))}")
+        for row in MEASURED:
+            if row not in scores:
+                continue
+            for m in scores:
+                if m != row:
+                    lines.append(f"  {row} - {m:10s} {_fmt(paired(scores[row], scores[m]))}")
         added = [d for d in fixed if d in ADDED]
         if added:
             lines.append(
@@ -298,7 +320,7 @@ def report(splits, cands, fractions, margin, all_cands, criterion="bacc", min_ro
             if not ds:
                 continue
             line = f"  {lo:>5d} < n <= {hi if hi < 10**9 else 'inf'}: {len(ds):2d} sets"
-            for m in ("auto_race", "auto_fixed", "brf", "logreg", "lgbm", "catboost"):
+            for m in ("auto_race", *MEASURED, "auto_fixed", "brf", "logreg", "lgbm", "catboost"):
                 if m in scores and all(d in scores[m] for d in ds):
                     line += f"  {m} {100 * np.mean([scores[m][d] for d in ds]):.2f}"
             lines.append(line)
@@ -375,10 +397,11 @@ def report(splits, cands, fractions, margin, all_cands, criterion="bacc", min_ro
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--records", default=str(CACHE))
-    p.add_argument("--rule", nargs="+", default=["default", "h32", "do3", "wd10"])
-    p.add_argument("--checkpoints", nargs="+", type=float, default=[0.25, 0.5, 1.0])
-    p.add_argument("--margin", type=float, default=0.0)
-    p.add_argument("--criterion", choices=["bacc", "bll"], default="bacc")
+    # the shipped rule (skvitalroute/routing/_default.py): the leave-one-out choice
+    p.add_argument("--rule", nargs="+", default=["default", "wd10"])
+    p.add_argument("--checkpoints", nargs="+", type=float, default=[1.0])
+    p.add_argument("--margin", type=float, default=0.01)
+    p.add_argument("--criterion", choices=["bacc", "bll"], default="bll")
     p.add_argument("--min-rows", type=int, default=0)
     p.add_argument("--grid", nargs="+", default=["default", "h32", "do3", "wd10"])
     p.add_argument("--out", default=None)
