@@ -16,6 +16,13 @@ per epoch. When anything else listens (a user's callback that overrides
 that overrides a step method, an optimizer that evaluates its closure more
 than once) the epoch is skorch's own, unchanged.
 
+When the batch is a pair of tensors already on the net's device, no fit
+parameters are given and ``infer`` / ``get_loss`` are the library's, the
+batch goes straight to ``module_`` and ``criterion_``: what skorch's
+``infer`` and ``get_loss`` would call after their conversions, which are
+no-ops on such a batch (the criterion is not an ``NLLLoss``, whose
+classifier ``get_loss`` takes the log first).
+
 The divergence guard's per-batch loss check is kept: on the CPU after each
 batch, as before; on another device the losses stay on it during the epoch
 (no per-batch copy to the host) and are read in one copy at its end, the
@@ -127,6 +134,7 @@ def fast_epoch(net, iterator, prefix, **fit_params):
         return
     guards = [cb for _, cb in net.callbacks_ if type(cb) is DivergenceGuard]
     on_host = _on_host(net)
+    device = _direct_device(net, fit_params)
     optimizers = [getattr(net, name + "_") for name in net._optimizers]
     records = net.history[-1]["batches"]
     loss_key, size_key = prefix + "_loss", prefix + "_batch_size"
@@ -138,8 +146,12 @@ def fast_epoch(net, iterator, prefix, **fit_params):
             Xi, yi = unpack_data(batch)
             for opt in optimizers:
                 opt.zero_grad()
-            y_pred = net.infer(Xi, **fit_params)
-            loss = net.get_loss(y_pred, yi, X=Xi, training=True)
+            if device is not None and _on(Xi, device) and _on(yi, device):
+                y_pred = net.module_(Xi)
+                loss = net.criterion_(y_pred, yi)
+            else:
+                y_pred = net.infer(Xi, **fit_params)
+                loss = net.get_loss(y_pred, yi, X=Xi, training=True)
             loss.backward()
             for opt in optimizers:
                 opt.step()
@@ -167,6 +179,26 @@ def fast_epoch(net, iterator, prefix, **fit_params):
                     )
         _flush(records, losses, sizes, loss_key, size_key)
     net.history.record(prefix + "_batch_count", count)
+
+
+def _direct_device(net, fit_params):
+    """The device a batch must be on to skip ``infer`` and ``get_loss``, or
+    None when they must run (fit parameters, a subclass's own methods, an
+    ``NLLLoss``)."""
+    if fit_params or isinstance(getattr(net, "criterion_", None), torch.nn.NLLLoss):
+        return None
+    for name in ("infer", "get_loss"):  # a subclass's or an instance's own
+        if name in vars(net) or getattr(type(net), name) is not _library(net, name):
+            return None
+    device = torch.device(getattr(net, "device", None) or "cpu")
+    if device.type == "cuda" and device.index is None:  # where .to("cuda") moves
+        device = torch.device("cuda", torch.cuda.current_device())
+    return device
+
+
+def _on(tensor, device):
+    """Whether ``tensor`` is a tensor on ``device``."""
+    return torch.is_tensor(tensor) and tensor.device == device
 
 
 def _on_host(net):

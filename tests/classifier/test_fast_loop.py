@@ -133,6 +133,27 @@ def test_overridden_step_gets_skorch_epoch(data, monkeypatch):
     assert clf.steps_ == 3 * 7
 
 
+@pytest.mark.parametrize("method", ["infer", "get_loss"])
+def test_overridden_infer_or_loss_is_called_by_the_fast_epoch(data, monkeypatch, method):
+    """Check that the fast epoch, which hands a tensor batch straight to the
+    module and the criterion, still calls a subclass's own ``infer`` or
+    ``get_loss`` on every training batch."""
+
+    def counted(self, *args, **kwargs):
+        self.calls_ = getattr(self, "calls_", 0) + 1
+        return getattr(VitalRouteClassifier, method)(self, *args, **kwargs)
+
+    Counted = type("Counted", (VitalRouteClassifier,), {method: counted})
+    X, y = data
+    seen = _uses_fast_epoch(monkeypatch)
+    clf = Counted(tactics="none", random_state=0, **FAST).fit(X, y)
+    assert seen
+    training_calls = 3 * 7
+    assert clf.calls_ >= training_calls  # and the monitor's or predictions' calls
+    plain = VitalRouteClassifier(tactics="none", random_state=0, **FAST).fit(X, y)
+    np.testing.assert_array_equal(clf.predict_proba(X), plain.predict_proba(X))
+
+
 def test_lbfgs_gets_skorch_epoch(data, monkeypatch):
     """Check an optimizer that re-evaluates its closure gets skorch's epoch."""
     X, y = data
