@@ -45,7 +45,7 @@ from pathlib import Path
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import calibrate_router as cal  # noqa: E402
-from _router_data import SUITE, DataSpec  # noqa: E402
+from _router_data import ROUTER_SUITE, DataSpec  # noqa: E402
 from _suite_stats import (  # noqa: E402
     complete,
     dataset_means,
@@ -212,7 +212,7 @@ def main(argv=None):
         action="store_true",
         help=f"smoke test: {', '.join(QUICK_DATA)}, 2 folds, 1 seed",
     )
-    suite = SUITE
+    suite = ROUTER_SUITE
     args = p.parse_args(argv)
     folds = 5
     if args.quick:

@@ -14,8 +14,9 @@ from dataclasses import replace
 import numpy as np
 import torch
 from sklearn.base import clone
-from sklearn.metrics import balanced_accuracy_score
+from sklearn.metrics import balanced_accuracy_score, log_loss
 from sklearn.model_selection import train_test_split
+from sklearn.utils.class_weight import compute_sample_weight
 from skorch.callbacks import Callback
 
 from skvitalroute._utils._interrupt import propagate_user_interrupt
@@ -24,22 +25,26 @@ from skvitalroute.routing._estimator import estimator_route
 from skvitalroute.routing._race import (
     CANDIDATES,
     DEFAULT_DROPOUT,
+    SCORE_LABELS,
     DEFAULT_HIDDEN,
     candidate_settings,
     checkpoint_epochs,
     pick_winner,
     refit_epochs,
+    shown_score,
     steps_per_epoch,
 )
 
 
 class _HeldOutScores(Callback):
-    """Balanced accuracy of the held-out rows at the checkpoint epochs."""
+    """The held-out rows' score at the checkpoint epochs, higher is better:
+    balanced accuracy, or minus the balanced log-loss."""
 
-    def __init__(self, X, y, epochs):
+    def __init__(self, X, y, epochs, scoring="balanced_accuracy"):
         self.X = X
         self.y = y
         self.epochs = epochs
+        self.scoring = scoring
 
     def initialize(self):
         self.scores_ = {}
@@ -53,9 +58,15 @@ class _HeldOutScores(Callback):
         module.eval()
         with torch.no_grad():
             X = torch.as_tensor(self.X, dtype=torch.float32, device=net.device)
-            pred = module(X).argmax(dim=1).cpu().numpy()
+            logits = module(X)
         module.train()
-        self.scores_[epoch] = _balanced_accuracy(self.y, net.classes_[pred])
+        if self.scoring == "balanced_log_loss":
+            # the probabilities predict_proba gives (the softmax of the logits)
+            proba = torch.softmax(logits.double(), dim=1).cpu().numpy()
+            self.scores_[epoch] = -_balanced_log_loss(self.y, proba, net.classes_)
+        else:
+            pred = logits.argmax(dim=1).cpu().numpy()
+            self.scores_[epoch] = _balanced_accuracy(self.y, net.classes_[pred])
 
 
 def _balanced_accuracy(y_true, y_pred):
@@ -65,6 +76,12 @@ def _balanced_accuracy(y_true, y_pred):
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="y_pred contains classes not in")
         return float(balanced_accuracy_score(y_true, y_pred))
+
+
+def _balanced_log_loss(y_true, proba, classes):
+    """scikit-learn's log-loss with every class of ``y_true`` weighing the same."""
+    weights = compute_sample_weight("balanced", y_true)
+    return float(log_loss(y_true, proba, sample_weight=weights, labels=classes))
 
 
 def _allowed(est, plan, name):
@@ -87,7 +104,7 @@ def _allowed(est, plan, name):
     return True
 
 
-def _candidate_fit(est, name, rows, profile, checkpoints):
+def _candidate_fit(est, name, rows, profile, checkpoints, scoring):
     """Fit candidate ``name`` on the race's training rows; its held-out scores.
 
     ``rows`` is ``(X, y, sample_weight, X_held, y_held)``, cut once for
@@ -99,7 +116,7 @@ def _candidate_fit(est, name, rows, profile, checkpoints):
     plan = estimator_route(net, profile)
     plan = replace(plan, settings=candidate_settings(plan.settings, name), race=None)
     epochs = checkpoint_epochs(plan.settings["max_epochs"], checkpoints)
-    scorer = _HeldOutScores(X_held, y_held, set(epochs))
+    scorer = _HeldOutScores(X_held, y_held, set(epochs), scoring)
     net.set_params(callbacks=[("race_scores", scorer)])
     net._race_plan_ = plan
     net.fit(X, y, sample_weight=weights)
@@ -144,7 +161,7 @@ def run_race(est, X, y, sample_weight):
     with propagate_user_interrupt():
         for name in names:
             scores[name], budgets[name] = _candidate_fit(
-                est, name, rows, profile, spec["checkpoints"]
+                est, name, rows, profile, spec["checkpoints"], spec["scoring"]
             )
     name, epoch = pick_winner(scores, margin=spec["margin"])
     est.route_ = _winner_plan(est, plan, spec, scores, budgets, (name, epoch), len(inner))
@@ -182,11 +199,16 @@ def _winner_plan(est, plan, spec, scores, budgets, winner, n_inner):
     default = scores.get("default", {})
     best = scores[name][epoch]
     why = f"race winner: {CANDIDATES[name].description} at {epoch * per_inner} steps"
+    scoring = spec["scoring"]
+    label = SCORE_LABELS[scoring]
     if (name, epoch) != ("default", budgets.get("default")) and default:
-        base = default[max(default)]
-        why += f" (held-out bal. acc. {best:.4f} vs {base:.4f} for the default plan)"
+        base = shown_score(scoring, default[max(default)])
+        why += (
+            f" ({label} {shown_score(scoring, best):.4f} vs {base:.4f} for the "
+            "default plan)"
+        )
     else:
-        why += f" (held-out bal. acc. {best:.4f}; no candidate beat it)"
+        why += f" ({label} {shown_score(scoring, best):.4f}; no candidate beat it)"
     reasons = dict(plan.reasons)
     for key in settings:
         if settings[key] != plan.settings.get(key) or key in CANDIDATES[name].settings:

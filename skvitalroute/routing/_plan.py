@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 
 from skvitalroute.callbacks._registry import MONITOR, TACTICS
+from skvitalroute.routing._race import SCORE_LABELS, shown_score
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,8 @@ def _race_lines(race):
     """The race's table for ``explain()``: one line per candidate and budget."""
     if not race or "table" not in race:
         return []
-    lines = ["  candidate  epochs  steps  held-out bal. acc."]
+    scoring = race.get("scoring", "balanced_accuracy")
+    lines = [f"  candidate  epochs  steps  {SCORE_LABELS[scoring]}"]
     win = race.get("winner", {})
     for row in race["table"]:
         mark = (
@@ -151,6 +153,6 @@ def _race_lines(race):
         )
         lines.append(
             f"  {row['candidate']:<9s}  {row['epoch']:>6d}  {row['steps']:>5d}  "
-            f"{row['score']:.4f}{mark}"
+            f"{shown_score(scoring, row['score']):.4f}{mark}"
         )
     return lines

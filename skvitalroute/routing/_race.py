@@ -60,6 +60,29 @@ CANDIDATES = {
 }
 
 
+#: how explain() names each race scoring; the race maximises minus the log-loss
+SCORE_LABELS = {
+    "balanced_accuracy": "held-out bal. acc.",
+    "balanced_log_loss": "held-out bal. log-loss",
+}
+
+
+def shown_score(scoring, score):
+    """A race score as ``explain()`` prints it: the log-loss itself, not minus it.
+
+    Parameters
+    ----------
+    scoring : {"balanced_accuracy", "balanced_log_loss"}
+    score : float
+        The score the race maximises.
+
+    Returns
+    -------
+    value : float
+    """
+    return -score if scoring == "balanced_log_loss" else score
+
+
 def candidate_settings(settings, name):
     """The plan settings of candidate ``name`` from the default plan's.
 
@@ -153,10 +176,11 @@ def pick_winner(scores, *, margin, default="default"):
     Parameters
     ----------
     scores : dict of str to dict of int to float
-        ``scores[candidate][epoch]``: held-out balanced accuracy.
+        ``scores[candidate][epoch]``: the held-out score, higher is better
+        (balanced accuracy, or minus the balanced log-loss).
     margin : float
-        How much a challenger must beat the default by (a fraction, e.g.
-        0.01 for one percentage point).
+        How much a challenger must beat the default by, in the score's
+        units (e.g. 0.01 nats of log-loss, or 0.01 of balanced accuracy).
     default : str, default="default"
         The candidate that holds the title.
 

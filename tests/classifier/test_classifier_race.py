@@ -7,9 +7,15 @@ from sklearn.datasets import make_classification
 
 from skvitalroute import VitalRouteClassifier
 
-# a fast race: few steps, small batches
+# a fast race: few steps, small batches; four candidates at three
+# checkpoints scored by balanced accuracy (the default races two at the
+# full budget by balanced log-loss: test_the_default_race below)
 FAST = dict(
     router__race=True,
+    router__race_candidates=("default", "h32", "do3", "wd10"),
+    router__race_checkpoints=(0.25, 0.5, 1.0),
+    router__race_scoring="balanced_accuracy",
+    router__race_margin=0.0,
     random_state=0,
     probe_size=64,
     router__min_steps=40,
@@ -52,6 +58,40 @@ def test_the_race_scores_every_candidate_and_refits_the_winner(raced):
     assert raced.max_epochs_ == settings["max_epochs"] == len(raced.history)
 
 
+def test_the_default_race_scores_two_candidates_by_balanced_log_loss(data):
+    """Check the default race: the default plan against 10x the decay at the
+    full budget, scored by held-out balanced log-loss (explain() prints the
+    loss itself, the race maximises minus it), the challenger winning only
+    by more than the 0.01 margin."""
+    as_it_comes = {
+        k: v for k, v in FAST.items() if not k.startswith("router__race")
+    }
+    net = VitalRouteClassifier(**as_it_comes).fit(*data)
+    race = net.route_.race
+    assert race["scoring"] == "balanced_log_loss" and race["margin"] == 0.01
+    assert [row["candidate"] for row in race["table"]] == ["default", "wd10"]
+    assert all(row["score"] < 0 for row in race["table"])
+    default, wd10 = (row["score"] for row in race["table"])
+    expected = "wd10" if wd10 > default + 0.01 else "default"
+    assert race["winner"]["candidate"] == expected
+    text = net.route_.explain()
+    assert "held-out bal. log-loss" in text
+    assert f"{-wd10:.4f}" in text and "scored by balanced log loss" in text
+
+
+def test_balanced_log_loss_weighs_every_class_the_same():
+    """Check the race's log-loss against its definition: the mean over the
+    classes of each class's mean -log p(true class)."""
+    from skvitalroute._classifier._race import _balanced_log_loss
+
+    y = np.array(["a", "a", "a", "b"])
+    proba = np.array([[0.9, 0.1], [0.8, 0.2], [0.6, 0.4], [0.3, 0.7]])
+    by_class = [-np.log([0.9, 0.8, 0.6]).mean(), -np.log(0.7)]
+    assert _balanced_log_loss(y, proba, np.array(["a", "b"])) == pytest.approx(
+        np.mean(by_class)
+    )
+
+
 def test_the_race_is_reproducible(data, raced):
     """Check that the same random_state gives the same race and predictions."""
     again = clone(raced).fit(*data)
@@ -62,7 +102,7 @@ def test_the_race_is_reproducible(data, raced):
 def test_a_margin_nobody_can_beat_is_the_default_plan(data):
     """Check that when the default plan wins, the refit is exactly the fit
     without a race (same route settings, same predictions)."""
-    kept = VitalRouteClassifier(router__race_margin=1.0, **FAST).fit(*data)
+    kept = VitalRouteClassifier(**{**FAST, "router__race_margin": 1.0}).fit(*data)
     plain = VitalRouteClassifier(**{**FAST, "router__race": False}).fit(*data)
     assert kept.route_.race["winner"]["candidate"] == "default"
     assert kept.route_.settings == plain.route_.settings
@@ -85,14 +125,18 @@ def test_the_users_settings_drop_the_candidates_that_change_them(data):
     assert "fewer than two candidates" in fixed.route_.reasons["race"]
 
 
-def test_no_race_by_default_on_a_fixed_budget_or_a_warm_start(data):
-    """Check that VitalRouteClassifier() runs no race (opt-in), nor does a
-    user's max_epochs or a warm-start refit."""
+def test_race_by_default_not_on_a_fixed_budget_or_a_warm_start(data):
+    """Check that VitalRouteClassifier() races (on by default) unless
+    switched off, and that a user's max_epochs or a warm-start refit runs
+    no race."""
     X, y = data
     as_it_comes = {k: v for k, v in FAST.items() if k != "router__race"}
     default = VitalRouteClassifier(**as_it_comes).fit(X, y)
-    assert default.route_.race is None
-    assert "opt in: router__race=True" in default.route_.reasons["race"]
+    assert default.route_.race is not None
+    assert default.route_.reasons["race"].startswith("on:")
+    off = VitalRouteClassifier(**{**FAST, "router__race": False}).fit(X, y)
+    assert off.route_.race is None
+    assert "router__race=False" in off.route_.reasons["race"]
     fixed = VitalRouteClassifier(
         max_epochs=3, router__race=True, random_state=0, probe_size=64
     )
@@ -120,8 +164,7 @@ def test_router_settings_can_be_set_on_a_fitted_net(data):
     stored and used by the next fit (skorch alone raises "Something went
     wrong" for an unknown prefix on an initialised net)."""
     X, y = data
-    as_it_comes = {k: v for k, v in FAST.items() if k != "router__race"}
-    clf = VitalRouteClassifier(**as_it_comes).fit(X, y)
+    clf = VitalRouteClassifier(**{**FAST, "router__race": False}).fit(X, y)
     assert clf.route_.race is None
     clf.set_params(router__race=True, router__race_candidates=("default", "h32"))
     assert clf.get_params()["router__race"] is True

@@ -60,14 +60,16 @@ def test_the_router_races_small_routed_tasks_only():
     budget, a parent pool, more rows than race_max_rows, one class, and a
     class too small to split."""
     small = profile_task(_labels([300, 40]))
-    plan = default_route(small, race=True)
-    assert plan.race["candidates"] == ("default", "h32", "do3", "wd10")
+    plan = default_route(small)  # on by default
+    assert plan.race["candidates"] == ("default", "wd10")
+    assert plan.race["scoring"] == "balanced_log_loss"
+    assert plan.race["checkpoints"] == (1.0,)
     assert plan.reasons["race"].startswith("on:")
     off = {
         "fixed": default_route(small, epochs=20, race=True),
         "pool": default_route(small, parent_pool_available=True, race=True),
         "large": default_route(small, race_max_rows=339, race=True),
-        "default (opt-in)": default_route(small),
+        "switched off": default_route(small, race=False),
         "one class": default_route(profile_task(_labels([50])), race=True),
         "tiny class": default_route(profile_task(_labels([50, 1])), race=True),
     }
@@ -76,7 +78,7 @@ def test_the_router_races_small_routed_tasks_only():
         assert p.reasons["race"].startswith("off:"), case
     assert "max_epochs" in off["fixed"].reasons["race"]
     assert "race_max_rows=339" in off["large"].reasons["race"]
-    assert "opt in: router__race=True" in off["default (opt-in)"].reasons["race"]
+    assert "router__race=False" in off["switched off"].reasons["race"]
 
 
 @pytest.mark.parametrize(
@@ -86,6 +88,7 @@ def test_the_router_races_small_routed_tasks_only():
         ({"race_checkpoints": (0.0, 1.0)}, "race_checkpoints"),
         ({"race_checkpoints": ()}, "race_checkpoints"),
         ({"race_holdout": 1.0}, "race_holdout"),
+        ({"race_scoring": "accuracy"}, "race_scoring"),
     ],
 )
 def test_bad_race_settings_are_refused_by_name(kwargs, match):
