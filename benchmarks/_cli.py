@@ -134,3 +134,32 @@ def run_and_report(
         with open(args.out, "w") as f:
             f.write(text)
     return 0
+
+
+def emit(script, argv, text, out=None):
+    """Print ``text`` under the command that made it; also write it to ``out``.
+
+    Parameters
+    ----------
+    script : str
+        The script's path as run from the repository root.
+    argv : list of str or None
+        Its arguments (None: ``sys.argv[1:]``).
+    text : str
+        The report.
+    out : str or None
+        A file to write the report to as well.
+
+    Returns
+    -------
+    rc : int
+        0, the script's exit status.
+    """
+    command = f"python {script} " + " ".join(argv or sys.argv[1:])
+    text = f"Command: `{command.strip()}`\n\n" + text
+    print(text)
+    if out:
+        from pathlib import Path
+
+        Path(out).write_text(text + "\n")
+    return 0

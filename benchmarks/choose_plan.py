@@ -26,11 +26,12 @@ Usage::
 import argparse
 import os
 import sys
-from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import _cli  # noqa: E402
 
 from choose_race import BUCKETS, CACHE, PEERS, _fmt, load, paired, per_dataset  # noqa: E402
 
@@ -171,12 +172,7 @@ def main(argv=None):
     p.add_argument("--out", default=None)
     args = p.parse_args(argv)
     splits = {k: s for k, s in load(args.records).items() if "default" in s["traj"]}
-    command = "python benchmarks/choose_plan.py " + " ".join(argv or sys.argv[1:])
-    text = f"Command: `{command.strip()}`\n\n" + report(splits)
-    print(text)
-    if args.out:
-        Path(args.out).write_text(text + "\n")
-    return 0
+    return _cli.emit("benchmarks/choose_plan.py", argv, report(splits), args.out)
 
 
 if __name__ == "__main__":

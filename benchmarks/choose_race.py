@@ -41,6 +41,8 @@ from scipy import stats
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import _cli  # noqa: E402
+
 from _router_data import ADDED  # noqa: E402
 
 from skvitalroute.routing._race import (  # noqa: E402
@@ -416,12 +418,7 @@ def main(argv=None):
         args.criterion,
         args.min_rows,
     )
-    command = "python benchmarks/choose_race.py " + " ".join(argv or sys.argv[1:])
-    text = f"Command: `{command.strip()}`\n\n" + text
-    print(text)
-    if args.out:
-        Path(args.out).write_text(text + "\n")
-    return 0
+    return _cli.emit("benchmarks/choose_race.py", argv, text, args.out)
 
 
 if __name__ == "__main__":
