@@ -77,6 +77,8 @@ KEEP_HOLDOUT = 0.2
 PEERS = ("brf", "logreg", "lgbm", "catboost", "inv_e30", "la_e30")
 MAX_RACE_ROWS = 5000
 INNER_HOLDOUT = 0.25
+#: the seed offset of the second inner split (``--second-inner``)
+SECOND_SPLIT = 500
 
 
 def _metrics(proba, y_enc, n_classes, minority_mask):
@@ -256,15 +258,42 @@ def _keep_one(spec, cand, seed, fold, train, test):
     return rec
 
 
+def _second_inner(spec, cand, seed, fold, train, test):
+    """A second inner trajectory of ``cand`` on another stratified 75 % of the
+    outer training rows (``traj2:<cand>``): what a race that averages two
+    held-out splits would read."""
+    import torch
+    from sklearn.model_selection import train_test_split
+
+    torch.set_num_threads(1)
+    task = load_task(spec)
+    X, y = task.X, task.y
+    s = seed * 1000 + fold
+    inner, hold = train_test_split(
+        train, test_size=INNER_HOLDOUT, stratify=y[train], random_state=s + SECOND_SPLIT
+    )
+    rec = {"data": spec.name, "candidate": f"traj2:{cand}", "seed": seed, "fold": fold}
+    rec["n_train"] = len(train)
+    rec["inner"] = _trajectory(
+        task, CANDIDATES[cand], s, inner, hold, X.iloc[inner], y[inner], X.iloc[hold], y[hold]
+    )
+    return rec
+
+
 def _job(kind, *args):
     if kind == "traj":
         return _traj_one(*args)
+    if kind == "traj2":
+        return _second_inner(*args)
     if kind == "keep":
         return _keep_one(*args)
     return cal._fit_one(*args)
 
 
-def run(data, candidates, peers, seeds, *, folds=5, n_jobs=2, cache=CACHE, keep=KEEP_CANDIDATES):
+def run(
+    data, candidates, peers, seeds, *, folds=5, n_jobs=2, cache=CACHE, keep=KEEP_CANDIDATES,
+    second=(),
+):
     """Run every missing (data set, candidate, split) and append its record."""
     from joblib import Parallel, delayed
 
@@ -283,6 +312,8 @@ def run(data, candidates, peers, seeds, *, folds=5, n_jobs=2, cache=CACHE, keep=
             names += [("peer", p) for p in peers]
             if big:
                 names += [("keep", c) for c in keep]
+            else:
+                names += [("traj2", c) for c in second]
             if "long" in candidates:  # default is read off long's first epochs
                 names = [n for n in names if n != ("traj", "default")]
             for kind, name in names:
@@ -314,6 +345,10 @@ def main(argv=None):
     p.add_argument("--candidates", nargs="*", default=list(CANDIDATES))
     p.add_argument("--peers", nargs="*", default=list(PEERS))
     p.add_argument("--keep", nargs="*", default=list(KEEP_CANDIDATES))
+    p.add_argument(
+        "--second-inner", nargs="*", default=[],
+        help="candidates to record a second inner split of (traj2:<candidate>)",
+    )
     p.add_argument("--data", nargs="+", default=None)
     p.add_argument("--seeds", nargs="+", type=int, default=[0])
     p.add_argument("--n-jobs", type=int, default=2)
@@ -327,6 +362,7 @@ def main(argv=None):
         n_jobs=args.n_jobs,
         cache=Path(args.cache),
         keep=args.keep,
+        second=args.second_inner,
     )
     return 0
 
