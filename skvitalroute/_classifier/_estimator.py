@@ -46,8 +46,11 @@ class VitalRouteClassifier(
     training budget, the weight decay and which tactics run (class-stress
     or hard-sample resampling, per-layer learning-rate damping, the class
     tilt, dead-unit resets, a warm start from the best of ``parent_pool``);
-    see ``docs/router.md``. Every setting you pass yourself wins over the
-    plan's. A vitality monitor is always on: it records per-layer stasis,
+    see ``docs/router.md``. Up to 5000 training rows the default router
+    also races the plan against ten times its weight decay on a held-out
+    quarter of the rows and refits the winner on all of them (about three
+    fits' time; ``router__race=False`` trains the plan alone). Every
+    setting you pass yourself wins over the plan's. A vitality monitor is always on: it records per-layer stasis,
     composite stress, per-class stress and LR scales into ``history``
     (every ``monitor_refresh`` epochs, and the last). The same estimator
     also holds the comparison baselines: ``class_weight`` and ``loss``
