@@ -50,9 +50,10 @@ class VitalRouteClassifier(
     also races the plan against ten times its weight decay on a held-out
     quarter of the rows and refits the winner on all of them (about three
     fits' time; ``router__race=False`` trains the plan alone). Every
-    setting you pass yourself wins over the plan's. A vitality monitor is always on: it records per-layer stasis,
-    composite stress, per-class stress and LR scales into ``history``
-    (every ``monitor_refresh`` epochs, and the last). The same estimator
+    setting you pass yourself wins over the plan's. A vitality monitor is
+    always on: it records per-layer stasis, composite stress, per-class
+    stress and LR scales into ``history`` (every ``monitor_refresh``
+    epochs, and the last). The same estimator
     also holds the comparison baselines: ``class_weight`` and ``loss``
     (focal, logit-adjusted).
 

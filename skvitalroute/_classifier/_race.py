@@ -25,8 +25,8 @@ from skvitalroute.routing._estimator import estimator_route
 from skvitalroute.routing._race import (
     CANDIDATES,
     DEFAULT_DROPOUT,
-    SCORE_LABELS,
     DEFAULT_HIDDEN,
+    SCORE_LABELS,
     candidate_settings,
     checkpoint_epochs,
     pick_winner,
