@@ -170,3 +170,28 @@ def test_router_settings_can_be_set_on_a_fitted_net(data):
     assert clf.get_params()["router__race"] is True
     clf.fit(X, y)
     assert {r["candidate"] for r in clf.route_.race["table"]} == {"default", "h32"}
+
+
+def test_a_ctrl_c_during_a_candidate_stops_the_fit(data, monkeypatch):
+    """Check that a real SIGINT while a race candidate trains stops ``fit``
+    with KeyboardInterrupt (skorch alone would end the candidate quietly
+    and the race would go on), and that the SIGINT handler is restored."""
+    import os
+    import signal
+
+    from skvitalroute._classifier import _race
+
+    original = _race._HeldOutScores.on_epoch_end
+
+    def interrupt(self, net, **kwargs):
+        if len(net.history) == 2:
+            os.kill(os.getpid(), signal.SIGINT)
+        return original(self, net, **kwargs)
+
+    monkeypatch.setattr(_race._HeldOutScores, "on_epoch_end", interrupt)
+    handler = signal.getsignal(signal.SIGINT)
+    clf = VitalRouteClassifier(**FAST)
+    with pytest.raises(KeyboardInterrupt):
+        clf.fit(*data)
+    assert signal.getsignal(signal.SIGINT) is handler
+    assert "winner" not in clf.route_.race  # the race stopped: no winner, no refit
