@@ -156,19 +156,16 @@ class TransferFamily:
         return Split(seed, 0, np.sort(train), test)
 
 
-def _digits_parts(parent_classes):
-    X, y = load_digits(return_X_y=True)
-    is_parent = np.isin(y, parent_classes)
-    # One label-free standardization, fitted on the parents' rows only, is
-    # used by parents and child alike, so their input scales match.
+def _scaled_pool(X, y, is_parent, config, *, parent_epochs, random_state):
+    """The rows standardized on the parents' rows, and the parent pool.
+
+    One label-free standardization, fitted on the parents' rows only, is
+    used by parents and child alike, so their input scales match; the
+    ``rescaled`` parent trains on min-max scaled parent rows instead.
+    """
     scaler = StandardScaler().fit(X[is_parent])
     rescaled = MinMaxScaler().fit_transform(X[is_parent])
-    return scaler.transform(X), y, is_parent, rescaled
-
-
-def digits_family(config, *, random_state=0, parent_epochs=30, per_class=8):
-    """Parents on digits 0-4, child digits 5-9 with ``per_class`` rows a class."""
-    X, y, is_parent, rescaled = _digits_parts(PARENT_CLASSES)
+    X = scaler.transform(X)
     pool = parent_pool(
         X[is_parent],
         y[is_parent],
@@ -176,6 +173,21 @@ def digits_family(config, *, random_state=0, parent_epochs=30, per_class=8):
         epochs=parent_epochs,
         random_state=random_state,
         X_rescaled=rescaled,
+    )
+    return X, pool
+
+
+def _digits_pool(parent_classes, config, **kwargs):
+    X, y = load_digits(return_X_y=True)
+    is_parent = np.isin(y, parent_classes)
+    X, pool = _scaled_pool(X, y, is_parent, config, **kwargs)
+    return X, y, is_parent, pool
+
+
+def digits_family(config, *, random_state=0, parent_epochs=30, per_class=8):
+    """Parents on digits 0-4, child digits 5-9 with ``per_class`` rows a class."""
+    X, y, is_parent, pool = _digits_pool(
+        PARENT_CLASSES, config, parent_epochs=parent_epochs, random_state=random_state
     )
     yc = y[~is_parent]
     desc = (
@@ -202,16 +214,8 @@ def tabular_family(config, *, random_state=0, parent_epochs=30, per_class=10):
         random_state=7,
     )
     is_parent = np.arange(len(y)) < 2400
-    scaler = StandardScaler().fit(X[is_parent])
-    rescaled = MinMaxScaler().fit_transform(X[is_parent])
-    X = scaler.transform(X)
-    pool = parent_pool(
-        X[is_parent],
-        y[is_parent],
-        config,
-        epochs=parent_epochs,
-        random_state=random_state,
-        X_rescaled=rescaled,
+    X, pool = _scaled_pool(
+        X, y, is_parent, config, parent_epochs=parent_epochs, random_state=random_state
     )
     yc = y[~is_parent] % 4
     desc = (
@@ -227,14 +231,8 @@ def longtail_family(
     config, *, random_state=0, parent_epochs=30, counts=(20, 10, 5, 3, 2)
 ):
     """Parents on digits 5-9, child digits 0-4 with long-tailed training rows."""
-    X, y, is_parent, rescaled = _digits_parts((5, 6, 7, 8, 9))
-    pool = parent_pool(
-        X[is_parent],
-        y[is_parent],
-        config,
-        epochs=parent_epochs,
-        random_state=random_state,
-        X_rescaled=rescaled,
+    X, y, is_parent, pool = _digits_pool(
+        (5, 6, 7, 8, 9), config, parent_epochs=parent_epochs, random_state=random_state
     )
     yc = y[~is_parent]
     desc = (
