@@ -52,7 +52,6 @@ was the default; the current code reproduces them.)
 """
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -307,8 +306,6 @@ def run(
     second=(),
 ):
     """Run every missing (data set, candidate, split) and append its record."""
-    from joblib import Parallel, delayed
-
     from skvitalroute.compare._run import make_splits
 
     cache.parent.mkdir(parents=True, exist_ok=True)
@@ -338,18 +335,8 @@ def run(
     # CatBoost (the slowest peer) last
     jobs.sort(key=lambda j: (j[2] == "catboost", len(j[5])))
     print(f"{len(jobs)} jobs to run", file=sys.stderr)
-    start = time.perf_counter()
-    with cache.open("a") as out:
-        parallel = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
-        for i, recs in enumerate(parallel(delayed(_job)(*j) for j in jobs)):
-            for rec in recs if isinstance(recs, list) else [recs]:
-                key = (rec["data"], rec["candidate"], rec["seed"], rec["fold"])
-                if key not in done:  # a derived default already recorded
-                    out.write(json.dumps(rec) + "\n")
-            out.flush()
-            if (i + 1) % 20 == 0:
-                el = time.perf_counter() - start
-                print(f"  {i + 1}/{len(jobs)} in {el:.0f} s", file=sys.stderr)
+    # done: a default derived from long may already be recorded
+    cal.append_records(cache, _job, jobs, n_jobs=n_jobs, every=20, done=done)
 
 
 def main(argv=None):

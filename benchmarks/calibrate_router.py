@@ -276,8 +276,6 @@ def _done(cache):
 
 def run(data, candidates, seeds, folds=5, n_jobs=2, cache=CACHE, suite=SUITE):
     """Run every missing (data set, candidate, split) and append its record."""
-    from joblib import Parallel, delayed
-
     from skvitalroute.compare._run import make_splits
 
     cache.parent.mkdir(parents=True, exist_ok=True)
@@ -304,13 +302,27 @@ def run(data, candidates, seeds, folds=5, n_jobs=2, cache=CACHE, suite=SUITE):
     # big data sets first, so that the tail of the run is short jobs
     jobs.sort(key=lambda j: -len(j[4]))
     print(f"{len(jobs)} fits to run", file=sys.stderr)
+    append_records(cache, _fit_one, jobs, n_jobs=n_jobs, every=50)
+
+
+def append_records(cache, func, jobs, *, n_jobs, every, done=()):
+    """Run ``func(*job)`` for every job, two at a time by default, and append
+    each record it returns (one, or a list) to ``cache`` as it arrives.
+
+    A record whose (data, candidate, seed, fold) is in ``done`` is not
+    written again; progress goes to stderr every ``every`` jobs.
+    """
+    from joblib import Parallel, delayed
+
     start = time.perf_counter()
     with cache.open("a") as out:
         parallel = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
-        for i, rec in enumerate(parallel(delayed(_fit_one)(*j) for j in jobs)):
-            out.write(json.dumps(rec) + "\n")
+        for i, recs in enumerate(parallel(delayed(func)(*j) for j in jobs)):
+            for rec in recs if isinstance(recs, list) else [recs]:
+                if (rec["data"], rec["candidate"], rec["seed"], rec["fold"]) not in done:
+                    out.write(json.dumps(rec) + "\n")
             out.flush()
-            if (i + 1) % 50 == 0:
+            if (i + 1) % every == 0:
                 el = time.perf_counter() - start
                 print(f"  {i + 1}/{len(jobs)} in {el:.0f} s", file=sys.stderr)
 
