@@ -220,35 +220,24 @@ def _env():
     return env
 
 
-def run_bash(code, cwd):
-    """Run a bash block as a script; return its stdout (fails on an error)."""
+def _run(argv, cwd, what):
+    """Run ``argv``; its stdout, or an AssertionError with its stderr's tail."""
     done = subprocess.run(
-        ["bash", "-e", "-c", code],
-        cwd=cwd,
-        env=_env(),
-        capture_output=True,
-        text=True,
-        check=False,
+        argv, cwd=cwd, env=_env(), capture_output=True, text=True, check=False
     )
     if done.returncode:
-        raise AssertionError(f"exit {done.returncode}:\n{done.stderr[-3000:]}")
+        raise AssertionError(f"{what}exit {done.returncode}:\n{done.stderr[-3000:]}")
     return done.stdout
+
+
+def run_bash(code, cwd):
+    """Run a bash block as a script; return its stdout (fails on an error)."""
+    return _run(["bash", "-e", "-c", code], cwd, "")
 
 
 def run_example(path, cwd):
     """Run an example script in a fresh interpreter; return its stdout."""
-    done = subprocess.run(
-        [sys.executable, str(path)],
-        cwd=cwd,
-        env=_env(),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode:
-        tail = done.stderr[-3000:]
-        raise AssertionError(f"{path.name} exit {done.returncode}:\n{tail}")
-    return done.stdout
+    return _run([sys.executable, str(path)], cwd, f"{path.name} ")
 
 
 def example_is_slow(path):
