@@ -4,7 +4,9 @@ Six measurements, each printed as a Markdown table, all in one process and
 interleaved (A, B, C, ..., then A, B, C, ... again), with ratios taken
 within a round, because the machine is shared and its speed drifts:
 
-1. fit: ``VitalRouteClassifier()`` (``auto``) and ``tactics="none"``, plain
+1. fit: ``VitalRouteClassifier()``'s network (``auto``, with
+   ``router__forest_weight=0``: the forest blend's cost is measured by
+   ``bench_race_cost.py``) and ``tactics="none"``, plain
    :class:`skorch.NeuralNetClassifier`, scikit-learn's ``MLPClassifier``
    and a minimal torch loop (default and fused Adam), the same network
    (MLP (128, 64), ReLU), Adam lr 1e-3, batch 64 and epochs, at 2k / 20k /
@@ -182,14 +184,18 @@ def build(config, n_classes, epochs, seed):
     from skvitalroute import VitalRouteClassifier
     from skvitalroute.nn import MLPModule
 
-    if config == "auto":
-        return VitalRouteClassifier(max_epochs=epochs, random_state=seed)
+    if config == "auto":  # the network (the forest blend: bench_race_cost.py)
+        return VitalRouteClassifier(
+            max_epochs=epochs, random_state=seed, router__forest_weight=0.0
+        )
     if config == "none":
         return VitalRouteClassifier(
             tactics="none", max_epochs=epochs, random_state=seed
         )
     if config == COMPILE:
-        return VitalRouteClassifier(max_epochs=epochs, random_state=seed, compile=True)
+        return VitalRouteClassifier(
+            max_epochs=epochs, random_state=seed, compile=True, router__forest_weight=0.0
+        )
     if config == "skorch":
         return NeuralNetClassifier(
             MLPModule, module__n_features=N_FEATURES, module__n_classes=n_classes,
@@ -378,7 +384,7 @@ def bench_threads(rows=2_000, classes=10, epochs=10, *, rounds=3, step_repeats=1
     for _ in range(rounds):
         for threads in (1, 2):
             clf = VitalRouteClassifier(
-                max_epochs=epochs, n_jobs=threads, random_state=0
+                max_epochs=epochs, n_jobs=threads, random_state=0, router__forest_weight=0.0
             )
             start = time.perf_counter()
             clf.fit(X, y)

@@ -63,6 +63,7 @@ DEFAULTS = {
     "auto": {},
     "auto_inv": {"class_weight": "balanced"},
     "auto_tilt": {"router__tilt": True},
+    # (the network alone: the records of these three predate the forest blend)
     # the race of issue 23 as first built (4 candidates, 3 checkpoints,
     # held-out balanced accuracy) and as shipped (chosen by choose_race.py)
     "auto_race": {
@@ -71,6 +72,7 @@ DEFAULTS = {
         "router__race_checkpoints": (0.25, 0.5, 1.0),
         "router__race_margin": 0.0,
         "router__race_scoring": "balanced_accuracy",
+        "router__forest_weight": 0.0,
     },
     "race_bll": {
         "router__race": True,
@@ -78,8 +80,11 @@ DEFAULTS = {
         "router__race_checkpoints": (1.0,),
         "router__race_margin": 0.01,
         "router__race_scoring": "balanced_log_loss",
+        "router__forest_weight": 0.0,
     },
-    "auto_fixed": {"router__race": False},
+    "auto_fixed": {"router__race": False, "router__forest_weight": 0.0},
+    # the forest blend (issue 23), as shipped: the library's defaults
+    "auto_forest": {},
 }
 # option t<name>: add a tactic to the candidate's tactics
 _TACTIC_TOKENS = {"tilt": "tilt", "reset": "reset", "hard": "hard", "lr": "lr_scale"}

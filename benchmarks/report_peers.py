@@ -34,8 +34,9 @@ from choose_race import BUCKETS, CACHE, _fmt, paired  # noqa: E402
 
 #: record name -> report label; the first is the one compared with the rest
 METHODS = {
-    "race_bll": "auto",
-    "auto_fixed": "auto, race off",
+    "auto_forest": "auto",
+    "race_bll": "auto, no forest",
+    "auto_fixed": "auto, no forest, race off",
     "brf": "brf",
     "catboost": "catboost",
     "lgbm": "lgbm",

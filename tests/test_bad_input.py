@@ -1837,7 +1837,9 @@ def test_labels_round_trip_through_f_labels(make_labels, data, tmp_path):
     )
     y = make_labels(codes)
     clf = _classifier().fit(X, y)
-    files = dict(f_params=tmp_path / "p.pt", f_labels=tmp_path / "l.json")
+    files = dict(
+        f_params=tmp_path / "p.pt", f_labels=tmp_path / "l.json", f_forest=tmp_path / "f.joblib"
+    )
     clf.save_params(**files)
     new = _classifier()
     new.load_params(**files)

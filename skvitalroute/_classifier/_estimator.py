@@ -13,6 +13,7 @@ from skorch.utils import to_device
 
 from skvitalroute._classifier._criterion import set_loss_inputs
 from skvitalroute._classifier._data import check_training_data
+from skvitalroute._classifier._forest import fit_forest, forest_planned, network_step
 from skvitalroute._classifier._hooks import _SkorchHooks
 from skvitalroute._classifier._io import _SaveLoad, check_not_trimmed
 from skvitalroute._classifier._params import PARAMETER_CONSTRAINTS
@@ -49,7 +50,11 @@ class VitalRouteClassifier(
     see ``docs/router.md``. Up to 5000 training rows the default router
     also races the plan against ten times its weight decay on a held-out
     quarter of the rows and refits the winner on all of them (about three
-    fits' time; ``router__race=False`` trains the plan alone). Every
+    fits' time; ``router__race=False`` trains the plan alone). After the
+    network, the default router's ``fit`` also trains a balanced random
+    forest on the same rows and ``predict_proba`` averages the two (the
+    forest blend; ``router__forest_weight=0`` predicts with the network
+    alone). Every
     setting you pass yourself wins over the plan's. A vitality monitor is
     always on: it records per-layer stasis, composite stress, per-class
     stress and LR scales into ``history`` (every ``monitor_refresh``
@@ -201,6 +206,14 @@ class VitalRouteClassifier(
         under ``class_prior_`` (``proba_prior="train"``).
     train_sampler_ : torch.utils.data.Sampler or None
         The resampling tactic's sampler for the current fit, if any.
+    forest_ : imblearn.ensemble.BalancedRandomForestClassifier or None
+        The forest of the forest blend, trained by the last ``fit`` on its
+        rows and encoded labels; None when the network predicts alone
+        (``router__forest_weight=0``, ``tactics`` not ``"auto"``, another
+        router, ``partial_fit``).
+    forest_weight_ : float
+        Weight of ``forest_``'s probabilities in :meth:`predict_proba` (0
+        without a forest).
     module_, criterion_, optimizer_, callbacks_, history : see skorch
         ``history`` holds, per epoch, the vitality readings
         (``vitality_mean_stasis``, ``vitality_stress``,
@@ -413,7 +426,10 @@ class VitalRouteClassifier(
                     self.criterion_ = to_device(self.criterion_, self.device)
                 regroup_optimizer(self)
             check_network_output(self, X, fit_params)
-            X = with_sample_weight(X, sample_weight)
-            with torch_threads(self._threads()):
-                super().partial_fit(X, y_enc, **fit_params)
+            rows = with_sample_weight(X, sample_weight)
+            planned = forest_planned(self, incremental)
+            self.forest_ = None  # a forest fits the network it was trained beside
+            with torch_threads(self._threads()), network_step(self, planned):
+                super().partial_fit(rows, y_enc, **fit_params)
+        fit_forest(self, X, y_enc, sample_weight, incremental=incremental)
         return self

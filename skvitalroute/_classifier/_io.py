@@ -8,13 +8,16 @@ JSON file with the labels (values and dtype), the feature count and names,
 the class prior and weights of the loss, and the profile and route that
 ``fit`` chose. Restoring it first lets ``load_params`` size and initialise
 the network as ``fit`` did, so the reloaded net predicts the same labels.
+A second file, ``f_forest``, holds the forest of the forest blend.
 """
 
 import dataclasses
 import json
 import os
 import tempfile
+import warnings
 
+import joblib
 import numpy as np
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.validation import check_is_fitted
@@ -164,7 +167,7 @@ class _SaveLoad:
     A mixin placed before :class:`skorch.NeuralNetClassifier`.
     """
 
-    def save_params(self, f_params=None, *, f_labels=None, **kwargs):
+    def save_params(self, f_params=None, *, f_labels=None, f_forest=None, **kwargs):
         """Save the module's parameters (and more) as skorch does, and the labels.
 
         Parameters
@@ -176,6 +179,10 @@ class _SaveLoad:
             ``n_features_in_``, ``feature_names_in_``, the loss's class
             prior and weights, ``profile_`` and ``route_``. Pass it to
             :meth:`load_params` to get the same predictions back.
+        f_forest : file-like object, str or None, default=None
+            Where to save the forest of the forest blend (``forest_`` and
+            its weight, with ``joblib.dump``). A blended net saved without
+            it warns: its network alone would be loaded back.
         **kwargs : dict
             skorch's other arguments (``f_optimizer``, ``f_criterion``,
             ``f_history``, ``use_safetensors``, ...).
@@ -201,11 +208,23 @@ class _SaveLoad:
         """
         if f_labels is not None:
             save_labels(self, f_labels)
+        if f_forest is not None:
+            check_is_fitted(self, "forest_")
+            joblib.dump({"forest": self.forest_, "weight": self.forest_weight_}, f_forest)
+        elif f_params is not None and getattr(self, "forest_", None) is not None:
+            warnings.warn(
+                "This net blends a balanced random forest with its network "
+                "(forest_); save_params without f_forest saves the network only, "
+                "and a net loaded from it predicts with the network alone. Pass "
+                "f_forest=... (and to load_params), or pickle the estimator.",
+                UserWarning,
+                stacklevel=2,
+            )
         if f_params is None and not kwargs:
             return None
         return super().save_params(f_params=f_params, **kwargs)
 
-    def load_params(self, f_params=None, *, f_labels=None, **kwargs):
+    def load_params(self, f_params=None, *, f_labels=None, f_forest=None, **kwargs):
         """Load what :meth:`save_params` saved; with ``f_labels``, the labels too.
 
         With ``f_labels`` the fitted label state is restored first and an
@@ -227,6 +246,11 @@ class _SaveLoad:
             Module parameters to load (skorch).
         f_labels : file-like object, str or None, default=None
             A file written by ``save_params(f_labels=...)``.
+        f_forest : file-like object, str or None, default=None
+            A file written by ``save_params(f_forest=...)``: the forest of
+            the forest blend, read with ``joblib.load`` (which unpickles:
+            load only files you trust, as for any pickled scikit-learn
+            model). Without it a loaded net predicts with its network alone.
         **kwargs : dict
             skorch's other arguments (``f_optimizer``, ``f_criterion``,
             ``f_history``, ``checkpoint``, ``use_safetensors``, ...).
@@ -242,6 +266,14 @@ class _SaveLoad:
             except ValueError:
                 restore_labels(self, before)
                 raise
+        if f_forest is not None:
+            saved = joblib.load(f_forest)
+            if not isinstance(saved, dict) or set(saved) != {"forest", "weight"}:
+                raise ValueError(
+                    f"f_forest must be a file written by save_params(f_forest=...); "
+                    f"{f_forest!r} holds {type(saved).__name__}."
+                )
+            self.forest_, self.forest_weight_ = saved["forest"], saved["weight"]
         if f_params is None and not kwargs:
             return None
         try:

@@ -6,6 +6,7 @@ from skorch.utils import is_dataset
 
 from skvitalroute._classifier._data import check_predict_data
 from skvitalroute._classifier._fast_predict import array_proba, needs_private_rng
+from skvitalroute._classifier._forest import blend
 from skvitalroute._classifier._proba import check_proba, shift_prior
 from skvitalroute._utils._rng import torch_rng
 from skvitalroute._utils._threads import torch_threads
@@ -62,7 +63,7 @@ class _Prediction:
                     proba = super().predict_proba(X)
         check_proba(self, proba)
         proba = proba.astype(np.float64)
-        return proba / proba.sum(axis=1, keepdims=True)
+        return blend(self, X, proba / proba.sum(axis=1, keepdims=True))
 
     def predict_log_proba(self, X):
         """Return the log of :meth:`predict_proba`.

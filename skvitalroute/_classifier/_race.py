@@ -114,7 +114,10 @@ def _candidate_fit(est, name, rows, profile, checkpoints, scoring):
     net = clone(est)
     net.set_params(callbacks=None, train_split=None, verbose=0, warm_start=False)
     plan = estimator_route(net, profile)
-    plan = replace(plan, settings=candidate_settings(plan.settings, name), race=None)
+    # a candidate is scored by its network alone: no forest
+    plan = replace(
+        plan, settings=candidate_settings(plan.settings, name), race=None, forest=None
+    )
     epochs = checkpoint_epochs(plan.settings["max_epochs"], checkpoints)
     scorer = _HeldOutScores(X_held, y_held, set(epochs), scoring)
     net.set_params(callbacks=[("race_scores", scorer)])

@@ -33,6 +33,10 @@ class RoutePlan:
         ``checkpoints``); after it, also the ``table`` of held-out scores
         (one dict per candidate and checkpoint) and the ``winner``. None
         when no race runs.
+    forest : dict or None, default=None
+        The forest blend (docs/router.md, "The forest blend"): ``weight``
+        (of the forest's probabilities) and ``n_estimators``. None when the
+        network predicts alone.
 
     Attributes
     ----------
@@ -57,6 +61,7 @@ class RoutePlan:
     reasons: dict = field(default_factory=dict, compare=False)
     router: str = "explicit"
     race: dict | None = None
+    forest: dict | None = None
 
     def __post_init__(self):
         chosen = set(self.tactics)

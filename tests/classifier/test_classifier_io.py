@@ -29,7 +29,10 @@ def _labels(y, kind):
 
 def _reload(clf, tmp_path, **extra):
     files = dict(
-        f_params=tmp_path / "params.pt", f_labels=tmp_path / "labels.json", **extra
+        f_params=tmp_path / "params.pt",
+        f_labels=tmp_path / "labels.json",
+        f_forest=tmp_path / "forest.joblib",
+        **extra,
     )
     clf.save_params(**files)
     new = VitalRouteClassifier(**clf.get_params(deep=False))
@@ -99,12 +102,12 @@ def test_labels_file_can_be_a_file_object(data):
     """Check that f_labels takes an open text file as skorch's f_* do."""
     X, y = data
     clf = VitalRouteClassifier(**FAST).fit(X, _labels(y, "str"))
-    buffer, params = io.StringIO(), io.BytesIO()
-    clf.save_params(f_params=params, f_labels=buffer)
-    buffer.seek(0)
-    params.seek(0)
+    buffer, params, forest = io.StringIO(), io.BytesIO(), io.BytesIO()
+    clf.save_params(f_params=params, f_labels=buffer, f_forest=forest)
+    for f in (buffer, params, forest):
+        f.seek(0)
     new = VitalRouteClassifier(**FAST)
-    new.load_params(f_params=params, f_labels=buffer)
+    new.load_params(f_params=params, f_labels=buffer, f_forest=forest)
     np.testing.assert_array_equal(new.predict(X), clf.predict(X))
 
 

@@ -206,9 +206,12 @@ def test_custom_criterion_is_used(data):
 def test_save_and_load_params(data, tmp_path):
     """Check that save_params/load_params restore identical predictions."""
     X, y = data
-    clf = VitalRouteClassifier(random_state=0, **FAST).fit(X, y)
+    # skorch's files hold the network (the forest: f_forest, test_classifier_io.py)
+    clf = VitalRouteClassifier(random_state=0, router__forest_weight=0.0, **FAST).fit(X, y)
     clf.save_params(f_params=tmp_path / "p.pt", f_history=tmp_path / "h.json")
-    other = VitalRouteClassifier(random_state=1, **{**FAST, "max_epochs": 0}).fit(X, y)
+    other = VitalRouteClassifier(
+        random_state=1, router__forest_weight=0.0, **{**FAST, "max_epochs": 0}
+    ).fit(X, y)
     other.load_params(f_params=tmp_path / "p.pt", f_history=tmp_path / "h.json")
     np.testing.assert_array_equal(other.predict_proba(X), clf.predict_proba(X))
     assert len(other.history) == FAST["max_epochs"]
@@ -224,7 +227,9 @@ def test_initialize_without_data(data):
     assert net.module_[0].in_features == 5
     # skorch's workflow: initialise, load trained parameters, predict; without
     # labels predict refuses to pass column indices off as labels
-    trained = VitalRouteClassifier(random_state=0, **FAST).fit(X, y)
+    trained = VitalRouteClassifier(
+        random_state=0, router__forest_weight=0.0, **FAST
+    ).fit(X, y)
     net.module_.load_state_dict(trained.module_.state_dict())
     np.testing.assert_array_equal(net.predict_proba(X), trained.predict_proba(X))
     with pytest.raises(ValueError, match="initialised without training labels"):

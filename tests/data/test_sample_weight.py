@@ -71,12 +71,17 @@ def test_a_batch_of_zero_weights_has_loss_zero():
 
 def test_fit_with_weights_equals_fit_on_repeated_rows():
     """Check that a full-batch fit with integer weights matches the fit on the
-    rows repeated by their weights (dead-unit resets off: they read rows)."""
+    rows repeated by their weights (dead-unit resets off: they read rows; the
+    network alone: the forest blend's trees draw rows, not weights)."""
     rng = np.random.RandomState(42)
     X, y = rng.rand(15, 30), rng.randint(0, 3, size=15)
     sw = rng.randint(0, 5, size=15)
     params = dict(
-        FAST, max_epochs=10, batch_size=-1, tactic__reset__reset_threshold=1.0
+        FAST,
+        max_epochs=10,
+        batch_size=-1,
+        tactic__reset__reset_threshold=1.0,
+        router__forest_weight=0.0,
     )
     repeated = VitalRouteClassifier(**params).fit(X.repeat(sw, 0), y.repeat(sw))
     weighted = VitalRouteClassifier(**params).fit(X, y, sample_weight=sw)
