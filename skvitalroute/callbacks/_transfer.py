@@ -54,12 +54,12 @@ class TransferWarmStart(CheckedOnce, Callback):
        beat what random features already give, not one lucky draw.
 
     The best-scoring parent wins if it beats scratch by more than
-    ``min_gain`` (LogME units); then every
-    shape-compatible parameter is copied into the module, except the
-    classifier head (the last weight layer), which stays freshly
-    initialised. Otherwise nothing is copied. When the child has too few
-    labels (fewer than two rows a class on average, one class, or none),
-    the pick falls back to the label-free rule: the lowest mean stasis.
+    ``min_gain`` (LogME units; 0 by default); then every shape-compatible
+    parameter is copied into the module, except the classifier head (the
+    last weight layer), which stays freshly initialised. Otherwise nothing
+    is copied. When the child has too few labels (fewer than two rows a
+    class on average, one class, or none), the pick falls back to the
+    label-free rule: the lowest mean stasis.
 
     Parameters
     ----------
@@ -95,8 +95,10 @@ class TransferWarmStart(CheckedOnce, Callback):
         Margin, in LogME units (nats a row), by which the best parent's
         score must exceed scratch's for it to be copied; otherwise the
         child trains from scratch. 0 copies any parent that scores higher
-        than scratch. Ignored when ``scratch=False`` and in the label-free
-        fallback.
+        than scratch; it was chosen by leave-one-family-out on six
+        calibration families, where no margin helped (docs/tactics.md,
+        "The margin min_gain"). Ignored when ``scratch=False`` and in the
+        label-free fallback.
 
     Attributes
     ----------

@@ -352,6 +352,25 @@ def test_min_gain_is_ignored_without_the_scratch_candidate():
     assert transfer.parent_ == "knows" and "scratch" not in transfer.parent_scores_
 
 
+def test_explain_names_the_margin_that_kept_transfer_off():
+    """Check tactic__transfer__min_gain reaches the tactic and route_.explain()."""
+    from skvitalroute import VitalRouteClassifier
+
+    X, y = _sign_data()
+    clf = VitalRouteClassifier(
+        module=_mlp(n_out=2),
+        tactics=("transfer",),
+        parent_pool=[("knows", _reader(0))],
+        tactic__transfer__min_gain=9.0,
+        max_epochs=1,
+        random_state=0,
+    ).fit(X, y)
+    assert not clf.route_.use_transfer
+    assert "beat training from scratch by more than min_gain=9 (best 'knows'" in (
+        clf.route_.explain()
+    )
+
+
 @pytest.mark.parametrize("bad", [-0.01, float("nan"), float("inf"), "0.1", True, None])
 def test_invalid_min_gain_raises(bad):
     """Check that a negative, non-finite or non-real min_gain is refused."""
