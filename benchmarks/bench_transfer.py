@@ -186,6 +186,8 @@ def _fit(family, split, method):
             picked=cb.parent_,
             vetoed=list(cb.vetoed_),
             reason=cb.reason_,
+            min_gain=cb.min_gain,
+            parent_scores=dict(cb.parent_scores_),
             candidates=scores.scores_,
             benchmark_score_time=scores.score_time_,
             tactic_time=scores.tactic_time_,
@@ -360,6 +362,15 @@ def family_report(records, family, score="logme", tolerance=0.005):
     )
     n = len(splits)
     damaged = picks.count("damaged")
+    fixed = {}  # a fixed candidate on every split: within 0.5 pp of the best parent
+    for name in [SCRATCH, *parents]:
+        method = "scratch" if name == SCRATCH else f"from:{name}"
+        fixed[name] = sum(
+            by[s][method]["score"]
+            >= max(by[s][f"from:{p}"]["score"] for p in parents) - tolerance
+            for s in splits
+        )
+    top = max(fixed, key=fixed.get)
     lines = [
         f"### {family}",
         "",
@@ -377,6 +388,10 @@ def family_report(records, family, score="logme", tolerance=0.005):
         f"(best of parents and scratch: {within_all}/{n}); damaged picked "
         f"{damaged}/{n}; the routed fit equals the forced fit of its pick on "
         f"{forced_same}/{n}",
+        f"- feasibility: the best fixed candidate ({top}, on every split) is the "
+        f"best parent or within 0.5 pp of it on {fixed[top]}/{n} splits ("
+        + ", ".join(f"{k} {v}" for k, v in fixed.items())
+        + ")",
         f"- the pick's candidate is within 0.5 pp of the best mean {metric} (over "
         f"splits, scratch included): {near}/{n} splits",
         "- Spearman correlation of score with accuracy across the 6 parents, per "

@@ -735,6 +735,7 @@ _BAD_SETTING = {
     "max_stasis": (-0.1, ValueError, _RANGES["beta"] + " or None"),
     "scratch": ("yes", TypeError, r"an instance of 'bool'"),
     "scratch_draws": (-1, ValueError, r"an int in the range \[0, inf\)"),
+    "min_gain": (-0.1, ValueError, _RANGES["beta"]),
 }
 _SETTINGS = [
     (tactic.name, arg) for tactic in TACTICS.values() for arg in tactic.settings

@@ -53,12 +53,13 @@ class TransferWarmStart(CheckedOnce, Callback):
        candidate (no transfer) scores the best of them, so a parent must
        beat what random features already give, not one lucky draw.
 
-    The best-scoring parent wins if it beats scratch; then every
-    shape-compatible parameter is copied into the module, except the
-    classifier head (the last weight layer), which stays freshly
-    initialised. Otherwise nothing is copied. When the child has too few
-    labels (fewer than two rows a class on average, one class, or none),
-    the pick falls back to the label-free rule: the lowest mean stasis.
+    The best-scoring parent wins if it beats scratch by more than
+    ``min_gain`` (LogME units; 0 by default); then every shape-compatible
+    parameter is copied into the module, except the classifier head (the
+    last weight layer), which stays freshly initialised. Otherwise nothing
+    is copied. When the child has too few labels (fewer than two rows a
+    class on average, one class, or none), the pick falls back to the
+    label-free rule: the lowest mean stasis.
 
     Parameters
     ----------
@@ -90,6 +91,14 @@ class TransferWarmStart(CheckedOnce, Callback):
         scored on (the best score of them and of the module's own start
         counts); drawn from a private seeded stream, so the fit's random
         stream is untouched. 0 scores the module's own start only.
+    min_gain : float, default=0.0
+        Margin, in LogME units (nats a row), by which the best parent's
+        score must exceed scratch's for it to be copied; otherwise the
+        child trains from scratch. 0 copies any parent that scores higher
+        than scratch; it was chosen by leave-one-family-out on six
+        calibration families, where no margin helped (docs/tactics.md,
+        "The margin min_gain"). Ignored when ``scratch=False`` and in the
+        label-free fallback.
 
     Attributes
     ----------
@@ -177,6 +186,7 @@ class TransferWarmStart(CheckedOnce, Callback):
         "max_stasis": [StrictInterval(Real, 0, None, closed="left"), None],
         "scratch": [bool],
         "scratch_draws": [StrictInterval(Integral, 0, None, closed="left")],
+        "min_gain": [StrictInterval(Real, 0, None, closed="left")],
     }
 
     def __init__(
@@ -188,6 +198,7 @@ class TransferWarmStart(CheckedOnce, Callback):
         max_stasis=0.2,
         scratch=True,
         scratch_draws=4,
+        min_gain=0.0,
     ):
         self.parent_pool = parent_pool
         self.freeze = freeze
@@ -195,6 +206,7 @@ class TransferWarmStart(CheckedOnce, Callback):
         self.max_stasis = max_stasis
         self.scratch = scratch
         self.scratch_draws = scratch_draws
+        self.min_gain = min_gain
 
     def initialize(self):
         """Check the parameters and forget any previous pick.
@@ -297,16 +309,18 @@ class TransferWarmStart(CheckedOnce, Callback):
             self.reason_ = f"off: every parent was vetoed{vetoed}"
             return
         best = max(allowed, key=scores.get)
-        if self.scratch and scores[best] <= scores[SCRATCH]:
+        margin = f" + min_gain {self.min_gain:g}" if self.min_gain else ""
+        if self.scratch and not scores[best] > scores[SCRATCH] + self.min_gain:
+            by = f" by more than min_gain={self.min_gain:g}" if self.min_gain else ""
             self.reason_ = (
-                f"off: no parent's LogME beat training from scratch (best "
-                f"{best!r} {scores[best]:.3f} <= scratch {scores[SCRATCH]:.3f}, "
-                f"the best of {1 + self.scratch_draws} fresh starts)"
+                f"off: no parent's LogME beat training from scratch{by} (best "
+                f"{best!r} {scores[best]:.3f} <= scratch {scores[SCRATCH]:.3f}"
+                f"{margin}, the best of {1 + self.scratch_draws} fresh starts)"
                 f"{vetoed}"
             )
             return
         self.parent_ = best
-        over = f" > scratch {scores[SCRATCH]:.3f}" if self.scratch else ""
+        over = f" > scratch {scores[SCRATCH]:.3f}{margin}" if self.scratch else ""
         self.reason_ = (
             f"on: parent {best!r}, the highest LogME on the child's labels "
             f"({scores[best]:.3f}{over}){vetoed}"

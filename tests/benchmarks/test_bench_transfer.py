@@ -84,3 +84,53 @@ def test_one_split_records_every_method_and_resumes(bench, tmp_path):
     before = cache.read_text()
     assert bench.main(argv) == 0
     assert cache.read_text() == before
+
+
+def test_report_states_the_best_fixed_candidate_rate(bench):
+    """Check the feasibility line: rescaled is the best parent on every split."""
+    text = bench.family_report(_records(bench), "digits")
+    assert "best fixed candidate (scratch, on every split)" in text  # 0.90 > 0.85
+    assert "rescaled 2" in text and "trained 0" in text
+
+
+@pytest.fixture(scope="module")
+def calibrate(bench):
+    spec = importlib.util.spec_from_file_location(
+        "calibrate_transfer", _DIR / "calibrate_transfer.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _row(lead, acc_parent, vetoed=()):
+    return {
+        "scores": {"scratch": -0.30, "a": -0.30 + lead, "b": -0.50, "c": 0.0},
+        "vetoed": ["c", *vetoed],
+        "acc": {"scratch": 0.80, "a": acc_parent, "b": 0.70, "c": 0.60},
+    }
+
+
+def test_calibration_pick_applies_the_margin_and_the_veto(calibrate):
+    """Check the simulated pick: the lead over scratch must exceed the margin,
+    and a vetoed parent (c, the highest LogME) is never picked."""
+    row = _row(0.03, 0.85)
+    assert calibrate.pick(row, 0.0) == "a"
+    assert calibrate.pick(row, 0.02) == "a"
+    assert calibrate.pick(row, 0.04) == "scratch"
+    assert calibrate.pick(_row(0.03, 0.85, vetoed=("a", "b")), 0.0) == "scratch"
+
+
+def test_calibration_chooses_the_margin_that_helps_the_other_families(calibrate):
+    """Check leave-one-family-out: the choice follows the routed - scratch mean."""
+    helps = [_row(0.03, 0.85), _row(0.08, 0.86)]  # copying a helps by 5-6 pp
+    hurts = [_row(0.01, 0.70), _row(0.02, 0.72)]  # small leads, a costs 8-10 pp
+    tables = {"helps": helps, "hurts": hurts}
+    assert calibrate.choose(tables, ["helps"], grid=(0.0, 0.025, 0.1)) == 0.0
+    assert calibrate.choose(tables, ["hurts"], grid=(0.0, 0.025, 0.1)) == 0.025
+    # both: 0.025 keeps a where it helps (leads 0.03, 0.08), drops it elsewhere
+    got, scratch, best, name = calibrate.simulate(helps, 0.025)
+    assert list(got) == [0.85, 0.86] and name == "a"
+    assert calibrate.choose(tables, ["helps", "hurts"], grid=(0.0, 0.025, 0.1)) == (
+        0.025
+    )

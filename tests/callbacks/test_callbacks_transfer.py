@@ -313,3 +313,66 @@ def test_a_plain_skorch_refit_without_freeze_thaws_the_trunk():
     assert not net.module_[0].weight.requires_grad
     net.set_params(callbacks__TransferWarmStart__freeze=False).fit(*_sign_data())
     assert net.module_[0].weight.requires_grad
+
+
+def _gap():
+    """LogME lead of the ``knows`` parent over scratch on the sign data."""
+    transfer = TransferWarmStart([("knows", _reader(0)), ("noise", _reader(3))])
+    _sign_net(transfer).partial_fit(*_sign_data())
+    scores = transfer.parent_scores_
+    return scores["knows"] - scores["scratch"]
+
+
+def test_min_gain_copies_a_parent_only_when_it_beats_scratch_by_more():
+    """Check the margin: a lead under min_gain trains from scratch, over it copies."""
+    gap = _gap()
+    assert gap > 0.02  # the parent that knows y leads scratch clearly
+    pool = [("knows", _reader(0)), ("noise", _reader(3))]
+    under = TransferWarmStart(pool, min_gain=gap + 0.01)
+    net = _sign_net(under)
+    fresh = _state(net.module_)
+    net.partial_fit(*_sign_data())
+    assert under.parent_ is None and under.copied_ == []
+    assert torch.equal(net.module_[0].weight, fresh["0.weight"])
+    assert under.parent_scores_["knows"] - under.parent_scores_["scratch"] == (
+        pytest.approx(gap)
+    )
+    assert f"by more than min_gain={gap + 0.01:g}" in under.reason_
+    over = TransferWarmStart(pool, min_gain=gap - 0.01)
+    net = _sign_net(over).partial_fit(*_sign_data())
+    assert over.parent_ == "knows"
+    assert torch.equal(net.module_[0].weight, pool[0][1][0].weight)
+    assert f"+ min_gain {gap - 0.01:g})" in over.reason_
+
+
+def test_min_gain_is_ignored_without_the_scratch_candidate():
+    """Check that scratch=False copies the best parent whatever the margin."""
+    transfer = TransferWarmStart([("knows", _reader(0))], scratch=False, min_gain=5.0)
+    _sign_net(transfer).partial_fit(*_sign_data())
+    assert transfer.parent_ == "knows" and "scratch" not in transfer.parent_scores_
+
+
+def test_explain_names_the_margin_that_kept_transfer_off():
+    """Check tactic__transfer__min_gain reaches the tactic and route_.explain()."""
+    from skvitalroute import VitalRouteClassifier
+
+    X, y = _sign_data()
+    clf = VitalRouteClassifier(
+        module=_mlp(n_out=2),
+        tactics=("transfer",),
+        parent_pool=[("knows", _reader(0))],
+        tactic__transfer__min_gain=9.0,
+        max_epochs=1,
+        random_state=0,
+    ).fit(X, y)
+    assert not clf.route_.use_transfer
+    assert "beat training from scratch by more than min_gain=9 (best 'knows'" in (
+        clf.route_.explain()
+    )
+
+
+@pytest.mark.parametrize("bad", [-0.01, float("nan"), float("inf"), "0.1", True, None])
+def test_invalid_min_gain_raises(bad):
+    """Check that a negative, non-finite or non-real min_gain is refused."""
+    with pytest.raises(ValueError, match="min_gain"):
+        TransferWarmStart([("a", _mlp())], min_gain=bad).initialize()
