@@ -35,6 +35,7 @@ _OTHER = {
     "max_stasis": 0.5,
     "scratch": False,
     "scratch_draws": 2,
+    "min_gain": 0.05,
 }
 SETTINGS = [(t.name, arg) for t in TACTICS.values() for arg in t.settings]
 _IDS = [f"{name}__{arg}" for name, arg in SETTINGS]
