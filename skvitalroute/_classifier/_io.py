@@ -197,7 +197,8 @@ class _SaveLoad:
         >>> clf = VitalRouteClassifier(hidden_units=(8,), max_epochs=2).fit(X, labels)
         >>> with tempfile.TemporaryDirectory() as tmp:
         ...     files = dict(f_params=os.path.join(tmp, "params.pt"),
-        ...                  f_labels=os.path.join(tmp, "labels.json"))
+        ...                  f_labels=os.path.join(tmp, "labels.json"),
+        ...                  f_forest=os.path.join(tmp, "forest.joblib"))
         ...     clf.save_params(**files)
         ...     new = VitalRouteClassifier(hidden_units=(8,), max_epochs=2)
         ...     new.load_params(**files)
