@@ -93,6 +93,45 @@ def test_report_states_the_best_fixed_candidate_rate(bench):
     assert "rescaled 2" in text and "trained 0" in text
 
 
+def _reseeded(bench, records, shift):
+    """The forced records again at the other seed, their scores moved by
+    ``shift[name]``."""
+    out = []
+    for r in records:
+        if r["method"] != "routed_pool":
+            name = "scratch" if r["method"] == "scratch" else r["method"][5:]
+            out.append(
+                {
+                    **r,
+                    "method": r["method"] + bench.RESEED,
+                    "score": r["score"] + shift.get(name, 0.0),
+                }
+            )
+    return out
+
+
+def test_noise_report_scores_the_first_seeds_best_at_the_second(bench):
+    """Check the seed-noise line: the first seed's best parent (rescaled) is
+    still best at the second seed, then falls 2 pp behind when reseeding
+    drops it; the ranking of the parents is kept, then reversed."""
+    records = _records(bench)
+    assert bench.noise_report(records, "digits") is None  # no reseeded fits
+    same = bench.noise_report(records + _reseeded(bench, records, {}), "digits")
+    assert "at the second on 2/2 (picking among parents)" in same
+    assert "2/2 (scratch included)" in same and "averaged: +1.00" in same
+    parents = [m[5:] for m in bench._methods_names("digits") if m.startswith("from:")]
+    # reversed order: parent i moves to 0.85 - 0.01 i; rescaled (the first
+    # seed's best, 0.85) lands at 0.80, 5 pp behind the new best
+    flip = {p: (0.85 - 0.01 * i) - (0.80 + 0.01 * i) for i, p in enumerate(parents)}
+    moved = bench.noise_report(records + _reseeded(bench, records, flip), "digits")
+    assert "at the second on 0/2 (picking among parents)" in moved
+    assert "2/2 (scratch included)" in moved  # scratch, best at both seeds
+    assert "averaged: -1.00" in moved
+    assert bench.noise_report(records + _reseeded(bench, records, {}), "digits") in (
+        bench.report(records + _reseeded(bench, records, {}), ["digits"])
+    )
+
+
 @pytest.fixture(scope="module")
 def calibrate(bench):
     spec = importlib.util.spec_from_file_location(
