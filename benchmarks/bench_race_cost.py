@@ -90,9 +90,13 @@ def main(argv=None):
                 times[k].append(_fit_time(X, y, k))
         base = times[settings[0]]
         for k in settings:
-            ratio = statistics.median(t / b for t, b in zip(times[k], base, strict=True))
+            ratio = statistics.median(
+                t / b for t, b in zip(times[k], base, strict=True)
+            )
             shown = k if k == "forest" else "off" if k <= 1 else str(k)
-            print(f"| {n} | {shown} | {statistics.median(times[k]):.2f} | {ratio:.2f} |")
+            print(
+                f"| {n} | {shown} | {statistics.median(times[k]):.2f} | {ratio:.2f} |"
+            )
     if args.predict:
         _predict_table(X, y, args.rounds)
     return 0
@@ -104,10 +108,15 @@ def _predict_table(X, y, rounds, calls=(1, 1000, 100_000)):
         "network alone": VitalRouteClassifier(
             random_state=0, router__race=False, router__forest_weight=0.0
         ).fit(X, y),
-        "forest blend": VitalRouteClassifier(random_state=0, router__race=False).fit(X, y),
+        "forest blend": VitalRouteClassifier(random_state=0, router__race=False).fit(
+            X, y
+        ),
     }
     print()
-    print(f"predict_proba, fitted on {len(X)} rows; median ms of {rounds} interleaved rounds")
+    print(
+        f"predict_proba, fitted on {len(X)} rows; "
+        f"median ms of {rounds} interleaved rounds"
+    )
     print()
     print("| rows a call | network alone ms | forest blend ms | x network alone |")
     print("|---|---|---|---|")

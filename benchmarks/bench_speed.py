@@ -1,4 +1,4 @@
-"""Speed benchmark of skvitalroute against skorch, scikit-learn and torch (issues 11, 22).
+"""Speed benchmark: skvitalroute against skorch, scikit-learn, torch (issues 11, 22).
 
 Six measurements, each printed as a Markdown table, all in one process and
 interleaved (A, B, C, ..., then A, B, C, ... again), with ratios taken
@@ -69,42 +69,79 @@ FULL = {
         (20_000, 1_000, 5),
     ),
     "rounds": 5,
-    "predict": dict(train_rows=20_000, classes=10, rows=100_000, repeats=7, calls=200,
-                    small=(1, 10, 100, 1_000)),
+    "predict": dict(
+        train_rows=20_000,
+        classes=10,
+        rows=100_000,
+        repeats=7,
+        calls=200,
+        small=(1, 10, 100, 1_000),
+    ),
     "memory": dict(rows=200_000, classes=10, epochs=1, configs=CONFIGS),
     "threads": dict(
-        rows=2_000, classes=10, epochs=10, rounds=3, step_repeats=15,
-        networks=(((128, 64), 64), ((128, 64), 512), ((512, 512), 256),
-                  ((1024, 1024), 256), ((2048, 2048), 512)),
+        rows=2_000,
+        classes=10,
+        epochs=10,
+        rounds=3,
+        step_repeats=15,
+        networks=(
+            ((128, 64), 64),
+            ((128, 64), 512),
+            ((512, 512), 256),
+            ((1024, 1024), 256),
+            ((2048, 2048), 512),
+        ),
     ),
     "fixed": dict(cells=((2_000, 10), (20_000, 10), (20_000, 1_000)), repeats=5),
 }
 QUICK = {
     "fit_cells": ((400, 3, 2), (1_200, 5, 1)),
     "rounds": 1,
-    "predict": dict(train_rows=400, classes=3, rows=2_000, repeats=2, calls=5,
-                    small=(1, 10)),
+    "predict": dict(
+        train_rows=400, classes=3, rows=2_000, repeats=2, calls=5, small=(1, 10)
+    ),
     "memory": dict(rows=400, classes=3, epochs=1, configs=("auto", REFERENCE)),
     "threads": dict(
-        rows=300, classes=3, epochs=1, rounds=1, step_repeats=2,
+        rows=300,
+        classes=3,
+        epochs=1,
+        rounds=1,
+        step_repeats=2,
         networks=(((16,), 32),),
     ),
     "fixed": dict(cells=((300, 3),), repeats=1),
 }
 
 FIT_COLUMNS = (
-    "rows", "classes", "epochs", "config", "fit s", "per epoch s",
-    "vs skorch", "vs skorch (all rounds)", "accuracy",
+    "rows",
+    "classes",
+    "epochs",
+    "config",
+    "fit s",
+    "per epoch s",
+    "vs skorch",
+    "vs skorch (all rounds)",
+    "accuracy",
 )
 PREDICT_COLUMNS = ("what", "rows", "ms (median)", "vs bare module", "all runs ms")
 MEMORY_COLUMNS = (
-    "rows", "classes", "config", "RSS before fit MiB", "peak RSS in fit MiB",
+    "rows",
+    "classes",
+    "config",
+    "RSS before fit MiB",
+    "peak RSS in fit MiB",
     "RSS growth in fit MiB",
 )
 THREAD_COLUMNS = ("what", "1 thread", "2 threads", "2 / 1 (median)", "2 / 1 (best)")
 FIXED_COLUMNS = (
-    "rows", "classes", "epoch ms", "guard ms / epoch", "guard's copy ms (in place)",
-    "deep copy ms (before)", "monitor reading ms", "monitor reads every",
+    "rows",
+    "classes",
+    "epoch ms",
+    "guard ms / epoch",
+    "guard's copy ms (in place)",
+    "deep copy ms (before)",
+    "monitor reading ms",
+    "monitor reads every",
     "guard + monitor / epoch",
 )
 TARGET_COLUMNS = ("issue", "target", "measured", "met")
@@ -124,9 +161,14 @@ def make_data(n_rows, n_classes, *, seed=0):
 
     n_test = max(n_rows // 10, n_classes)
     X, y = make_classification(
-        n_samples=n_rows + n_test, n_features=N_FEATURES, n_informative=32,
-        n_redundant=0, n_classes=n_classes, n_clusters_per_class=1,
-        class_sep=1.5, random_state=seed,
+        n_samples=n_rows + n_test,
+        n_features=N_FEATURES,
+        n_informative=32,
+        n_redundant=0,
+        n_classes=n_classes,
+        n_clusters_per_class=1,
+        class_sep=1.5,
+        random_state=seed,
     )
     X = ((X - X.mean(0)) / X.std(0)).astype(np.float32)
     return X[:n_rows], y[:n_rows], X[n_rows:], y[n_rows:]
@@ -147,9 +189,9 @@ def _torch_loop(X, y, n_classes, epochs, seed, *, fused):
             Xe, ye = Xt[order], yt[order]
         for start in range(0, n, BATCH):
             if fused:
-                xb, yb = Xe[start:start + BATCH], ye[start:start + BATCH]
+                xb, yb = Xe[start : start + BATCH], ye[start : start + BATCH]
             else:
-                rows = order[start:start + BATCH]
+                rows = order[start : start + BATCH]
                 xb, yb = Xt[rows], yt[rows]
             opt.zero_grad()
             torch.nn.functional.cross_entropy(module(xb), yb).backward()
@@ -162,7 +204,10 @@ class TorchLoop:
 
     def __init__(self, n_classes, epochs, seed, fused):
         self.n_classes, self.epochs, self.seed, self.fused = (
-            n_classes, epochs, seed, fused,
+            n_classes,
+            epochs,
+            seed,
+            fused,
         )
 
     def fit(self, X, y):
@@ -194,19 +239,35 @@ def build(config, n_classes, epochs, seed):
         )
     if config == COMPILE:
         return VitalRouteClassifier(
-            max_epochs=epochs, random_state=seed, compile=True, router__forest_weight=0.0
+            max_epochs=epochs,
+            random_state=seed,
+            compile=True,
+            router__forest_weight=0.0,
         )
     if config == "skorch":
         return NeuralNetClassifier(
-            MLPModule, module__n_features=N_FEATURES, module__n_classes=n_classes,
-            module__hidden_units=HIDDEN, criterion=torch.nn.CrossEntropyLoss,
-            optimizer=torch.optim.Adam, lr=LR, batch_size=BATCH, max_epochs=epochs,
-            train_split=None, iterator_train__shuffle=True, verbose=0,
+            MLPModule,
+            module__n_features=N_FEATURES,
+            module__n_classes=n_classes,
+            module__hidden_units=HIDDEN,
+            criterion=torch.nn.CrossEntropyLoss,
+            optimizer=torch.optim.Adam,
+            lr=LR,
+            batch_size=BATCH,
+            max_epochs=epochs,
+            train_split=None,
+            iterator_train__shuffle=True,
+            verbose=0,
         )
     if config == "mlp":
         return MLPClassifier(
-            HIDDEN, alpha=0.0, batch_size=BATCH, learning_rate_init=LR,
-            max_iter=epochs, n_iter_no_change=epochs + 1, tol=0.0,
+            HIDDEN,
+            alpha=0.0,
+            batch_size=BATCH,
+            learning_rate_init=LR,
+            max_iter=epochs,
+            n_iter_no_change=epochs + 1,
+            tol=0.0,
             random_state=seed,
         )
     if config in ("torch", "torch+fused"):
@@ -241,8 +302,11 @@ def bench_fit(cells, *, configs=CONFIGS, rounds=3, log=None):
                 model, seconds = _fit(config, X, y, k, epochs, seed)
                 times[config].append(seconds)
                 accuracy[config].append(float(np.mean(model.predict(X_test) == y_test)))
-            _cli.log_to(log, f"fit {n}x{k} round {seed + 1}: " + ", ".join(
-                f"{c} {times[c][-1]:.2f}s" for c in configs))
+            _cli.log_to(
+                log,
+                f"fit {n}x{k} round {seed + 1}: "
+                + ", ".join(f"{c} {times[c][-1]:.2f}s" for c in configs),
+            )
         for config in configs:
             out.append(_fit_row(n, k, epochs, config, times, accuracy[config]))
     return out
@@ -255,8 +319,12 @@ def _fit_row(n, k, epochs, config, times, accuracy):
     if len(accuracy) > 1:
         acc += f" ± {np.std(accuracy):.3f}"
     return {
-        "rows": n, "classes": k, "epochs": epochs, "config": config,
-        "fit s": f"{median:.2f}", "per epoch s": f"{median / epochs:.3f}",
+        "rows": n,
+        "classes": k,
+        "epochs": epochs,
+        "config": config,
+        "fit s": f"{median:.2f}",
+        "per epoch s": f"{median / epochs:.3f}",
         "vs skorch": f"{statistics.median(ratios):.2f}",
         "vs skorch (all rounds)": " ".join(f"{r:.2f}" for r in ratios),
         "accuracy": acc,
@@ -266,8 +334,16 @@ def _fit_row(n, k, epochs, config, times, accuracy):
 # ----------------------------------------------------------------------
 # 2. prediction
 # ----------------------------------------------------------------------
-def bench_predict(train_rows=20_000, classes=10, rows=100_000, *, repeats=7,
-                  calls=200, small=(1,), log=None):
+def bench_predict(
+    train_rows=20_000,
+    classes=10,
+    rows=100_000,
+    *,
+    repeats=7,
+    calls=200,
+    small=(1,),
+    log=None,
+):
     """predict_proba on ``rows`` rows and on each of ``small`` rows,
     interleaved, against the bare module's forward + softmax on the same
     tensor (a call on ``k`` small rows is repeated ``calls / k`` times, at
@@ -313,7 +389,8 @@ def _time_calls(funcs, rows, repeats, calls):
     bare = statistics.median(times["bare module forward + softmax"])
     return [
         {
-            "what": name, "rows": rows,
+            "what": name,
+            "rows": rows,
             "ms (median)": f"{statistics.median(values):.3f}",
             "vs bare module": f"{statistics.median(values) / bare:.2f}",
             "all runs ms": " ".join(f"{v:.3f}" for v in values),
@@ -351,30 +428,44 @@ def memory_child(spec):
     return {"peak": max(_cli.vm_hwm_mib(), before), "before": before, "reset": reset}
 
 
-def bench_memory(rows=200_000, classes=10, epochs=1, *, configs=CONFIGS, threads=1,
-                 log=None):
+def bench_memory(
+    rows=200_000, classes=10, epochs=1, *, configs=CONFIGS, threads=1, log=None
+):
     """Peak RSS of one fit of each config, each in a fresh process."""
     out = []
     for config in configs:
-        spec = dict(rows=rows, classes=classes, config=config, epochs=epochs,
-                    threads=threads)
+        spec = dict(
+            rows=rows, classes=classes, config=config, epochs=epochs, threads=threads
+        )
         result = _cli.run_child(__file__, spec)
         _cli.log_to(log, f"memory {config}: {result['peak']:.0f} MiB")
-        out.append({
-            "rows": rows, "classes": classes, "config": config,
-            "RSS before fit MiB": f"{result['before']:.0f}",
-            "peak RSS in fit MiB": f"{result['peak']:.0f}"
-            + ("" if result["reset"] else " (peak since start)"),
-            "RSS growth in fit MiB": f"{result['peak'] - result['before']:.0f}",
-        })
+        out.append(
+            {
+                "rows": rows,
+                "classes": classes,
+                "config": config,
+                "RSS before fit MiB": f"{result['before']:.0f}",
+                "peak RSS in fit MiB": f"{result['peak']:.0f}"
+                + ("" if result["reset"] else " (peak since start)"),
+                "RSS growth in fit MiB": f"{result['peak'] - result['before']:.0f}",
+            }
+        )
     return out
 
 
 # ----------------------------------------------------------------------
 # 4. threads
 # ----------------------------------------------------------------------
-def bench_threads(rows=2_000, classes=10, epochs=10, *, rounds=3, step_repeats=15,
-                  networks=(((128, 64), 64),), log=None):
+def bench_threads(
+    rows=2_000,
+    classes=10,
+    epochs=10,
+    *,
+    rounds=3,
+    step_repeats=15,
+    networks=(((128, 64), 64),),
+    log=None,
+):
     """Default fits with n_jobs=1 and 2, and one training step of growing
     networks on 1 and 2 threads, interleaved."""
     from skvitalroute import VitalRouteClassifier
@@ -384,7 +475,10 @@ def bench_threads(rows=2_000, classes=10, epochs=10, *, rounds=3, step_repeats=1
     for _ in range(rounds):
         for threads in (1, 2):
             clf = VitalRouteClassifier(
-                max_epochs=epochs, n_jobs=threads, random_state=0, router__forest_weight=0.0
+                max_epochs=epochs,
+                n_jobs=threads,
+                random_state=0,
+                router__forest_weight=0.0,
             )
             start = time.perf_counter()
             clf.fit(X, y)
@@ -435,7 +529,9 @@ def _step_row(hidden, batch, n_classes, repeats):
 def _thread_row(what, times):
     one, two = statistics.median(times[1]), statistics.median(times[2])
     return {
-        "what": what, "1 thread": f"{one:.3g}", "2 threads": f"{two:.3g}",
+        "what": what,
+        "1 thread": f"{one:.3g}",
+        "2 threads": f"{two:.3g}",
         "2 / 1 (median)": f"{two / one:.2f}",
         "2 / 1 (best)": f"{min(times[2]) / min(times[1]):.2f}",
     }
@@ -444,8 +540,9 @@ def _thread_row(what, times):
 # ----------------------------------------------------------------------
 # 5. per-epoch fixed costs
 # ----------------------------------------------------------------------
-def bench_fixed(cells=((2_000, 10), (20_000, 10), (20_000, 1_000)), *, repeats=5,
-                log=None):
+def bench_fixed(
+    cells=((2_000, 10), (20_000, 10), (20_000, 1_000)), *, repeats=5, log=None
+):
     """What the divergence guard and the monitor add to an epoch.
 
     The guard's per-epoch work (its start-of-epoch check and copy, its
@@ -494,15 +591,22 @@ def _fixed_costs(n, k, repeats):
             iterator, training=True, prefix="train", step_fn=net.train_step
         )
 
-    times = {name: _median_ms(f, repeats) for name, f in (
-        ("epoch", epoch), ("guard", guard_epoch),
-        ("snapshot", lambda: _snapshot(net, guard.good_)),
-        ("deep copy", deep_copy), ("reading", reading),
-    )}
+    times = {
+        name: _median_ms(f, repeats)
+        for name, f in (
+            ("epoch", epoch),
+            ("guard", guard_epoch),
+            ("snapshot", lambda: _snapshot(net, guard.good_)),
+            ("deep copy", deep_copy),
+            ("reading", reading),
+        )
+    }
     every = monitor.refresh_every_
     fixed = times["guard"] + times["reading"] / every
     return {
-        "rows": n, "classes": k, "epoch ms": f"{times['epoch']:.1f}",
+        "rows": n,
+        "classes": k,
+        "epoch ms": f"{times['epoch']:.1f}",
         "guard ms / epoch": f"{times['guard']:.2f}",
         "guard's copy ms (in place)": f"{times['snapshot']:.3f}",
         "deep copy ms (before)": f"{times['deep copy']:.3f}",
@@ -539,8 +643,14 @@ def check_targets(fit_rows, predict_rows):
     out = []
 
     def add(issue, target, value, limit, digits=2):
-        out.append({"issue": issue, "target": target, "measured": f"{value:.{digits}f}",
-                    "met": "yes" if value <= limit else "no"})
+        out.append(
+            {
+                "issue": issue,
+                "target": target,
+                "measured": f"{value:.{digits}f}",
+                "met": "yes" if value <= limit else "no",
+            }
+        )
 
     for (n, k, config), value in sorted(ratio.items()):
         if config != "auto":
@@ -549,16 +659,24 @@ def check_targets(fit_rows, predict_rows):
             add(11, f"auto fit / skorch at {n} rows <= 0.6", value, 0.6)
             mlp = ratio.get((n, k, "mlp"))
             if mlp is not None:
-                add(11, f"auto fit / skorch at {n} rows <= MLPClassifier's ({mlp:.2f})",
-                    value, mlp)
+                add(
+                    11,
+                    f"auto fit / skorch at {n} rows <= MLPClassifier's ({mlp:.2f})",
+                    value,
+                    mlp,
+                )
         elif k == 10:
             add(11, f"auto fit / skorch at {n} rows <= 1.0", value, 1.0)
         elif k >= 1_000:
             add(11, f"auto fit / skorch at {k} classes <= 1.1", value, 1.1)
     for r in predict_rows:
         if r["what"] == "VitalRouteClassifier.predict_proba" and r["rows"] >= 100_000:
-            add(11, f"predict_proba on {r['rows']} rows / bare module <= 1.5",
-                float(r["vs bare module"]), 1.5)
+            add(
+                11,
+                f"predict_proba on {r['rows']} rows / bare module <= 1.5",
+                float(r["vs bare module"]),
+                1.5,
+            )
     for (n, k, config), value in sorted(ratio.items()):
         if config not in ("auto", "none") or k != 10 or n < 20_000:
             continue
@@ -566,19 +684,36 @@ def check_targets(fit_rows, predict_rows):
         for other in ("torch+fused", "mlp"):
             if (n, k, other) in rounds:  # per round: this config's time over other's
                 per_round = [
-                    a / b for a, b in zip(rounds[(n, k, config)], rounds[(n, k, other)],
-                                          strict=True)
+                    a / b
+                    for a, b in zip(
+                        rounds[(n, k, config)], rounds[(n, k, other)], strict=True
+                    )
                 ]
-                add(22, f"{config} fit / {other} fit at {n} rows <= 1.1 "
-                    "(median of the rounds)", statistics.median(per_round), 1.1)
+                add(
+                    22,
+                    f"{config} fit / {other} fit at {n} rows <= 1.1 "
+                    "(median of the rounds)",
+                    statistics.median(per_round),
+                    1.1,
+                )
     for r in predict_rows:
         if r["what"] != "VitalRouteClassifier.predict_proba":
             continue
         if r["rows"] == 1:
-            add(22, "predict_proba on 1 row <= 0.15 ms", float(r["ms (median)"]), 0.15, 3)
+            add(
+                22,
+                "predict_proba on 1 row <= 0.15 ms",
+                float(r["ms (median)"]),
+                0.15,
+                3,
+            )
         if r["rows"] <= 1_000:
-            add(22, f"predict_proba on {r['rows']} rows / bare module <= 1.5",
-                float(r["vs bare module"]), 1.5)
+            add(
+                22,
+                f"predict_proba on {r['rows']} rows / bare module <= 1.5",
+                float(r["vs bare module"]),
+                1.5,
+            )
     return out
 
 
@@ -614,8 +749,10 @@ def _limit_blas():
 
 
 _TITLES = {
-    "fit": ("Fit time (interleaved; ratio to plain skorch within each round)",
-            FIT_COLUMNS),
+    "fit": (
+        "Fit time (interleaved; ratio to plain skorch within each round)",
+        FIT_COLUMNS,
+    ),
     "predict": ("predict_proba", PREDICT_COLUMNS),
     "memory": ("Peak memory (one fresh process per fit)", MEMORY_COLUMNS),
     "threads": ("torch threads (interleaved)", THREAD_COLUMNS),
@@ -661,7 +798,8 @@ def _add_rounds_argument(parser):
         "--cells", help="fit cells to keep, as ROWSxCLASSES,... (e.g. 20000x10)"
     )
     parser.add_argument(
-        "--compile", action="store_true",
+        "--compile",
+        action="store_true",
         help="also fit the default route with compile=True (torch.compile)",
     )
 
@@ -672,12 +810,20 @@ def main(argv=None):
     if args.rounds:
         grid["rounds"] = args.rounds
     if args.cells:
-        keep = {tuple(int(v) for v in cell.split("x")) for cell in args.cells.split(",")}
+        keep = {
+            tuple(int(v) for v in cell.split("x")) for cell in args.cells.split(",")
+        }
         grid["fit_cells"] = tuple(c for c in grid["fit_cells"] if c[:2] in keep)
     grid["compile"] = args.compile
     return _cli.run_and_report(
-        "bench_speed.py", argv, args, memory_child, partial(run, grid), machine_info,
-        _settings(grid), _TITLES,
+        "bench_speed.py",
+        argv,
+        args,
+        memory_child,
+        partial(run, grid),
+        machine_info,
+        _settings(grid),
+        _TITLES,
     )
 
 

@@ -16,7 +16,8 @@ committed: a run refits what is missing), and one record per (data set,
 weight, seed, fold) is written to ``benchmarks/results/forest/records.jsonl``
 as ``blend:<w>``: the argmax of ``(1 - w) * network + w * forest``, scored
 like every calibration record (balanced accuracy, macro-F1, minority
-recall), and the balanced log-loss of the blended probabilities. ``blend:0`` is the network alone, ``blend:1`` the forest alone.
+recall), and the balanced log-loss of the blended probabilities.
+``blend:0`` is the network alone, ``blend:1`` the forest alone.
 
 The report compares every weight with both, paired over data sets (95 % t
 intervals, sets won/tied/lost), by size bucket, and chooses the weight
@@ -94,7 +95,9 @@ def _record_name(network, w):
     return f"blend:{w:g}" if network == MODELS[0] else f"{network}+{FOREST}:{w:g}"
 
 
-def blend_records(spec, seed, fold, n_train, proba_dir, weights=WEIGHTS, network=MODELS[0]):
+def blend_records(
+    spec, seed, fold, n_train, proba_dir, weights=WEIGHTS, network=MODELS[0]
+):
     """One record per weight: the blend of the saved probabilities, scored."""
     from sklearn.metrics import log_loss
     from sklearn.utils.class_weight import compute_sample_weight
@@ -115,7 +118,9 @@ def blend_records(spec, seed, fold, n_train, proba_dir, weights=WEIGHTS, network
     present = np.isin(classes, y)
     for w in weights:
         proba = (1 - w) * net["proba"] + w * forest["proba"]
-        scores = score_predictions(y, classes[proba.argmax(axis=1)], task.classes, task.minority)
+        scores = score_predictions(
+            y, classes[proba.argmax(axis=1)], task.classes, task.minority
+        )
         scores.pop("per_class_recall", None)
         # the probabilities' quality: log-loss with every class weighing the same
         sub = proba[:, present] / proba[:, present].sum(axis=1, keepdims=True)
@@ -141,7 +146,9 @@ def blend_records(spec, seed, fold, n_train, proba_dir, weights=WEIGHTS, network
     return out
 
 
-def run(seeds, *, cache=CACHE, proba_dir=PROBA_DIR, n_jobs=2, folds=5, network=MODELS[0]):
+def run(
+    seeds, *, cache=CACHE, proba_dir=PROBA_DIR, n_jobs=2, folds=5, network=MODELS[0]
+):
     """Fit what is missing, then append the blend records not yet cached."""
     from joblib import Parallel, delayed
 
@@ -156,8 +163,12 @@ def run(seeds, *, cache=CACHE, proba_dir=PROBA_DIR, n_jobs=2, folds=5, network=M
         for split in make_splits(task, folds=folds, seeds=seeds):
             splits.append((spec, split))
             for m in (network, FOREST):
-                if not _proba_path(proba_dir, spec.name, split.seed, split.fold, m).exists():
-                    fits.append((spec, m, split.seed, split.fold, split.train, split.test))
+                if not _proba_path(
+                    proba_dir, spec.name, split.seed, split.fold, m
+                ).exists():
+                    fits.append(
+                        (spec, m, split.seed, split.fold, split.train, split.test)
+                    )
     fits.sort(key=lambda j: len(j[4]))  # small sets first
     print(f"{len(fits)} fits to run", file=sys.stderr)
     parallel = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
@@ -166,10 +177,20 @@ def run(seeds, *, cache=CACHE, proba_dir=PROBA_DIR, n_jobs=2, folds=5, network=M
             print(f"  {i + 1}/{len(fits)}", file=sys.stderr)
     with cache.open("a") as out:
         for spec, split in splits:
-            if (spec.name, _record_name(network, WEIGHTS[0]), split.seed, split.fold) in done:
+            if (
+                spec.name,
+                _record_name(network, WEIGHTS[0]),
+                split.seed,
+                split.fold,
+            ) in done:
                 continue
             recs = blend_records(
-                spec, split.seed, split.fold, len(split.train), proba_dir, network=network
+                spec,
+                split.seed,
+                split.fold,
+                len(split.train),
+                proba_dir,
+                network=network,
             )
             out.writelines(json.dumps(r) + "\n" for r in recs)
 
@@ -185,12 +206,13 @@ def load(path, network=MODELS[0]):
         w = float(r["candidate"].split(":")[1])
         rows.setdefault(r["data"], []).append(r["n_train"])
         for metric in METRICS:
-            by.setdefault(metric, {}).setdefault(w, {}).setdefault(r["data"], []).append(
-                r[metric]
-            )
+            by.setdefault(metric, {}).setdefault(w, {}).setdefault(
+                r["data"], []
+            ).append(r[metric])
     scores = {
         metric: {
-            w: {d: float(np.nanmean(v)) for d, v in per.items()} for w, per in ws.items()
+            w: {d: float(np.nanmean(v)) for d, v in per.items()}
+            for w, per in ws.items()
         }
         for metric, ws in by.items()
     }
@@ -216,7 +238,8 @@ def report(scores, size):
         "(1 - w) x network + w x forest (w=0: the network alone, w=1: the "
         "forest alone).",
         "",
-        "| weight | " + " | ".join(METRICS.values())
+        "| weight | "
+        + " | ".join(METRICS.values())
         + " | − network alone, pp | − forest alone, pp |",
         "|---|" + "---|" * (len(METRICS) + 2),
     ]
@@ -250,7 +273,8 @@ def report(scores, size):
         + ", ".join(f"{w:g} on {n}" for w, n in picks.items() if n)
         + f" of {len(data)} sets; scored on the set left out, "
         f"{100 * np.mean(list(loo.values())):.2f} %: − network alone "
-        f"{_fmt(paired(loo, bacc[0.0]))}, − forest alone {_fmt(paired(loo, bacc[1.0]))}.",
+        f"{_fmt(paired(loo, bacc[0.0]))}, − forest alone "
+        f"{_fmt(paired(loo, bacc[1.0]))}.",
     ]
     return "\n".join(lines)
 
@@ -262,7 +286,9 @@ def main(argv=None):
     p.add_argument("--proba-dir", default=str(PROBA_DIR))
     p.add_argument("--n-jobs", type=int, default=2)
     p.add_argument(
-        "--network", default=MODELS[0], help="the network record blended (race_bll, la_e30)"
+        "--network",
+        default=MODELS[0],
+        help="the network record blended (race_bll, la_e30)",
     )
     p.add_argument("--report-only", action="store_true")
     p.add_argument("--out", default=None)
@@ -276,7 +302,9 @@ def main(argv=None):
             network=args.network,
         )
     scores, size = load(args.cache, args.network)
-    return _cli.emit("benchmarks/calibrate_forest.py", argv, report(scores, size), args.out)
+    return _cli.emit(
+        "benchmarks/calibrate_forest.py", argv, report(scores, size), args.out
+    )
 
 
 if __name__ == "__main__":

@@ -46,9 +46,7 @@ _REBALANCE = {
     "la": dict(tactics="none", loss="logit_adjusted"),
     "cb": dict(tactics=("class",), tactic__class__beta=0.0),
     "vit": dict(tactics=("class",)),
-    "lacb": dict(
-        tactics=("class",), tactic__class__beta=0.0, loss="logit_adjusted"
-    ),
+    "lacb": dict(tactics=("class",), tactic__class__beta=0.0, loss="logit_adjusted"),
     "lainv": dict(tactics="none", class_weight="balanced", loss="logit_adjusted"),
     "hard": dict(tactics=("hard",)),
     "lahard": dict(tactics=("hard",), loss="logit_adjusted"),
@@ -324,7 +322,12 @@ def append_records(cache, func, jobs, *, n_jobs, every, done=()):
         parallel = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
         for i, recs in enumerate(parallel(delayed(func)(*j) for j in jobs)):
             for rec in recs if isinstance(recs, list) else [recs]:
-                if (rec["data"], rec["candidate"], rec["seed"], rec["fold"]) not in done:
+                if (
+                    rec["data"],
+                    rec["candidate"],
+                    rec["seed"],
+                    rec["fold"],
+                ) not in done:
                     out.write(json.dumps(rec) + "\n")
             out.flush()
             if (i + 1) % every == 0:

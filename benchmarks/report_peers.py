@@ -29,7 +29,6 @@ from scipy import stats
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import _cli  # noqa: E402
-
 from choose_race import BUCKETS, CACHE, _fmt, paired  # noqa: E402
 
 #: record name -> report label; the first is the one compared with the rest
@@ -93,9 +92,7 @@ def report(records, rows):
         "",
     ]
     bacc = per_data_set(records, splits, "balanced_accuracy")
-    means = {
-        metric: per_data_set(records, splits, metric) for metric in METRICS
-    }
+    means = {metric: per_data_set(records, splits, metric) for metric in METRICS}
     first = next(iter(METHODS))
     ranks = np.mean(
         [stats.rankdata([-bacc[m][d] for m in METHODS]) for d in data], axis=0
@@ -136,7 +133,9 @@ def main(argv=None):
     p.add_argument("--out", default=None)
     args = p.parse_args(argv)
     records, rows = load(args.records)
-    return _cli.emit("benchmarks/report_peers.py", argv, report(records, rows), args.out)
+    return _cli.emit(
+        "benchmarks/report_peers.py", argv, report(records, rows), args.out
+    )
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""The forest blend: the network's probabilities averaged with a balanced random forest's.
+"""The forest blend: the network's probabilities averaged with a forest's.
 
 After its network, ``VitalRouteClassifier()`` trains imbalanced-learn's
 ``BalancedRandomForestClassifier`` on the same rows and averages the two
@@ -28,7 +28,11 @@ from skvitalroute import VitalRouteClassifier
 
 # 400 rows, 20 features of which 4 informative, 85/15, 5 % of labels flipped
 X, y = make_classification(
-    n_samples=400, n_features=20, n_informative=4, weights=[0.85], flip_y=0.05,
+    n_samples=400,
+    n_features=20,
+    n_informative=4,
+    weights=[0.85],
+    flip_y=0.05,
     random_state=0,
 )
 
@@ -39,7 +43,9 @@ print(type(net[-1].forest_).__name__, "with", len(net[-1].forest_.estimators_), 
 
 def balanced_log_loss(y_true, proba, **kwargs):
     """Log-loss with every class weighing the same (lower is better)."""
-    return log_loss(y_true, proba, sample_weight=compute_sample_weight("balanced", y_true))
+    return log_loss(
+        y_true, proba, sample_weight=compute_sample_weight("balanced", y_true)
+    )
 
 
 scoring = {
@@ -52,7 +58,8 @@ cv = StratifiedKFold(5, shuffle=True, random_state=0)
 scores = {}
 for weight in (0.5, 0.0):
     model = make_pipeline(
-        StandardScaler(), VitalRouteClassifier(random_state=0, router__forest_weight=weight)
+        StandardScaler(),
+        VitalRouteClassifier(random_state=0, router__forest_weight=weight),
     )
     scores[weight] = cross_validate(model, X, y, cv=cv, scoring=scoring)
     bacc = scores[weight]["test_balanced_accuracy"]

@@ -211,7 +211,9 @@ class _SaveLoad:
             save_labels(self, f_labels)
         if f_forest is not None:
             check_is_fitted(self, "forest_")
-            joblib.dump({"forest": self.forest_, "weight": self.forest_weight_}, f_forest)
+            joblib.dump(
+                {"forest": self.forest_, "weight": self.forest_weight_}, f_forest
+            )
         elif f_params is not None and getattr(self, "forest_", None) is not None:
             warnings.warn(
                 "This net blends a balanced random forest with its network "

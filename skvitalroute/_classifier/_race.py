@@ -167,7 +167,9 @@ def run_race(est, X, y, sample_weight):
                 est, name, rows, profile, spec["checkpoints"], spec["scoring"]
             )
     name, epoch = pick_winner(scores, margin=spec["margin"])
-    est.route_ = _winner_plan(est, plan, spec, scores, budgets, (name, epoch), len(inner))
+    est.route_ = _winner_plan(
+        est, plan, spec, scores, budgets, (name, epoch), len(inner)
+    )
 
 
 def skip_race(plan):

@@ -35,11 +35,11 @@ RACE_SCORING = "balanced_log_loss"
 RACE_SCORINGS = ("balanced_log_loss", "balanced_accuracy")
 #: The forest blend: the network's probabilities averaged with a balanced
 #: random forest's (benchmarks/calibrate_forest.py;
-#: docs/router.md, "The forest blend"). On the calibration suite (40 sets, 400 splits) the
-#: equal-weight blend scored +0.79 pp over the network alone (95 % CI
-#: [+0.18, +1.41]) and +2.11 pp over the balanced random forest alone
-#: ([+0.77, +3.44]); the weight 0.5 was also the leave-one-data-set-out
-#: choice among 0.3, 0.5 and 0.7 on all 40 sets.
+#: docs/router.md, "The forest blend"). On the calibration suite (40 sets,
+#: 400 splits) the equal-weight blend scored +0.79 pp over the network
+#: alone (95 % CI [+0.18, +1.41]) and +2.11 pp over the balanced random
+#: forest alone ([+0.77, +3.44]); the weight 0.5 was also the
+#: leave-one-data-set-out choice among 0.3, 0.5 and 0.7 on all 40 sets.
 FOREST_WEIGHT = 0.5
 FOREST_TREES = 100
 #: Above this many rows the forest gets proportionally fewer trees (at least
@@ -132,8 +132,8 @@ def default_route(
       (``router__tilt=True`` on the classifier); transfer is on when a
       parent pool is given (the pool is the user's request);
     - the race (on by default; in calibration it scored above the fixed
-      plan, not significantly): with the routed budget and at most ``race_max_rows`` rows,
-      the plan names ``race_candidates`` (variants of its capacity and
+      plan, not significantly): with the routed budget and at most
+      ``race_max_rows`` rows, the plan names ``race_candidates`` (variants of its capacity and
       regularisation) that the classifier trains on a stratified share of
       the rows and scores on the rest at ``race_checkpoints`` of their
       budget; the winner (the default plan unless beaten by more than
@@ -349,7 +349,17 @@ def _forest_spec(profile, weight, trees, rows):
 
 
 def _race_spec(
-    profile, *, routed, pool, race, candidates, max_rows, holdout, margin, checkpoints, scoring
+    profile,
+    *,
+    routed,
+    pool,
+    race,
+    candidates,
+    max_rows,
+    holdout,
+    margin,
+    checkpoints,
+    scoring,
 ):
     """What to race on this profile, or None, and the reason."""
     unknown = [c for c in candidates if c not in CANDIDATES]

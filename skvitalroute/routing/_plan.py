@@ -153,7 +153,8 @@ def _race_lines(race):
     for row in race["table"]:
         mark = (
             "  <- winner"
-            if (row["candidate"], row["epoch"]) == (win.get("candidate"), win.get("epoch"))
+            if (row["candidate"], row["epoch"])
+            == (win.get("candidate"), win.get("epoch"))
             else ""
         )
         lines.append(

@@ -13,7 +13,9 @@ _DIR = Path(__file__).resolve().parents[2] / "benchmarks"
 @pytest.fixture(scope="module")
 def report_peers():
     sys.path.insert(0, str(_DIR))
-    spec = importlib.util.spec_from_file_location("report_peers", _DIR / "report_peers.py")
+    spec = importlib.util.spec_from_file_location(
+        "report_peers", _DIR / "report_peers.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     yield module
@@ -22,8 +24,14 @@ def report_peers():
 
 def _record(data, method, fold, value, n_train=100):
     return {
-        "data": data, "candidate": method, "seed": 0, "fold": fold, "n_train": n_train,
-        "balanced_accuracy": value, "macro_f1": value, "minority_recall": value,
+        "data": data,
+        "candidate": method,
+        "seed": 0,
+        "fold": fold,
+        "n_train": n_train,
+        "balanced_accuracy": value,
+        "macro_f1": value,
+        "minority_recall": value,
     }
 
 

@@ -207,7 +207,9 @@ def test_save_and_load_params(data, tmp_path):
     """Check that save_params/load_params restore identical predictions."""
     X, y = data
     # skorch's files hold the network (the forest: f_forest, test_classifier_io.py)
-    clf = VitalRouteClassifier(random_state=0, router__forest_weight=0.0, **FAST).fit(X, y)
+    clf = VitalRouteClassifier(random_state=0, router__forest_weight=0.0, **FAST).fit(
+        X, y
+    )
     clf.save_params(f_params=tmp_path / "p.pt", f_history=tmp_path / "h.json")
     other = VitalRouteClassifier(
         random_state=1, router__forest_weight=0.0, **{**FAST, "max_epochs": 0}

@@ -342,9 +342,7 @@ def test_setting_of_a_tactic_that_does_not_run_warns(params, tactics, data):
 
 
 @pytest.mark.parametrize("name, arg", SETTINGS, ids=_IDS)
-def test_setting_at_its_default_or_of_a_running_tactic_does_not_warn(
-    name, arg, data
-):
+def test_setting_at_its_default_or_of_a_running_tactic_does_not_warn(name, arg, data):
     """Check that no warning comes from a setting its tactic reads, nor from
     one left at its default (get_params(deep=True) lists every setting)."""
     X, y = data
