@@ -133,11 +133,12 @@ def default_route(
       parent pool is given (the pool is the user's request);
     - the race (on by default; in calibration it scored above the fixed
       plan, not significantly): with the routed budget and at most
-      ``race_max_rows`` rows, the plan names ``race_candidates`` (variants of its capacity and
-      regularisation) that the classifier trains on a stratified share of
-      the rows and scores on the rest at ``race_checkpoints`` of their
-      budget; the winner (the default plan unless beaten by more than
-      ``race_margin``) is refitted on all rows (docs/router.md, "The race");
+      ``race_max_rows`` rows, the plan names ``race_candidates`` (variants
+      of its capacity and regularisation) that the classifier trains on a
+      stratified share of the rows and scores on the rest at
+      ``race_checkpoints`` of their budget; the winner (the default plan
+      unless beaten by more than ``race_margin``) is refitted on all rows
+      (docs/router.md, "The race");
     - the forest blend (on by default; in calibration it scored above the
       network alone and above the forest alone, both significantly): after
       the network, ``fit`` trains imbalanced-learn's
