@@ -50,7 +50,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import _cli  # noqa: E402
 import calibrate_router as cal  # noqa: E402
 from _router_data import SUITE, load_task  # noqa: E402
-from choose_race import BUCKETS, _fmt, paired  # noqa: E402
+from choose_race import _fmt, bucket_table, paired  # noqa: E402
 
 CACHE = Path("benchmarks/results/forest/records.jsonl")
 PROBA_DIR = Path("benchmarks/results/forest/proba")
@@ -254,14 +254,7 @@ def report(scores, size):
         forest = "—" if w == 1 else _fmt(paired(bacc[w], bacc[1.0]))
         lines.append(f"| {w:g} | " + " | ".join(cells) + f" | {net} | {forest} |")
     lines += ["", "By training rows (pooled balanced accuracy %):", ""]
-    lines.append("| rows | sets | " + " | ".join(f"w={w:g}" for w in weights) + " |")
-    lines.append("|---|---|" + "---|" * len(weights))
-    for lo, hi in BUCKETS:
-        ds = [d for d in data if lo < size[d] <= hi]
-        if ds:
-            cells = [f"{100 * np.mean([bacc[w][d] for d in ds]):.2f}" for w in weights]
-            top = "∞" if hi >= 10**9 else hi
-            lines.append(f"| {lo}–{top} | {len(ds)} | " + " | ".join(cells) + " |")
+    lines += bucket_table(bacc, {w: f"w={w:g}" for w in weights}, data, size)
     inner = [w for w in weights if 0 < w < 1]
     chosen = leave_one_out(bacc, inner)
     loo = {d: bacc[chosen[d]][d] for d in data}

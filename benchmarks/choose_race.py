@@ -54,6 +54,28 @@ from skvitalroute.routing._race import (  # noqa: E402
 CACHE = Path("benchmarks/results/race/records.jsonl")
 PEERS = ("brf", "logreg", "lgbm", "catboost", "inv_e30", "la_e30")
 BUCKETS = ((0, 500), (500, 5000), (5000, 10**9))
+
+
+def bucket_table(bacc, columns, data, size):
+    """Markdown rows of pooled balanced accuracy by training-rows bucket.
+
+    ``bacc[key][d]`` is a score in [0, 1] for each set ``d`` of ``data``;
+    ``columns`` maps each key to its column header; ``size[d]`` is the
+    set's training rows. Buckets without a set are left out.
+    """
+    lines = [
+        "| rows | sets | " + " | ".join(columns.values()) + " |",
+        "|---|---|" + "---|" * len(columns),
+    ]
+    for lo, hi in BUCKETS:
+        ds = [d for d in data if lo < size[d] <= hi]
+        if ds:
+            cells = [f"{100 * np.mean([bacc[k][d] for d in ds]):.2f}" for k in columns]
+            top = "∞" if hi >= 10**9 else hi
+            lines.append(f"| {lo}–{top} | {len(ds)} | " + " | ".join(cells) + " |")
+    return lines
+
+
 #: races as VitalRouteClassifier ran them (one record per split, calibrate_race.py
 #: --peers race_bll auto_race): report row -> record name. ``race_measured`` is
 #: the shipped rule, ``race4_measured`` the first race (4 candidates, 3
@@ -86,7 +108,9 @@ CRITERIA = {
 }
 
 
-def simulate(split, cands, fractions, margin, max_rows=5000, criterion="bacc", min_rows=0):
+def simulate(
+    split, cands, fractions, margin, max_rows=5000, criterion="bacc", min_rows=0
+):
     """Outer test metrics of the race on one split, and what it picked."""
     traj = split["traj"]
     default = traj["default"]
@@ -102,7 +126,11 @@ def simulate(split, cands, fractions, margin, max_rows=5000, criterion="bacc", m
     name, epoch = pick_winner(scores, margin=margin)
     full = traj[name]["full"]
     e_full = refit_epochs(
-        epoch, budgets[name], full["epochs"], traj[name]["inner"]["per_epoch"], full["per_epoch"]
+        epoch,
+        budgets[name],
+        full["epochs"],
+        traj[name]["inner"]["per_epoch"],
+        full["per_epoch"],
     )
     return _at(traj[name], e_full), (name, epoch)
 
@@ -152,7 +180,9 @@ def _fmt(p):
     )
 
 
-def method_scores(splits, cands, fractions, margin, metric="bacc", criterion="bacc", min_rows=0):
+def method_scores(
+    splits, cands, fractions, margin, metric="bacc", criterion="bacc", min_rows=0
+):
     """Per data set means of the race, the default and each peer."""
     race, default, picks = {}, {}, {}
     peers = {p: {} for p in PEERS}
@@ -162,9 +192,9 @@ def method_scores(splits, cands, fractions, margin, metric="bacc", criterion="ba
         )
         race[key] = out[metric]
         picks[key] = pick
-        default[key] = _at(s["traj"]["default"], s["traj"]["default"]["full"]["epochs"])[
-            metric
-        ]
+        default[key] = _at(
+            s["traj"]["default"], s["traj"]["default"]["full"]["epochs"]
+        )[metric]
         pm = {"bacc": "balanced_accuracy", "f1": "macro_f1", "mrec": "minority_recall"}
         for p in PEERS:
             if p in s["peer"]:
@@ -189,7 +219,11 @@ def method_scores(splits, cands, fractions, margin, metric="bacc", criterion="ba
 def grid(all_cands):
     """The rules compared leaving each data set out."""
     others = [c for c in all_cands if c != "default"]
-    sets = [("default", *combo) for k in range(1, len(others) + 1) for combo in combinations(others, k)]
+    sets = [
+        ("default", *combo)
+        for k in range(1, len(others) + 1)
+        for combo in combinations(others, k)
+    ]
     fractions = [(1.0,), (0.5, 1.0), (0.25, 0.5, 1.0)]
     margins = [0.0, 0.01, 0.02]
     crit = ["bacc", "bll"]
@@ -241,9 +275,7 @@ def best_pick_rate(splits, cands, fractions, margin, criterion="bacc", min_rows=
             continue
         out, _ = simulate(s, cands, fractions, margin, criterion=criterion)
         best = max(
-            simulate(s, [c], (f,), 0.0)[0]["bacc"]
-            for c in cands
-            for f in fractions
+            simulate(s, [c], (f,), 0.0)[0]["bacc"] for c in cands for f in fractions
         )
         hit += out["bacc"] >= best - 0.005
         total += 1
@@ -274,7 +306,11 @@ def report(splits, cands, fractions, margin, all_cands, criterion="bacc", min_ro
         f"Rule: candidates {list(cands)}, checkpoints {list(fractions)}, "
         f"margin {margin:g}, criterion {criterion}, race from {min_rows} rows"
     )
-    for metric, label in (("bacc", "balanced accuracy"), ("f1", "macro-F1"), ("mrec", "minority recall")):
+    for metric, label in (
+        ("bacc", "balanced accuracy"),
+        ("f1", "macro-F1"),
+        ("mrec", "minority recall"),
+    ):
         scores, picks = method_scores(
             splits, cands, fractions, margin, metric, criterion, min_rows
         )
@@ -301,7 +337,9 @@ def report(splits, cands, fractions, margin, all_cands, criterion="bacc", min_ro
                 continue
             for m in scores:
                 if m != row:
-                    lines.append(f"  {row} - {m:10s} {_fmt(paired(scores[row], scores[m]))}")
+                    lines.append(
+                        f"  {row} - {m:10s} {_fmt(paired(scores[row], scores[m]))}"
+                    )
         added = [d for d in fixed if d in ADDED]
         if added:
             lines.append(
@@ -311,7 +349,9 @@ def report(splits, cands, fractions, margin, all_cands, criterion="bacc", min_ro
             for m in ("brf", "logreg", "lgbm", "la_e30", "inv_e30"):
                 if m in scores:
                     sub = {d: fixed[d] for d in added}
-                    lines.append(f"    auto_fixed - {m:8s} {_fmt(paired(sub, scores[m]))}")
+                    lines.append(
+                        f"    auto_fixed - {m:8s} {_fmt(paired(sub, scores[m]))}"
+                    )
         lines.append("")
         lines.append("By training-set size (pooled balanced accuracy %, race vs BRF):")
         sizes = {}
@@ -322,12 +362,22 @@ def report(splits, cands, fractions, margin, all_cands, criterion="bacc", min_ro
             if not ds:
                 continue
             line = f"  {lo:>5d} < n <= {hi if hi < 10**9 else 'inf'}: {len(ds):2d} sets"
-            for m in ("auto_race", *MEASURED, "auto_fixed", "brf", "logreg", "lgbm", "catboost"):
+            for m in (
+                "auto_race",
+                *MEASURED,
+                "auto_fixed",
+                "brf",
+                "logreg",
+                "lgbm",
+                "catboost",
+            ):
                 if m in scores and all(d in scores[m] for d in ds):
                     line += f"  {m} {100 * np.mean([scores[m][d] for d in ds]):.2f}"
             lines.append(line)
         lines.append("")
-        lines.append("Per data set (balanced accuracy %): race, fixed default, BRF, race picks")
+        lines.append(
+            "Per data set (balanced accuracy %): race, fixed default, BRF, race picks"
+        )
         for d in sorted(race):
             ps = [picks[k] for k in picks if k[0] == d]
             names = ",".join(p[0] for p in ps)
@@ -371,7 +421,9 @@ def report(splits, cands, fractions, margin, all_cands, criterion="bacc", min_ro
         f"race - fixed: {100 * np.mean([race[d] - fixed[d] for d in ds]):+.2f} pp."
     )
     lines.append("")
-    lines.append("Race cost (median of candidates' inner training time + a refit, / one default fit):")
+    lines.append(
+        "Race cost (median of candidates' inner training time + a refit, / one default fit):"
+    )
     for b, r in cost(splits, cands).items():
         lines.append(f"  {b[0]} < n <= {b[1] if b[1] < 10**9 else 'inf'}: {r:.2f}x")
     rules = grid(all_cands)
@@ -380,7 +432,9 @@ def report(splits, cands, fractions, margin, all_cands, criterion="bacc", min_ro
     lines.append(f"Leave one data set out ({len(rules)} rules in the grid):")
     shipped = (tuple(cands), tuple(fractions), margin, 5000, criterion, min_rows)
     same = sum(chosen[d] == shipped for d in chosen)
-    lines.append(f"  the shipped rule is the left-out choice for {same} of {len(chosen)} data sets")
+    lines.append(
+        f"  the shipped rule is the left-out choice for {same} of {len(chosen)} data sets"
+    )
     from collections import Counter
 
     for rule, k in Counter(chosen.values()).most_common(5):
@@ -392,7 +446,9 @@ def report(splits, cands, fractions, margin, all_cands, criterion="bacc", min_ro
     for m in ("auto_fixed", "brf", "logreg", "lgbm", "catboost", "la_e30", "inv_e30"):
         if m in scores:
             lines.append(f"  left-out rule - {m:10s} {_fmt(paired(loo, scores[m]))}")
-    lines.append(f"  left-out rule - shipped    {_fmt(paired(loo, scores['auto_race']))}")
+    lines.append(
+        f"  left-out rule - shipped    {_fmt(paired(loo, scores['auto_race']))}"
+    )
     return "\n".join(lines)
 
 

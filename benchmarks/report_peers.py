@@ -29,7 +29,7 @@ from scipy import stats
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import _cli  # noqa: E402
-from choose_race import BUCKETS, CACHE, _fmt, paired  # noqa: E402
+from choose_race import CACHE, _fmt, bucket_table, paired  # noqa: E402
 
 #: record name -> report label; the first is the one compared with the rest
 METHODS = {
@@ -110,14 +110,7 @@ def report(records, rows):
         diff = "—" if m == first else _fmt(paired(bacc[first], bacc[m]))
         lines.append(f"| {label} | " + " | ".join(cells) + f" | {rank:.2f} | {diff} |")
     lines += ["", "By training rows (pooled balanced accuracy %):", ""]
-    lines.append("| rows | sets | " + " | ".join(METHODS.values()) + " |")
-    lines.append("|---|---|" + "---|" * len(METHODS))
-    for lo, hi in BUCKETS:
-        ds = [d for d in data if lo < size[d] <= hi]
-        if ds:
-            cells = [f"{100 * np.mean([bacc[m][d] for d in ds]):.2f}" for m in METHODS]
-            top = "∞" if hi >= 10**9 else hi
-            lines.append(f"| {lo}–{top} | {len(ds)} | " + " | ".join(cells) + " |")
+    lines += bucket_table(bacc, METHODS, data, size)
     lines += ["", "Per data set (balanced accuracy %, mean over the splits):", ""]
     lines.append("| data | rows | " + " | ".join(METHODS.values()) + " |")
     lines.append("|---|---|" + "---|" * len(METHODS))
